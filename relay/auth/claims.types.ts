@@ -1,0 +1,49 @@
+/** The join token's claims, as the relay reads them after verification. */
+
+export const ROLES = ['host', 'presenter', 'attendee'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What a participant may publish. Hosts get every capability regardless of the list. */
+export const CAPABILITIES = ['chat', 'poll', 'document', 'audio', 'video', 'screen'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+/**
+ * A verified join token. JWT (RFC 7519), header `alg: ES256` and `kid`; claims:
+ * iss, aud, sub (participant id), mid (meeting id), role, caps (capabilities), exp, jti, optional nbf, iat,
+ * name (display name), single (true for a single-use invite).
+ */
+export interface JoinClaims {
+  readonly issuer: string;
+  readonly participantId: string;
+  readonly meetingId: string;
+  readonly role: Role;
+  readonly capabilities: readonly Capability[];
+  /** Unix seconds. */
+  readonly expiresAt: number;
+  readonly tokenId: string;
+  readonly displayName?: string;
+  /** True when the invite may be used for one join only. */
+  readonly singleUse: boolean;
+}
+
+/** Why a token was refused; each maps to a RELAY_ERR_* code in protocol/codes.ts. */
+export type TokenFailure =
+  | 'RELAY_ERR_TOKEN_MISSING'
+  | 'RELAY_ERR_TOKEN_INVALID'
+  | 'RELAY_ERR_TOKEN_EXPIRED'
+  | 'RELAY_ERR_TOKEN_NOT_YET_VALID'
+  | 'RELAY_ERR_TOKEN_ALGORITHM'
+  | 'RELAY_ERR_TOKEN_UNKNOWN_KEY'
+  | 'RELAY_ERR_TOKEN_CLAIMS'
+  | 'RELAY_ERR_TOKEN_AUDIENCE'
+  | 'RELAY_ERR_TOKEN_REPLAYED'
+  | 'RELAY_ERR_WRONG_MEETING';
+
+export type VerifyResult = { ok: true; claims: JoinClaims } | { ok: false; code: TokenFailure };
+
+/** Verifies join tokens for one relay. */
+export interface TokenVerifier {
+  /** Verifies `token` for joining `meetingId`. Never throws; never logs or echoes the token. */
+  verify(token: string, meetingId: string): VerifyResult | Promise<VerifyResult>;
+  close(): void;
+}

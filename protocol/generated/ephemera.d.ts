@@ -221,6 +221,12 @@ export namespace ephemera {
             /** Welcome startedAt. */
             startedAt: number;
 
+            /** Welcome tracks. */
+            tracks: ephemera.v1.Track.$Properties[];
+
+            /** Welcome locked. */
+            locked: boolean;
+
             /**
              * Creates a new Welcome instance using the specified properties.
              * @param [properties] Properties to set
@@ -280,6 +286,12 @@ export namespace ephemera {
 
                 /** Welcome startedAt */
                 startedAt?: (number|null);
+
+                /** Welcome tracks */
+                tracks?: (ephemera.v1.Track.$Properties[]|null);
+
+                /** Welcome locked */
+                locked?: (boolean|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -826,6 +838,334 @@ export namespace ephemera {
 
             /** Shape of a MeetingEnded. */
             type $Shape = ephemera.v1.MeetingEnded.$Properties;
+        }
+
+        /**
+         * Properties of a Track.
+         * @deprecated Use ephemera.v1.Track.$Properties instead.
+         */
+        interface ITrack extends ephemera.v1.Track.$Properties {
+        }
+
+        /** Represents a Track. */
+        class Track {
+
+            /**
+             * Constructs a new Track.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ephemera.v1.Track.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Track id. */
+            id: number;
+
+            /** Track source. */
+            source: ephemera.v1.Track.Source;
+
+            /** Track codec. */
+            codec: string;
+
+            /** Track publisher. */
+            publisher: string;
+
+            /**
+             * Creates a new Track instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Track instance
+             */
+            static create(properties: ephemera.v1.Track.$Shape): ephemera.v1.Track & ephemera.v1.Track.$Shape;
+            static create(properties?: ephemera.v1.Track.$Properties): ephemera.v1.Track;
+
+            /**
+             * Encodes the specified Track message. Does not implicitly {@link ephemera.v1.Track.verify|verify} messages.
+             * @param message Track message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ephemera.v1.Track.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Track message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ephemera.v1.Track & ephemera.v1.Track.$Shape} Track
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ephemera.v1.Track & ephemera.v1.Track.$Shape;
+
+            /**
+             * Gets the type url for Track
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace Track {
+
+            /** Properties of a Track. */
+            interface $Properties {
+
+                /** Track id */
+                id?: (number|null);
+
+                /** Track source */
+                source?: (ephemera.v1.Track.Source|null);
+
+                /** Track codec */
+                codec?: (string|null);
+
+                /** Track publisher */
+                publisher?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Track. */
+            type $Shape = ephemera.v1.Track.$Properties;
+
+            /** Source enum. */
+            enum Source {
+
+                /** SOURCE_UNSPECIFIED value */
+                SOURCE_UNSPECIFIED = 0,
+
+                /** AUDIO value */
+                AUDIO = 1,
+
+                /** VIDEO value */
+                VIDEO = 2,
+
+                /** SCREEN value */
+                SCREEN = 3
+            }
+        }
+
+        /**
+         * Properties of a Subscription.
+         * @deprecated Use ephemera.v1.Subscription.$Properties instead.
+         */
+        interface ISubscription extends ephemera.v1.Subscription.$Properties {
+        }
+
+        /** Represents a Subscription. */
+        class Subscription {
+
+            /**
+             * Constructs a new Subscription.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ephemera.v1.Subscription.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Subscription publisher. */
+            publisher: string;
+
+            /** Subscription track. */
+            track: number;
+
+            /**
+             * Creates a new Subscription instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Subscription instance
+             */
+            static create(properties: ephemera.v1.Subscription.$Shape): ephemera.v1.Subscription & ephemera.v1.Subscription.$Shape;
+            static create(properties?: ephemera.v1.Subscription.$Properties): ephemera.v1.Subscription;
+
+            /**
+             * Encodes the specified Subscription message. Does not implicitly {@link ephemera.v1.Subscription.verify|verify} messages.
+             * @param message Subscription message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ephemera.v1.Subscription.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Subscription message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ephemera.v1.Subscription & ephemera.v1.Subscription.$Shape} Subscription
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ephemera.v1.Subscription & ephemera.v1.Subscription.$Shape;
+
+            /**
+             * Gets the type url for Subscription
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace Subscription {
+
+            /** Properties of a Subscription. */
+            interface $Properties {
+
+                /** Subscription publisher */
+                publisher?: (string|null);
+
+                /** Subscription track */
+                track?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Subscription. */
+            type $Shape = ephemera.v1.Subscription.$Properties;
+        }
+
+        /**
+         * Properties of a KeyframeRequest.
+         * @deprecated Use ephemera.v1.KeyframeRequest.$Properties instead.
+         */
+        interface IKeyframeRequest extends ephemera.v1.KeyframeRequest.$Properties {
+        }
+
+        /** Represents a KeyframeRequest. */
+        class KeyframeRequest {
+
+            /**
+             * Constructs a new KeyframeRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ephemera.v1.KeyframeRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** KeyframeRequest track. */
+            track: number;
+
+            /**
+             * Creates a new KeyframeRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns KeyframeRequest instance
+             */
+            static create(properties: ephemera.v1.KeyframeRequest.$Shape): ephemera.v1.KeyframeRequest & ephemera.v1.KeyframeRequest.$Shape;
+            static create(properties?: ephemera.v1.KeyframeRequest.$Properties): ephemera.v1.KeyframeRequest;
+
+            /**
+             * Encodes the specified KeyframeRequest message. Does not implicitly {@link ephemera.v1.KeyframeRequest.verify|verify} messages.
+             * @param message KeyframeRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ephemera.v1.KeyframeRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a KeyframeRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ephemera.v1.KeyframeRequest & ephemera.v1.KeyframeRequest.$Shape} KeyframeRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ephemera.v1.KeyframeRequest & ephemera.v1.KeyframeRequest.$Shape;
+
+            /**
+             * Gets the type url for KeyframeRequest
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace KeyframeRequest {
+
+            /** Properties of a KeyframeRequest. */
+            interface $Properties {
+
+                /** KeyframeRequest track */
+                track?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a KeyframeRequest. */
+            type $Shape = ephemera.v1.KeyframeRequest.$Properties;
+        }
+
+        /**
+         * Properties of an ActiveSpeakers.
+         * @deprecated Use ephemera.v1.ActiveSpeakers.$Properties instead.
+         */
+        interface IActiveSpeakers extends ephemera.v1.ActiveSpeakers.$Properties {
+        }
+
+        /** Represents an ActiveSpeakers. */
+        class ActiveSpeakers {
+
+            /**
+             * Constructs a new ActiveSpeakers.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ephemera.v1.ActiveSpeakers.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ActiveSpeakers participants. */
+            participants: string[];
+
+            /**
+             * Creates a new ActiveSpeakers instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ActiveSpeakers instance
+             */
+            static create(properties: ephemera.v1.ActiveSpeakers.$Shape): ephemera.v1.ActiveSpeakers & ephemera.v1.ActiveSpeakers.$Shape;
+            static create(properties?: ephemera.v1.ActiveSpeakers.$Properties): ephemera.v1.ActiveSpeakers;
+
+            /**
+             * Encodes the specified ActiveSpeakers message. Does not implicitly {@link ephemera.v1.ActiveSpeakers.verify|verify} messages.
+             * @param message ActiveSpeakers message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ephemera.v1.ActiveSpeakers.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an ActiveSpeakers message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ephemera.v1.ActiveSpeakers & ephemera.v1.ActiveSpeakers.$Shape} ActiveSpeakers
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ephemera.v1.ActiveSpeakers & ephemera.v1.ActiveSpeakers.$Shape;
+
+            /**
+             * Gets the type url for ActiveSpeakers
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ActiveSpeakers {
+
+            /** Properties of an ActiveSpeakers. */
+            interface $Properties {
+
+                /** ActiveSpeakers participants */
+                participants?: (string[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an ActiveSpeakers. */
+            type $Shape = ephemera.v1.ActiveSpeakers.$Properties;
         }
 
         /**
@@ -2414,334 +2754,6 @@ export namespace ephemera {
 
             /** Shape of a Question. */
             type $Shape = ephemera.v1.Question.$Properties;
-        }
-
-        /**
-         * Properties of a Track.
-         * @deprecated Use ephemera.v1.Track.$Properties instead.
-         */
-        interface ITrack extends ephemera.v1.Track.$Properties {
-        }
-
-        /** Represents a Track. */
-        class Track {
-
-            /**
-             * Constructs a new Track.
-             * @param [properties] Properties to set
-             */
-            constructor(properties?: ephemera.v1.Track.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
-
-            /** Track id. */
-            id: number;
-
-            /** Track source. */
-            source: ephemera.v1.Track.Source;
-
-            /** Track codec. */
-            codec: string;
-
-            /** Track publisher. */
-            publisher: string;
-
-            /**
-             * Creates a new Track instance using the specified properties.
-             * @param [properties] Properties to set
-             * @returns Track instance
-             */
-            static create(properties: ephemera.v1.Track.$Shape): ephemera.v1.Track & ephemera.v1.Track.$Shape;
-            static create(properties?: ephemera.v1.Track.$Properties): ephemera.v1.Track;
-
-            /**
-             * Encodes the specified Track message. Does not implicitly {@link ephemera.v1.Track.verify|verify} messages.
-             * @param message Track message or plain object to encode
-             * @param [writer] Writer to encode to
-             * @returns Writer
-             */
-            static encode(message: ephemera.v1.Track.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-
-            /**
-             * Decodes a Track message from the specified reader or buffer.
-             * @param reader Reader or buffer to decode from
-             * @param [length] Message length if known beforehand
-             * @returns {ephemera.v1.Track & ephemera.v1.Track.$Shape} Track
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ephemera.v1.Track & ephemera.v1.Track.$Shape;
-
-            /**
-             * Gets the type url for Track
-             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns The type url
-             */
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace Track {
-
-            /** Properties of a Track. */
-            interface $Properties {
-
-                /** Track id */
-                id?: (number|null);
-
-                /** Track source */
-                source?: (ephemera.v1.Track.Source|null);
-
-                /** Track codec */
-                codec?: (string|null);
-
-                /** Track publisher */
-                publisher?: (string|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
-            }
-
-            /** Shape of a Track. */
-            type $Shape = ephemera.v1.Track.$Properties;
-
-            /** Source enum. */
-            enum Source {
-
-                /** SOURCE_UNSPECIFIED value */
-                SOURCE_UNSPECIFIED = 0,
-
-                /** AUDIO value */
-                AUDIO = 1,
-
-                /** VIDEO value */
-                VIDEO = 2,
-
-                /** SCREEN value */
-                SCREEN = 3
-            }
-        }
-
-        /**
-         * Properties of a Subscription.
-         * @deprecated Use ephemera.v1.Subscription.$Properties instead.
-         */
-        interface ISubscription extends ephemera.v1.Subscription.$Properties {
-        }
-
-        /** Represents a Subscription. */
-        class Subscription {
-
-            /**
-             * Constructs a new Subscription.
-             * @param [properties] Properties to set
-             */
-            constructor(properties?: ephemera.v1.Subscription.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
-
-            /** Subscription publisher. */
-            publisher: string;
-
-            /** Subscription track. */
-            track: number;
-
-            /**
-             * Creates a new Subscription instance using the specified properties.
-             * @param [properties] Properties to set
-             * @returns Subscription instance
-             */
-            static create(properties: ephemera.v1.Subscription.$Shape): ephemera.v1.Subscription & ephemera.v1.Subscription.$Shape;
-            static create(properties?: ephemera.v1.Subscription.$Properties): ephemera.v1.Subscription;
-
-            /**
-             * Encodes the specified Subscription message. Does not implicitly {@link ephemera.v1.Subscription.verify|verify} messages.
-             * @param message Subscription message or plain object to encode
-             * @param [writer] Writer to encode to
-             * @returns Writer
-             */
-            static encode(message: ephemera.v1.Subscription.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-
-            /**
-             * Decodes a Subscription message from the specified reader or buffer.
-             * @param reader Reader or buffer to decode from
-             * @param [length] Message length if known beforehand
-             * @returns {ephemera.v1.Subscription & ephemera.v1.Subscription.$Shape} Subscription
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ephemera.v1.Subscription & ephemera.v1.Subscription.$Shape;
-
-            /**
-             * Gets the type url for Subscription
-             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns The type url
-             */
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace Subscription {
-
-            /** Properties of a Subscription. */
-            interface $Properties {
-
-                /** Subscription publisher */
-                publisher?: (string|null);
-
-                /** Subscription track */
-                track?: (number|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
-            }
-
-            /** Shape of a Subscription. */
-            type $Shape = ephemera.v1.Subscription.$Properties;
-        }
-
-        /**
-         * Properties of a KeyframeRequest.
-         * @deprecated Use ephemera.v1.KeyframeRequest.$Properties instead.
-         */
-        interface IKeyframeRequest extends ephemera.v1.KeyframeRequest.$Properties {
-        }
-
-        /** Represents a KeyframeRequest. */
-        class KeyframeRequest {
-
-            /**
-             * Constructs a new KeyframeRequest.
-             * @param [properties] Properties to set
-             */
-            constructor(properties?: ephemera.v1.KeyframeRequest.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
-
-            /** KeyframeRequest track. */
-            track: number;
-
-            /**
-             * Creates a new KeyframeRequest instance using the specified properties.
-             * @param [properties] Properties to set
-             * @returns KeyframeRequest instance
-             */
-            static create(properties: ephemera.v1.KeyframeRequest.$Shape): ephemera.v1.KeyframeRequest & ephemera.v1.KeyframeRequest.$Shape;
-            static create(properties?: ephemera.v1.KeyframeRequest.$Properties): ephemera.v1.KeyframeRequest;
-
-            /**
-             * Encodes the specified KeyframeRequest message. Does not implicitly {@link ephemera.v1.KeyframeRequest.verify|verify} messages.
-             * @param message KeyframeRequest message or plain object to encode
-             * @param [writer] Writer to encode to
-             * @returns Writer
-             */
-            static encode(message: ephemera.v1.KeyframeRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-
-            /**
-             * Decodes a KeyframeRequest message from the specified reader or buffer.
-             * @param reader Reader or buffer to decode from
-             * @param [length] Message length if known beforehand
-             * @returns {ephemera.v1.KeyframeRequest & ephemera.v1.KeyframeRequest.$Shape} KeyframeRequest
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ephemera.v1.KeyframeRequest & ephemera.v1.KeyframeRequest.$Shape;
-
-            /**
-             * Gets the type url for KeyframeRequest
-             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns The type url
-             */
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace KeyframeRequest {
-
-            /** Properties of a KeyframeRequest. */
-            interface $Properties {
-
-                /** KeyframeRequest track */
-                track?: (number|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
-            }
-
-            /** Shape of a KeyframeRequest. */
-            type $Shape = ephemera.v1.KeyframeRequest.$Properties;
-        }
-
-        /**
-         * Properties of an ActiveSpeakers.
-         * @deprecated Use ephemera.v1.ActiveSpeakers.$Properties instead.
-         */
-        interface IActiveSpeakers extends ephemera.v1.ActiveSpeakers.$Properties {
-        }
-
-        /** Represents an ActiveSpeakers. */
-        class ActiveSpeakers {
-
-            /**
-             * Constructs a new ActiveSpeakers.
-             * @param [properties] Properties to set
-             */
-            constructor(properties?: ephemera.v1.ActiveSpeakers.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
-
-            /** ActiveSpeakers participants. */
-            participants: string[];
-
-            /**
-             * Creates a new ActiveSpeakers instance using the specified properties.
-             * @param [properties] Properties to set
-             * @returns ActiveSpeakers instance
-             */
-            static create(properties: ephemera.v1.ActiveSpeakers.$Shape): ephemera.v1.ActiveSpeakers & ephemera.v1.ActiveSpeakers.$Shape;
-            static create(properties?: ephemera.v1.ActiveSpeakers.$Properties): ephemera.v1.ActiveSpeakers;
-
-            /**
-             * Encodes the specified ActiveSpeakers message. Does not implicitly {@link ephemera.v1.ActiveSpeakers.verify|verify} messages.
-             * @param message ActiveSpeakers message or plain object to encode
-             * @param [writer] Writer to encode to
-             * @returns Writer
-             */
-            static encode(message: ephemera.v1.ActiveSpeakers.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-
-            /**
-             * Decodes an ActiveSpeakers message from the specified reader or buffer.
-             * @param reader Reader or buffer to decode from
-             * @param [length] Message length if known beforehand
-             * @returns {ephemera.v1.ActiveSpeakers & ephemera.v1.ActiveSpeakers.$Shape} ActiveSpeakers
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ephemera.v1.ActiveSpeakers & ephemera.v1.ActiveSpeakers.$Shape;
-
-            /**
-             * Gets the type url for ActiveSpeakers
-             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns The type url
-             */
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace ActiveSpeakers {
-
-            /** Properties of an ActiveSpeakers. */
-            interface $Properties {
-
-                /** ActiveSpeakers participants */
-                participants?: (string[]|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
-            }
-
-            /** Shape of an ActiveSpeakers. */
-            type $Shape = ephemera.v1.ActiveSpeakers.$Properties;
         }
     }
 }

@@ -472,6 +472,8 @@ export const ephemera = $root.ephemera = (() => {
              * @property {string|null} [relayNode] Welcome relayNode
              * @property {ephemera.v1.Limits.$Properties|null} [limits] Welcome limits
              * @property {number|null} [startedAt] Welcome startedAt
+             * @property {Array.<ephemera.v1.Track.$Properties>|null} [tracks] Welcome tracks
+             * @property {boolean|null} [locked] Welcome locked
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -498,6 +500,7 @@ export const ephemera = $root.ephemera = (() => {
              */
             const Welcome = function (properties) {
                 this.roster = [];
+                this.tracks = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -561,6 +564,22 @@ export const ephemera = $root.ephemera = (() => {
             Welcome.prototype.startedAt = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
+             * Welcome tracks.
+             * @member {Array.<ephemera.v1.Track.$Properties>} tracks
+             * @memberof ephemera.v1.Welcome
+             * @instance
+             */
+            Welcome.prototype.tracks = $util.emptyArray;
+
+            /**
+             * Welcome locked.
+             * @member {boolean} locked
+             * @memberof ephemera.v1.Welcome
+             * @instance
+             */
+            Welcome.prototype.locked = false;
+
+            /**
              * Creates a new Welcome instance using the specified properties.
              * @function create
              * @memberof ephemera.v1.Welcome
@@ -607,6 +626,11 @@ export const ephemera = $root.ephemera = (() => {
                     $root.ephemera.v1.Limits.encode(message.limits, writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
                 if (message.startedAt != null && $Object.hasOwnProperty.call(message, "startedAt") && (typeof message.startedAt === "object" ? message.startedAt.low || message.startedAt.high : message.startedAt !== 0))
                     writer.uint32(/* id 7, wireType 0 =*/56).uint64(message.startedAt);
+                if (message.tracks != null && message.tracks.length)
+                    for (let i = 0; i < message.tracks.length; ++i)
+                        $root.ephemera.v1.Track.encode(message.tracks[i], writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
+                if (message.locked != null && $Object.hasOwnProperty.call(message, "locked") && message.locked !== false)
+                    writer.uint32(/* id 9, wireType 0 =*/72).bool(message.locked);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -705,6 +729,23 @@ export const ephemera = $root.ephemera = (() => {
                                 message.startedAt = value;
                             else
                                 delete message.startedAt;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.tracks && message.tracks.length))
+                                message.tracks = [];
+                            message.tracks.push($root.ephemera.v1.Track.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.locked = value;
+                            else
+                                delete message.locked;
                             continue;
                         }
                     }
@@ -1994,6 +2035,769 @@ export const ephemera = $root.ephemera = (() => {
             };
 
             return MeetingEnded;
+        })();
+
+        v1.Track = (function() {
+
+            /**
+             * Properties of a Track.
+             * @typedef {Object} ephemera.v1.Track.$Properties
+             * @property {number|null} [id] Track id
+             * @property {ephemera.v1.Track.Source|null} [source] Track source
+             * @property {string|null} [codec] Track codec
+             * @property {string|null} [publisher] Track publisher
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Track.
+             * @memberof ephemera.v1
+             * @interface ITrack
+             * @augments ephemera.v1.Track.$Properties
+             * @deprecated Use ephemera.v1.Track.$Properties instead.
+             */
+
+            /**
+             * Shape of a Track.
+             * @typedef {ephemera.v1.Track.$Properties} ephemera.v1.Track.$Shape
+             */
+
+            /**
+             * Constructs a new Track.
+             * @memberof ephemera.v1
+             * @classdesc Represents a Track.
+             * @constructor
+             * @param {ephemera.v1.Track.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Track = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Track id.
+             * @member {number} id
+             * @memberof ephemera.v1.Track
+             * @instance
+             */
+            Track.prototype.id = 0;
+
+            /**
+             * Track source.
+             * @member {ephemera.v1.Track.Source} source
+             * @memberof ephemera.v1.Track
+             * @instance
+             */
+            Track.prototype.source = 0;
+
+            /**
+             * Track codec.
+             * @member {string} codec
+             * @memberof ephemera.v1.Track
+             * @instance
+             */
+            Track.prototype.codec = "";
+
+            /**
+             * Track publisher.
+             * @member {string} publisher
+             * @memberof ephemera.v1.Track
+             * @instance
+             */
+            Track.prototype.publisher = "";
+
+            /**
+             * Creates a new Track instance using the specified properties.
+             * @function create
+             * @memberof ephemera.v1.Track
+             * @static
+             * @param {ephemera.v1.Track.$Properties=} [properties] Properties to set
+             * @returns {ephemera.v1.Track} Track instance
+             * @type {{
+             *   (properties: ephemera.v1.Track.$Shape): ephemera.v1.Track & ephemera.v1.Track.$Shape;
+             *   (properties?: ephemera.v1.Track.$Properties): ephemera.v1.Track;
+             * }}
+             */
+            Track.create = function(properties) {
+                return new Track(properties);
+            };
+
+            /**
+             * Encodes the specified Track message. Does not implicitly {@link ephemera.v1.Track.verify|verify} messages.
+             * @function encode
+             * @memberof ephemera.v1.Track
+             * @static
+             * @param {ephemera.v1.Track.$Properties} message Track message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Track.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id !== 0)
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.id);
+                if (message.source != null && $Object.hasOwnProperty.call(message, "source") && message.source !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).int32(message.source);
+                if (message.codec != null && $Object.hasOwnProperty.call(message, "codec") && message.codec !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.codec);
+                if (message.publisher != null && $Object.hasOwnProperty.call(message, "publisher") && message.publisher !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.publisher);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Track message from the specified reader or buffer.
+             * @function decode
+             * @memberof ephemera.v1.Track
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ephemera.v1.Track & ephemera.v1.Track.$Shape} Track
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Track.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ephemera.v1.Track();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.source = value;
+                            else
+                                delete message.source;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.codec = value;
+                            else
+                                delete message.codec;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.publisher = value;
+                            else
+                                delete message.publisher;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Gets the type url for Track
+             * @function getTypeUrl
+             * @memberof ephemera.v1.Track
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Track.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ephemera.v1.Track";
+            };
+
+            /**
+             * Source enum.
+             * @name ephemera.v1.Track.Source
+             * @enum {number}
+             * @property {number} SOURCE_UNSPECIFIED=0 SOURCE_UNSPECIFIED value
+             * @property {number} AUDIO=1 AUDIO value
+             * @property {number} VIDEO=2 VIDEO value
+             * @property {number} SCREEN=3 SCREEN value
+             */
+            Track.Source = (function() {
+                const valuesById = $Object.create(null), values = $Object.create(valuesById);
+                values[valuesById[0] = "SOURCE_UNSPECIFIED"] = 0;
+                values[valuesById[1] = "AUDIO"] = 1;
+                values[valuesById[2] = "VIDEO"] = 2;
+                values[valuesById[3] = "SCREEN"] = 3;
+                return values;
+            })();
+
+            return Track;
+        })();
+
+        v1.Subscription = (function() {
+
+            /**
+             * Properties of a Subscription.
+             * @typedef {Object} ephemera.v1.Subscription.$Properties
+             * @property {string|null} [publisher] Subscription publisher
+             * @property {number|null} [track] Subscription track
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Subscription.
+             * @memberof ephemera.v1
+             * @interface ISubscription
+             * @augments ephemera.v1.Subscription.$Properties
+             * @deprecated Use ephemera.v1.Subscription.$Properties instead.
+             */
+
+            /**
+             * Shape of a Subscription.
+             * @typedef {ephemera.v1.Subscription.$Properties} ephemera.v1.Subscription.$Shape
+             */
+
+            /**
+             * Constructs a new Subscription.
+             * @memberof ephemera.v1
+             * @classdesc Represents a Subscription.
+             * @constructor
+             * @param {ephemera.v1.Subscription.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Subscription = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Subscription publisher.
+             * @member {string} publisher
+             * @memberof ephemera.v1.Subscription
+             * @instance
+             */
+            Subscription.prototype.publisher = "";
+
+            /**
+             * Subscription track.
+             * @member {number} track
+             * @memberof ephemera.v1.Subscription
+             * @instance
+             */
+            Subscription.prototype.track = 0;
+
+            /**
+             * Creates a new Subscription instance using the specified properties.
+             * @function create
+             * @memberof ephemera.v1.Subscription
+             * @static
+             * @param {ephemera.v1.Subscription.$Properties=} [properties] Properties to set
+             * @returns {ephemera.v1.Subscription} Subscription instance
+             * @type {{
+             *   (properties: ephemera.v1.Subscription.$Shape): ephemera.v1.Subscription & ephemera.v1.Subscription.$Shape;
+             *   (properties?: ephemera.v1.Subscription.$Properties): ephemera.v1.Subscription;
+             * }}
+             */
+            Subscription.create = function(properties) {
+                return new Subscription(properties);
+            };
+
+            /**
+             * Encodes the specified Subscription message. Does not implicitly {@link ephemera.v1.Subscription.verify|verify} messages.
+             * @function encode
+             * @memberof ephemera.v1.Subscription
+             * @static
+             * @param {ephemera.v1.Subscription.$Properties} message Subscription message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Subscription.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.publisher != null && $Object.hasOwnProperty.call(message, "publisher") && message.publisher !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.publisher);
+                if (message.track != null && $Object.hasOwnProperty.call(message, "track") && message.track !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.track);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Subscription message from the specified reader or buffer.
+             * @function decode
+             * @memberof ephemera.v1.Subscription
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ephemera.v1.Subscription & ephemera.v1.Subscription.$Shape} Subscription
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Subscription.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ephemera.v1.Subscription();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.publisher = value;
+                            else
+                                delete message.publisher;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.track = value;
+                            else
+                                delete message.track;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Gets the type url for Subscription
+             * @function getTypeUrl
+             * @memberof ephemera.v1.Subscription
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Subscription.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ephemera.v1.Subscription";
+            };
+
+            return Subscription;
+        })();
+
+        v1.KeyframeRequest = (function() {
+
+            /**
+             * Properties of a KeyframeRequest.
+             * @typedef {Object} ephemera.v1.KeyframeRequest.$Properties
+             * @property {number|null} [track] KeyframeRequest track
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a KeyframeRequest.
+             * @memberof ephemera.v1
+             * @interface IKeyframeRequest
+             * @augments ephemera.v1.KeyframeRequest.$Properties
+             * @deprecated Use ephemera.v1.KeyframeRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a KeyframeRequest.
+             * @typedef {ephemera.v1.KeyframeRequest.$Properties} ephemera.v1.KeyframeRequest.$Shape
+             */
+
+            /**
+             * Constructs a new KeyframeRequest.
+             * @memberof ephemera.v1
+             * @classdesc Represents a KeyframeRequest.
+             * @constructor
+             * @param {ephemera.v1.KeyframeRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const KeyframeRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * KeyframeRequest track.
+             * @member {number} track
+             * @memberof ephemera.v1.KeyframeRequest
+             * @instance
+             */
+            KeyframeRequest.prototype.track = 0;
+
+            /**
+             * Creates a new KeyframeRequest instance using the specified properties.
+             * @function create
+             * @memberof ephemera.v1.KeyframeRequest
+             * @static
+             * @param {ephemera.v1.KeyframeRequest.$Properties=} [properties] Properties to set
+             * @returns {ephemera.v1.KeyframeRequest} KeyframeRequest instance
+             * @type {{
+             *   (properties: ephemera.v1.KeyframeRequest.$Shape): ephemera.v1.KeyframeRequest & ephemera.v1.KeyframeRequest.$Shape;
+             *   (properties?: ephemera.v1.KeyframeRequest.$Properties): ephemera.v1.KeyframeRequest;
+             * }}
+             */
+            KeyframeRequest.create = function(properties) {
+                return new KeyframeRequest(properties);
+            };
+
+            /**
+             * Encodes the specified KeyframeRequest message. Does not implicitly {@link ephemera.v1.KeyframeRequest.verify|verify} messages.
+             * @function encode
+             * @memberof ephemera.v1.KeyframeRequest
+             * @static
+             * @param {ephemera.v1.KeyframeRequest.$Properties} message KeyframeRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            KeyframeRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.track != null && $Object.hasOwnProperty.call(message, "track") && message.track !== 0)
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.track);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a KeyframeRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof ephemera.v1.KeyframeRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ephemera.v1.KeyframeRequest & ephemera.v1.KeyframeRequest.$Shape} KeyframeRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            KeyframeRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ephemera.v1.KeyframeRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.track = value;
+                            else
+                                delete message.track;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Gets the type url for KeyframeRequest
+             * @function getTypeUrl
+             * @memberof ephemera.v1.KeyframeRequest
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            KeyframeRequest.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ephemera.v1.KeyframeRequest";
+            };
+
+            return KeyframeRequest;
+        })();
+
+        v1.ActiveSpeakers = (function() {
+
+            /**
+             * Properties of an ActiveSpeakers.
+             * @typedef {Object} ephemera.v1.ActiveSpeakers.$Properties
+             * @property {Array.<string>|null} [participants] ActiveSpeakers participants
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an ActiveSpeakers.
+             * @memberof ephemera.v1
+             * @interface IActiveSpeakers
+             * @augments ephemera.v1.ActiveSpeakers.$Properties
+             * @deprecated Use ephemera.v1.ActiveSpeakers.$Properties instead.
+             */
+
+            /**
+             * Shape of an ActiveSpeakers.
+             * @typedef {ephemera.v1.ActiveSpeakers.$Properties} ephemera.v1.ActiveSpeakers.$Shape
+             */
+
+            /**
+             * Constructs a new ActiveSpeakers.
+             * @memberof ephemera.v1
+             * @classdesc Represents an ActiveSpeakers.
+             * @constructor
+             * @param {ephemera.v1.ActiveSpeakers.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ActiveSpeakers = function (properties) {
+                this.participants = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ActiveSpeakers participants.
+             * @member {Array.<string>} participants
+             * @memberof ephemera.v1.ActiveSpeakers
+             * @instance
+             */
+            ActiveSpeakers.prototype.participants = $util.emptyArray;
+
+            /**
+             * Creates a new ActiveSpeakers instance using the specified properties.
+             * @function create
+             * @memberof ephemera.v1.ActiveSpeakers
+             * @static
+             * @param {ephemera.v1.ActiveSpeakers.$Properties=} [properties] Properties to set
+             * @returns {ephemera.v1.ActiveSpeakers} ActiveSpeakers instance
+             * @type {{
+             *   (properties: ephemera.v1.ActiveSpeakers.$Shape): ephemera.v1.ActiveSpeakers & ephemera.v1.ActiveSpeakers.$Shape;
+             *   (properties?: ephemera.v1.ActiveSpeakers.$Properties): ephemera.v1.ActiveSpeakers;
+             * }}
+             */
+            ActiveSpeakers.create = function(properties) {
+                return new ActiveSpeakers(properties);
+            };
+
+            /**
+             * Encodes the specified ActiveSpeakers message. Does not implicitly {@link ephemera.v1.ActiveSpeakers.verify|verify} messages.
+             * @function encode
+             * @memberof ephemera.v1.ActiveSpeakers
+             * @static
+             * @param {ephemera.v1.ActiveSpeakers.$Properties} message ActiveSpeakers message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ActiveSpeakers.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.participants != null && message.participants.length)
+                    for (let i = 0; i < message.participants.length; ++i)
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.participants[i]);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes an ActiveSpeakers message from the specified reader or buffer.
+             * @function decode
+             * @memberof ephemera.v1.ActiveSpeakers
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ephemera.v1.ActiveSpeakers & ephemera.v1.ActiveSpeakers.$Shape} ActiveSpeakers
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ActiveSpeakers.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ephemera.v1.ActiveSpeakers();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.participants && message.participants.length))
+                                message.participants = [];
+                            message.participants.push(reader.stringVerify());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Gets the type url for ActiveSpeakers
+             * @function getTypeUrl
+             * @memberof ephemera.v1.ActiveSpeakers
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ActiveSpeakers.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ephemera.v1.ActiveSpeakers";
+            };
+
+            return ActiveSpeakers;
         })();
 
         v1.DocumentOffer = (function() {
@@ -5745,769 +6549,6 @@ export const ephemera = $root.ephemera = (() => {
             };
 
             return Question;
-        })();
-
-        v1.Track = (function() {
-
-            /**
-             * Properties of a Track.
-             * @typedef {Object} ephemera.v1.Track.$Properties
-             * @property {number|null} [id] Track id
-             * @property {ephemera.v1.Track.Source|null} [source] Track source
-             * @property {string|null} [codec] Track codec
-             * @property {string|null} [publisher] Track publisher
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a Track.
-             * @memberof ephemera.v1
-             * @interface ITrack
-             * @augments ephemera.v1.Track.$Properties
-             * @deprecated Use ephemera.v1.Track.$Properties instead.
-             */
-
-            /**
-             * Shape of a Track.
-             * @typedef {ephemera.v1.Track.$Properties} ephemera.v1.Track.$Shape
-             */
-
-            /**
-             * Constructs a new Track.
-             * @memberof ephemera.v1
-             * @classdesc Represents a Track.
-             * @constructor
-             * @param {ephemera.v1.Track.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const Track = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * Track id.
-             * @member {number} id
-             * @memberof ephemera.v1.Track
-             * @instance
-             */
-            Track.prototype.id = 0;
-
-            /**
-             * Track source.
-             * @member {ephemera.v1.Track.Source} source
-             * @memberof ephemera.v1.Track
-             * @instance
-             */
-            Track.prototype.source = 0;
-
-            /**
-             * Track codec.
-             * @member {string} codec
-             * @memberof ephemera.v1.Track
-             * @instance
-             */
-            Track.prototype.codec = "";
-
-            /**
-             * Track publisher.
-             * @member {string} publisher
-             * @memberof ephemera.v1.Track
-             * @instance
-             */
-            Track.prototype.publisher = "";
-
-            /**
-             * Creates a new Track instance using the specified properties.
-             * @function create
-             * @memberof ephemera.v1.Track
-             * @static
-             * @param {ephemera.v1.Track.$Properties=} [properties] Properties to set
-             * @returns {ephemera.v1.Track} Track instance
-             * @type {{
-             *   (properties: ephemera.v1.Track.$Shape): ephemera.v1.Track & ephemera.v1.Track.$Shape;
-             *   (properties?: ephemera.v1.Track.$Properties): ephemera.v1.Track;
-             * }}
-             */
-            Track.create = function(properties) {
-                return new Track(properties);
-            };
-
-            /**
-             * Encodes the specified Track message. Does not implicitly {@link ephemera.v1.Track.verify|verify} messages.
-             * @function encode
-             * @memberof ephemera.v1.Track
-             * @static
-             * @param {ephemera.v1.Track.$Properties} message Track message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            Track.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id !== 0)
-                    writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.id);
-                if (message.source != null && $Object.hasOwnProperty.call(message, "source") && message.source !== 0)
-                    writer.uint32(/* id 2, wireType 0 =*/16).int32(message.source);
-                if (message.codec != null && $Object.hasOwnProperty.call(message, "codec") && message.codec !== "")
-                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.codec);
-                if (message.publisher != null && $Object.hasOwnProperty.call(message, "publisher") && message.publisher !== "")
-                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.publisher);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Decodes a Track message from the specified reader or buffer.
-             * @function decode
-             * @memberof ephemera.v1.Track
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {ephemera.v1.Track & ephemera.v1.Track.$Shape} Track
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            Track.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.ephemera.v1.Track();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.uint32())
-                                message.id = value;
-                            else
-                                delete message.id;
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.int32())
-                                message.source = value;
-                            else
-                                delete message.source;
-                            continue;
-                        }
-                    case 3: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.stringVerify()).length)
-                                message.codec = value;
-                            else
-                                delete message.codec;
-                            continue;
-                        }
-                    case 4: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.stringVerify()).length)
-                                message.publisher = value;
-                            else
-                                delete message.publisher;
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Gets the type url for Track
-             * @function getTypeUrl
-             * @memberof ephemera.v1.Track
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            Track.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/ephemera.v1.Track";
-            };
-
-            /**
-             * Source enum.
-             * @name ephemera.v1.Track.Source
-             * @enum {number}
-             * @property {number} SOURCE_UNSPECIFIED=0 SOURCE_UNSPECIFIED value
-             * @property {number} AUDIO=1 AUDIO value
-             * @property {number} VIDEO=2 VIDEO value
-             * @property {number} SCREEN=3 SCREEN value
-             */
-            Track.Source = (function() {
-                const valuesById = $Object.create(null), values = $Object.create(valuesById);
-                values[valuesById[0] = "SOURCE_UNSPECIFIED"] = 0;
-                values[valuesById[1] = "AUDIO"] = 1;
-                values[valuesById[2] = "VIDEO"] = 2;
-                values[valuesById[3] = "SCREEN"] = 3;
-                return values;
-            })();
-
-            return Track;
-        })();
-
-        v1.Subscription = (function() {
-
-            /**
-             * Properties of a Subscription.
-             * @typedef {Object} ephemera.v1.Subscription.$Properties
-             * @property {string|null} [publisher] Subscription publisher
-             * @property {number|null} [track] Subscription track
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a Subscription.
-             * @memberof ephemera.v1
-             * @interface ISubscription
-             * @augments ephemera.v1.Subscription.$Properties
-             * @deprecated Use ephemera.v1.Subscription.$Properties instead.
-             */
-
-            /**
-             * Shape of a Subscription.
-             * @typedef {ephemera.v1.Subscription.$Properties} ephemera.v1.Subscription.$Shape
-             */
-
-            /**
-             * Constructs a new Subscription.
-             * @memberof ephemera.v1
-             * @classdesc Represents a Subscription.
-             * @constructor
-             * @param {ephemera.v1.Subscription.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const Subscription = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * Subscription publisher.
-             * @member {string} publisher
-             * @memberof ephemera.v1.Subscription
-             * @instance
-             */
-            Subscription.prototype.publisher = "";
-
-            /**
-             * Subscription track.
-             * @member {number} track
-             * @memberof ephemera.v1.Subscription
-             * @instance
-             */
-            Subscription.prototype.track = 0;
-
-            /**
-             * Creates a new Subscription instance using the specified properties.
-             * @function create
-             * @memberof ephemera.v1.Subscription
-             * @static
-             * @param {ephemera.v1.Subscription.$Properties=} [properties] Properties to set
-             * @returns {ephemera.v1.Subscription} Subscription instance
-             * @type {{
-             *   (properties: ephemera.v1.Subscription.$Shape): ephemera.v1.Subscription & ephemera.v1.Subscription.$Shape;
-             *   (properties?: ephemera.v1.Subscription.$Properties): ephemera.v1.Subscription;
-             * }}
-             */
-            Subscription.create = function(properties) {
-                return new Subscription(properties);
-            };
-
-            /**
-             * Encodes the specified Subscription message. Does not implicitly {@link ephemera.v1.Subscription.verify|verify} messages.
-             * @function encode
-             * @memberof ephemera.v1.Subscription
-             * @static
-             * @param {ephemera.v1.Subscription.$Properties} message Subscription message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            Subscription.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.publisher != null && $Object.hasOwnProperty.call(message, "publisher") && message.publisher !== "")
-                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.publisher);
-                if (message.track != null && $Object.hasOwnProperty.call(message, "track") && message.track !== 0)
-                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.track);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Decodes a Subscription message from the specified reader or buffer.
-             * @function decode
-             * @memberof ephemera.v1.Subscription
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {ephemera.v1.Subscription & ephemera.v1.Subscription.$Shape} Subscription
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            Subscription.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.ephemera.v1.Subscription();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.stringVerify()).length)
-                                message.publisher = value;
-                            else
-                                delete message.publisher;
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.uint32())
-                                message.track = value;
-                            else
-                                delete message.track;
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Gets the type url for Subscription
-             * @function getTypeUrl
-             * @memberof ephemera.v1.Subscription
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            Subscription.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/ephemera.v1.Subscription";
-            };
-
-            return Subscription;
-        })();
-
-        v1.KeyframeRequest = (function() {
-
-            /**
-             * Properties of a KeyframeRequest.
-             * @typedef {Object} ephemera.v1.KeyframeRequest.$Properties
-             * @property {number|null} [track] KeyframeRequest track
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a KeyframeRequest.
-             * @memberof ephemera.v1
-             * @interface IKeyframeRequest
-             * @augments ephemera.v1.KeyframeRequest.$Properties
-             * @deprecated Use ephemera.v1.KeyframeRequest.$Properties instead.
-             */
-
-            /**
-             * Shape of a KeyframeRequest.
-             * @typedef {ephemera.v1.KeyframeRequest.$Properties} ephemera.v1.KeyframeRequest.$Shape
-             */
-
-            /**
-             * Constructs a new KeyframeRequest.
-             * @memberof ephemera.v1
-             * @classdesc Represents a KeyframeRequest.
-             * @constructor
-             * @param {ephemera.v1.KeyframeRequest.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const KeyframeRequest = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * KeyframeRequest track.
-             * @member {number} track
-             * @memberof ephemera.v1.KeyframeRequest
-             * @instance
-             */
-            KeyframeRequest.prototype.track = 0;
-
-            /**
-             * Creates a new KeyframeRequest instance using the specified properties.
-             * @function create
-             * @memberof ephemera.v1.KeyframeRequest
-             * @static
-             * @param {ephemera.v1.KeyframeRequest.$Properties=} [properties] Properties to set
-             * @returns {ephemera.v1.KeyframeRequest} KeyframeRequest instance
-             * @type {{
-             *   (properties: ephemera.v1.KeyframeRequest.$Shape): ephemera.v1.KeyframeRequest & ephemera.v1.KeyframeRequest.$Shape;
-             *   (properties?: ephemera.v1.KeyframeRequest.$Properties): ephemera.v1.KeyframeRequest;
-             * }}
-             */
-            KeyframeRequest.create = function(properties) {
-                return new KeyframeRequest(properties);
-            };
-
-            /**
-             * Encodes the specified KeyframeRequest message. Does not implicitly {@link ephemera.v1.KeyframeRequest.verify|verify} messages.
-             * @function encode
-             * @memberof ephemera.v1.KeyframeRequest
-             * @static
-             * @param {ephemera.v1.KeyframeRequest.$Properties} message KeyframeRequest message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            KeyframeRequest.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.track != null && $Object.hasOwnProperty.call(message, "track") && message.track !== 0)
-                    writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.track);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Decodes a KeyframeRequest message from the specified reader or buffer.
-             * @function decode
-             * @memberof ephemera.v1.KeyframeRequest
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {ephemera.v1.KeyframeRequest & ephemera.v1.KeyframeRequest.$Shape} KeyframeRequest
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            KeyframeRequest.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.ephemera.v1.KeyframeRequest();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.uint32())
-                                message.track = value;
-                            else
-                                delete message.track;
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Gets the type url for KeyframeRequest
-             * @function getTypeUrl
-             * @memberof ephemera.v1.KeyframeRequest
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            KeyframeRequest.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/ephemera.v1.KeyframeRequest";
-            };
-
-            return KeyframeRequest;
-        })();
-
-        v1.ActiveSpeakers = (function() {
-
-            /**
-             * Properties of an ActiveSpeakers.
-             * @typedef {Object} ephemera.v1.ActiveSpeakers.$Properties
-             * @property {Array.<string>|null} [participants] ActiveSpeakers participants
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of an ActiveSpeakers.
-             * @memberof ephemera.v1
-             * @interface IActiveSpeakers
-             * @augments ephemera.v1.ActiveSpeakers.$Properties
-             * @deprecated Use ephemera.v1.ActiveSpeakers.$Properties instead.
-             */
-
-            /**
-             * Shape of an ActiveSpeakers.
-             * @typedef {ephemera.v1.ActiveSpeakers.$Properties} ephemera.v1.ActiveSpeakers.$Shape
-             */
-
-            /**
-             * Constructs a new ActiveSpeakers.
-             * @memberof ephemera.v1
-             * @classdesc Represents an ActiveSpeakers.
-             * @constructor
-             * @param {ephemera.v1.ActiveSpeakers.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const ActiveSpeakers = function (properties) {
-                this.participants = [];
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * ActiveSpeakers participants.
-             * @member {Array.<string>} participants
-             * @memberof ephemera.v1.ActiveSpeakers
-             * @instance
-             */
-            ActiveSpeakers.prototype.participants = $util.emptyArray;
-
-            /**
-             * Creates a new ActiveSpeakers instance using the specified properties.
-             * @function create
-             * @memberof ephemera.v1.ActiveSpeakers
-             * @static
-             * @param {ephemera.v1.ActiveSpeakers.$Properties=} [properties] Properties to set
-             * @returns {ephemera.v1.ActiveSpeakers} ActiveSpeakers instance
-             * @type {{
-             *   (properties: ephemera.v1.ActiveSpeakers.$Shape): ephemera.v1.ActiveSpeakers & ephemera.v1.ActiveSpeakers.$Shape;
-             *   (properties?: ephemera.v1.ActiveSpeakers.$Properties): ephemera.v1.ActiveSpeakers;
-             * }}
-             */
-            ActiveSpeakers.create = function(properties) {
-                return new ActiveSpeakers(properties);
-            };
-
-            /**
-             * Encodes the specified ActiveSpeakers message. Does not implicitly {@link ephemera.v1.ActiveSpeakers.verify|verify} messages.
-             * @function encode
-             * @memberof ephemera.v1.ActiveSpeakers
-             * @static
-             * @param {ephemera.v1.ActiveSpeakers.$Properties} message ActiveSpeakers message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            ActiveSpeakers.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.participants != null && message.participants.length)
-                    for (let i = 0; i < message.participants.length; ++i)
-                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.participants[i]);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Decodes an ActiveSpeakers message from the specified reader or buffer.
-             * @function decode
-             * @memberof ephemera.v1.ActiveSpeakers
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {ephemera.v1.ActiveSpeakers & ephemera.v1.ActiveSpeakers.$Shape} ActiveSpeakers
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            ActiveSpeakers.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.ephemera.v1.ActiveSpeakers();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 2)
-                                break;
-                            if (!(message.participants && message.participants.length))
-                                message.participants = [];
-                            message.participants.push(reader.stringVerify());
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Gets the type url for ActiveSpeakers
-             * @function getTypeUrl
-             * @memberof ephemera.v1.ActiveSpeakers
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            ActiveSpeakers.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/ephemera.v1.ActiveSpeakers";
-            };
-
-            return ActiveSpeakers;
         })();
 
         return v1;

@@ -10,7 +10,7 @@ export type Capability = (typeof CAPABILITIES)[number];
 /**
  * A verified join token. JWT (RFC 7519), header `alg: ES256` and `kid`; claims:
  * iss, aud, sub (participant id), mid (meeting id), role, caps (capabilities), exp, jti, optional nbf, iat,
- * name (display name), single (true for a single-use invite).
+ * name (display name), single (true for a single-use invite), pol (the meeting's policy, see MeetingPolicyClaims).
  */
 export interface JoinClaims {
   readonly issuer: string;
@@ -24,6 +24,22 @@ export interface JoinClaims {
   readonly displayName?: string;
   /** True when the invite may be used for one join only. */
   readonly singleUse: boolean;
+  /** The meeting policy the invite service fixed when the meeting was created (claim `pol`), if the token has one. */
+  readonly policy?: MeetingPolicyClaims;
+}
+
+/**
+ * Claim `pol` = { dur?, max?, locked? }: the policy the invite service gave the meeting at creation. Every token the
+ * service issues for a meeting carries the same policy, so the relay can apply it from whichever token arrives first.
+ * Added by the invite-service work (issue 4); tokens without it are valid and get the relay's defaults.
+ */
+export interface MeetingPolicyClaims {
+  /** `dur`: maximum meeting duration in seconds. */
+  readonly maxDurationSeconds?: number;
+  /** `max`: maximum simultaneous participants. */
+  readonly maxParticipants?: number;
+  /** `locked`: the meeting starts locked (only hosts may join until a host unlocks it). */
+  readonly locked?: boolean;
 }
 
 /** Why a token was refused; each maps to a RELAY_ERR_* code in protocol/codes.ts. */

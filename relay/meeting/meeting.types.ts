@@ -25,7 +25,8 @@ export type LeaveReason =
   | 'idle_timeout'
   | 'meeting_ended'
   | 'token_expired'
-  | 'internal';
+  | 'internal'
+  | 'relay_failure';
 
 export interface LaneStats {
   /** Frames received from participants on this lane. */

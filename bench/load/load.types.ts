@@ -1,0 +1,80 @@
+/** Messages between the load generator's main thread and its workers (structured-clone safe). */
+import type { ServerEndpoint } from '../servers/server.types.js';
+
+/** A meeting a worker hosts: all its clients live in that worker, so latency is read on one clock. */
+export interface MeetingPlan {
+  id: string;
+  size: number;
+  /** The first `senders` members send. */
+  senders: number;
+  lane: 'reliable' | 'lossy';
+}
+
+/** Times are microseconds of process.hrtime (shared by all threads of the process). */
+export interface TrafficRun {
+  payloadBytes: number;
+  burst: number;
+  ratePerSender: number;
+  startAtUs: number;
+  measureFromUs: number;
+  measureToUs: number;
+  /** How long to wait after the window for in-flight frames before counting the rest as lost. */
+  drainMs: number;
+}
+
+export interface JoinRun {
+  ratePerSec: number;
+  meetingSize: number;
+  /** Prefix of the meeting ids of this step (unique per step and worker). */
+  meetingPrefix: string;
+  startAtUs: number;
+  measureFromUs: number;
+  measureToUs: number;
+  drainMs: number;
+}
+
+export type WorkerRequest =
+  | { id: number; op: 'init'; endpoint: ServerEndpoint; workerIndex: number; sourceAddresses: number; connectConcurrency: number }
+  | { id: number; op: 'open'; meetings: MeetingPlan[] }
+  | { id: number; op: 'traffic'; run: TrafficRun }
+  | { id: number; op: 'joins'; run: JoinRun }
+  | { id: number; op: 'close-clients' };
+
+export interface OpenResult {
+  opened: number;
+  failed: number;
+  firstError?: string;
+  elapsedMs: number;
+}
+
+export interface TrafficResult {
+  /** Frames sent with a send time inside the window. */
+  sent: number;
+  /** Deliveries those frames owe (sent x other members). */
+  expected: number;
+  /** Deliveries received whose send time is inside the window. */
+  received: number;
+  /** Latency histogram (microseconds, coordinated-omission corrected), compressed base64. */
+  histogram: string;
+  /** How far the send schedule fell behind at worst (ms): a large value means the generator was the bottleneck. */
+  maxSendLagMs: number;
+  /** Connections that closed during the run. */
+  closedDuringRun: number;
+}
+
+export interface JoinResult {
+  attempted: number;
+  joined: number;
+  failed: number;
+  firstError?: string;
+  /** Join latency from the scheduled start (microseconds), compressed base64. */
+  histogram: string;
+  maxSendLagMs: number;
+}
+
+export type WorkerReply =
+  | { id: number; ok: true; op: 'init' | 'close-clients' }
+  | { id: number; ok: true; op: 'open'; result: OpenResult }
+  | { id: number; ok: true; op: 'traffic'; result: TrafficResult }
+  | { id: number; ok: true; op: 'joins'; result: JoinResult }
+  | { id: number; ok: false; error: string };

@@ -1,0 +1,104 @@
+/** Opens a connection to a meeting and resolves once the relay has welcomed the participant. */
+import { BEARER_PREFIX, decodeEnvelope, Kind, SUBPROTOCOL } from '../protocol/index.js';
+import { EphemeraClient, type WebSocketLike } from './client.js';
+
+export interface ConnectOptions {
+  /** The join URL `ws://host:port/v1/meetings/<meetingId>`, or the relay's base URL when `meetingId` is given. */
+  readonly url: string;
+  readonly meetingId?: string;
+  /** The join token (it travels in Sec-WebSocket-Protocol, never in the URL). */
+  readonly token: string;
+  /** How long to wait for the WELCOME, in ms. Default 10 000. */
+  readonly timeoutMs?: number;
+  /** Application keep-alive interval; default a third of the relay's idle timeout. 0 turns it off. */
+  readonly pingIntervalMs?: number;
+  /** A WebSocket constructor; default the global one (browsers) or the `ws` package (Node). */
+  readonly WebSocket?: new (url: string, protocols: string[]) => WebSocketLike;
+  /** Extra options passed to the `ws` constructor in Node (e.g. { localAddress, ca }). */
+  readonly nodeOptions?: Record<string, unknown>;
+}
+
+/** A join the relay refused at the upgrade (HTTP status and RELAY_ERR_* code when the transport exposes them). */
+export class JoinRefusedError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+    this.name = 'JoinRefusedError';
+  }
+}
+
+type WsCtor = new (url: string, protocols: string[], options?: Record<string, unknown>) => WebSocketLike & {
+  on?(event: string, fn: (...args: unknown[]) => void): void;
+};
+
+async function defaultWebSocket(): Promise<WsCtor> {
+  const g = (globalThis as { WebSocket?: WsCtor }).WebSocket;
+  if (g !== undefined && typeof (globalThis as { process?: unknown }).process === 'undefined') return g;
+  const mod = await import('ws');
+  return mod.default as unknown as WsCtor;
+}
+
+export function joinUrl(url: string, meetingId?: string): string {
+  if (meetingId === undefined) return url;
+  return `${url.replace(/\/+$/, '')}/v1/meetings/${encodeURIComponent(meetingId)}`;
+}
+
+export async function connect(options: ConnectOptions): Promise<EphemeraClient> {
+  const Ctor = (options.WebSocket as WsCtor | undefined) ?? (await defaultWebSocket());
+  const socket = new Ctor(joinUrl(options.url, options.meetingId), [SUBPROTOCOL, BEARER_PREFIX + options.token], options.nodeOptions);
+  socket.binaryType = 'arraybuffer';
+  return new Promise<EphemeraClient>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      try {
+        socket.close();
+      } catch {
+        // The socket may not be open yet.
+      }
+      reject(err);
+    };
+    const timer = setTimeout(() => fail(new Error('timed out waiting for the relay to welcome this participant')), options.timeoutMs ?? 10_000);
+    // `ws` exposes the refused upgrade's status and JSON body; browsers only see a failed connection.
+    socket.on?.('unexpected-response', (_req: unknown, res: unknown) => {
+      const r = res as { statusCode?: number; on(e: string, f: (c?: Buffer) => void): void };
+      let body = '';
+      r.on('data', (c) => (body += String(c)));
+      r.on('end', () => {
+        let code = 'RELAY_ERR_REFUSED';
+        let message = `join refused with HTTP ${r.statusCode}`;
+        try {
+          const parsed = JSON.parse(body) as { error?: string; message?: string };
+          code = parsed.error ?? code;
+          message = parsed.message ?? message;
+        } catch {
+          // Not JSON: keep the generic message.
+        }
+        fail(new JoinRefusedError(r.statusCode ?? 0, code, message));
+      });
+    });
+    socket.onerror = (ev) => {
+      const msg = (ev as { message?: string; error?: Error })?.error?.message ?? (ev as { message?: string })?.message ?? 'connection failed';
+      // Let unexpected-response report refusals with their code.
+      setTimeout(() => fail(new Error(msg)), 50);
+    };
+    socket.onclose = (ev) => fail(new JoinRefusedError(0, 'RELAY_ERR_CLOSED', `connection closed before welcome (${ev.code} ${ev.reason})`));
+    socket.onmessage = (ev) => {
+      const data = ev.data;
+      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+      if (bytes === null) return;
+      const decoded = decodeEnvelope(bytes);
+      if (!decoded.ok) return fail(new Error('the relay sent a malformed first frame'));
+      const env = decoded.value;
+      if (env.kind === Kind.ERROR) {
+        return fail(new JoinRefusedError(0, env.error?.code ?? 'RELAY_ERR_REFUSED', env.error?.message ?? 'join refused'));
+      }
+      if (env.kind !== Kind.WELCOME || env.welcome == null) return fail(new Error('the relay did not start with WELCOME'));
+      settled = true;
+      clearTimeout(timer);
+      const idle = env.welcome.limits?.idleTimeoutMs ?? 30_000;
+      resolve(new EphemeraClient(socket, env.welcome, options.pingIntervalMs ?? Math.floor(idle / 3)));
+    };
+  });
+}

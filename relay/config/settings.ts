@@ -1,0 +1,72 @@
+/**
+ * Every relay setting in one table: its flag, its environment variable, its default, how it is parsed and
+ * checked, and the sentence `--help` and the README show. Parsing never guesses: a bad value is a startup error
+ * that names the setting.
+ */
+import { hostname } from 'node:os';
+
+export type SettingType = 'string' | 'int' | 'bool' | 'list' | 'enum';
+
+export interface SettingSpec {
+  /** Key in RelayOptions. */
+  readonly key: string;
+  readonly type: SettingType;
+  readonly default: string | number | boolean | readonly string[] | undefined;
+  readonly help: string;
+  readonly choices?: readonly string[];
+  readonly min?: number;
+  readonly max?: number;
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** The settings, in the order `--help` shows them. Flag = --kebab-case of key; env = EPHEMERA_ + UPPER_SNAKE. */
+export const SETTINGS: readonly SettingSpec[] = [
+  { key: 'host', type: 'string', default: '127.0.0.1', help: 'Address the WebSocket listener binds.' },
+  { key: 'port', type: 'int', default: 8080, min: 0, max: 65535, help: 'WebSocket port (0 picks a free one).' },
+  { key: 'transport', type: 'enum', default: 'uws', choices: ['uws', 'ws'], help: 'WebSocket library: uws (uWebSockets.js, fast) or ws (portable).' },
+  { key: 'adminHost', type: 'string', default: '127.0.0.1', help: 'Address of the admin HTTP listener (/metrics, /healthz, /readyz).' },
+  { key: 'adminPort', type: 'int', default: 9464, min: 0, max: 65535, help: 'Admin port (0 picks a free one).' },
+  { key: 'dataDir', type: 'string', default: '.ephemera', help: 'Folder for the development keys, the CDR outbox, journal and CDR file (metadata only).' },
+  { key: 'node', type: 'string', default: hostname(), help: 'This relay\'s node name, written into every CDR.' },
+  { key: 'issuer', type: 'string', default: 'ephemera-invite', help: 'Required `iss` of join tokens.' },
+  { key: 'audience', type: 'string', default: 'ephemera-relay', help: 'Required `aud` of join tokens.' },
+  { key: 'jwksFile', type: 'string', default: undefined, help: 'JWKS file with the invite service\'s public keys (default: the development keys in <dataDir>/keys).' },
+  { key: 'jwksUrl', type: 'string', default: undefined, help: 'JWKS URL of the invite service (cached; fetched again on an unknown kid, rate-limited).' },
+  { key: 'clockToleranceSeconds', type: 'int', default: 5, min: 0, max: 300, help: 'Clock skew allowed on exp and nbf.' },
+  { key: 'maxFrameBytes', type: 'int', default: 256 * KiB, min: 1 * KiB, max: 16 * MiB, help: 'Largest frame a participant may send; larger closes with 4001.' },
+  { key: 'maxFramesPerSecond', type: 'int', default: 400, min: 1, max: 1_000_000, help: 'Sustained frames per second a participant may send (token bucket); above closes with 4002.' },
+  { key: 'frameBurst', type: 'int', default: 800, min: 1, max: 10_000_000, help: 'Token bucket size: frames a participant may send in a burst.' },
+  { key: 'idleTimeoutMs', type: 'int', default: 30_000, min: 1_000, max: 3_600_000, help: 'A participant that sends nothing (not even a PING) for this long is closed with 4004.' },
+  { key: 'maxReliableBacklogBytes', type: 'int', default: 1 * MiB, min: 16 * KiB, max: 1024 * MiB, help: 'Send backlog past which a participant is a slow consumer (closed with 4003).' },
+  { key: 'lossyDropBytes', type: 'int', default: 256 * KiB, min: 1 * KiB, max: 1024 * MiB, help: 'Send backlog past which lossy (media) frames to that participant are dropped.' },
+  { key: 'hardBackpressureBytes', type: 'int', default: 4 * MiB, min: 64 * KiB, max: 2048 * MiB, help: 'Absolute send-buffer cap per socket enforced by the transport (closed with 4003).' },
+  { key: 'slowConsumerCheckMs', type: 'int', default: 100, min: 10, max: 10_000, help: 'How often send backlogs are checked against maxReliableBacklogBytes.' },
+  { key: 'emptyTimeoutMs', type: 'int', default: 60_000, min: 0, max: 86_400_000, help: 'A meeting ends this long after its last participant left.' },
+  { key: 'maxDurationMs', type: 'int', default: 8 * 3_600_000, min: 1_000, max: 7 * 86_400_000, help: 'A meeting ends at this age whatever happens.' },
+  { key: 'maxParticipants', type: 'int', default: 10_000, min: 1, max: 1_000_000, help: 'Participants present at once in one meeting.' },
+  { key: 'duplicateIdentity', type: 'enum', default: 'replace', choices: ['replace', 'refuse'], help: 'A second join with the same participant id replaces the first session (4005) or is refused (409).' },
+  { key: 'drainTimeoutMs', type: 'int', default: 10_000, min: 0, max: 600_000, help: 'On SIGTERM, how long participants get to leave before the relay closes them and exits.' },
+  { key: 'allowedOrigins', type: 'list', default: [], help: 'Comma-separated Origin allowlist for browser joins (empty allows any; a request without Origin is allowed).' },
+  { key: 'tlsCertFile', type: 'string', default: undefined, help: 'PEM certificate: serve wss:// (needs tlsKeyFile).' },
+  { key: 'tlsKeyFile', type: 'string', default: undefined, help: 'PEM private key for tlsCertFile.' },
+  { key: 'maxConnectionsPerIp', type: 'int', default: 2_000, min: 1, max: 1_000_000, help: 'Open WebSocket connections allowed from one IP address.' },
+  { key: 'handshakesPerIpPerSecond', type: 'int', default: 200, min: 1, max: 1_000_000, help: 'Upgrade attempts per second allowed from one IP address (429 above).' },
+  { key: 'cdrSinks', type: 'list', default: ['file'], help: 'CDR sinks: file, stdout, webhook (comma-separated; webhook needs cdrWebhookUrl and cdrWebhookSecrets).' },
+  { key: 'cdrFile', type: 'string', default: undefined, help: 'Path of the CDR JSON-lines file (default <dataDir>/cdr/cdr.jsonl).' },
+  { key: 'cdrWebhookUrl', type: 'string', default: undefined, help: 'Webhook URL for CDR delivery (Standard Webhooks).' },
+  { key: 'cdrWebhookSecrets', type: 'list', default: [], help: 'Webhook signing secrets (whsec_...), comma-separated; all sign, for rotation.' },
+  { key: 'cdrInterimIntervalMs', type: 'int', default: 15 * 60_000, min: 0, max: 86_400_000, help: 'Interim (partial) CDRs for long meetings at this interval (0 = off).' },
+  { key: 'cdrIncludeDisplayNames', type: 'bool', default: false, help: 'Write participants\' display names into CDRs.' },
+  { key: 'cdrIncludeIpAddresses', type: 'bool', default: false, help: 'Write participants\' IP addresses into CDRs.' },
+  { key: 'logLevel', type: 'enum', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], help: 'Log level (logs are JSON on stderr and never contain content or tokens).' },
+];
+
+export function flagName(key: string): string {
+  return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+export function envName(key: string): string {
+  return 'EPHEMERA_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
+}

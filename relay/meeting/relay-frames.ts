@@ -1,0 +1,59 @@
+/** Builders for the frames the relay itself originates (welcome, roster, errors, meeting end). */
+import { encodeEnvelope, ErrorCodes, Kind, PROTOCOL_VERSION, RosterChange, type ErrorCode, type Participant } from '../../protocol/index.js';
+import type { ParticipantView } from './meeting.types.js';
+import type { Session } from './session.js';
+import { capabilityList } from './permissions.js';
+
+export function participantInfo(view: ParticipantView, session: Session | undefined): Participant {
+  const span = view.spans[view.spans.length - 1];
+  return {
+    id: view.id,
+    role: view.role,
+    capabilities: session ? capabilityList(session.capabilities) : [],
+    displayName: view.displayName ?? '',
+    joinedAt: span?.joinedAt ?? 0,
+  };
+}
+
+export function errorFrame(code: ErrorCode, ref = 0): Uint8Array {
+  const spec = ErrorCodes[code];
+  return encodeEnvelope({ kind: Kind.ERROR, ref, error: { code, message: spec.message, closeCode: spec.close, ref } });
+}
+
+export function rosterFrame(change: number, participant: Participant, reason: string, seq: number): Uint8Array {
+  return encodeEnvelope({ kind: Kind.ROSTER, seq, roster: { change: change as RosterChange, participant, reason } });
+}
+
+export function meetingEndedFrame(reason: string, seq: number): Uint8Array {
+  return encodeEnvelope({ kind: Kind.MEETING_ENDED, seq, meetingEnded: { reason } });
+}
+
+export interface WelcomeInit {
+  meetingId: string;
+  you: Participant;
+  roster: Participant[];
+  relayNode: string;
+  startedAt: number;
+  tracks: Array<{ id: number; source: number; codec: string; publisher: string }>;
+  locked: boolean;
+  limits: { maxFrameBytes: number; maxFramesPerSecond: number; idleTimeoutMs: number; maxReliableBacklogBytes: number };
+}
+
+export function welcomeFrame(w: WelcomeInit): Uint8Array {
+  return encodeEnvelope({
+    kind: Kind.WELCOME,
+    welcome: {
+      protocolVersion: PROTOCOL_VERSION,
+      meetingId: w.meetingId,
+      you: w.you,
+      roster: w.roster,
+      relayNode: w.relayNode,
+      startedAt: w.startedAt,
+      tracks: w.tracks,
+      locked: w.locked,
+      limits: w.limits,
+    },
+  });
+}
+
+export { RosterChange };

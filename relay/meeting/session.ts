@@ -1,0 +1,61 @@
+/** One participant's connection: identity from the token, limits, and the leave reason once it goes. */
+import type { Connection } from '../transport/transport.types.js';
+import type { JoinClaims, Role } from '../auth/claims.types.js';
+import type { LeaveReason } from './meeting.types.js';
+import { capabilityMask } from './permissions.js';
+import type { Meeting } from './meeting.js';
+
+export class Session {
+  readonly participantId: string;
+  readonly meetingId: string;
+  readonly displayName: string | undefined;
+  readonly remoteAddress: string;
+  readonly tokenExpiresAt: number;
+  role: Role;
+  capabilities: number;
+  conn: Connection<Session> | null = null;
+  meeting: Meeting | null = null;
+  /** Set when the relay decides why this session ends, before it closes the socket. */
+  leaveReason: LeaveReason | null = null;
+  /** Token bucket for the frame-rate limit. */
+  tokens: number;
+  lastRefill: number;
+  lastReceivedAt: number;
+  joinedAt = 0;
+
+  constructor(claims: JoinClaims, remoteAddress: string, burst: number, now: number) {
+    this.participantId = claims.participantId;
+    this.meetingId = claims.meetingId;
+    this.displayName = claims.displayName;
+    this.remoteAddress = remoteAddress;
+    this.tokenExpiresAt = claims.expiresAt * 1000;
+    this.role = claims.role;
+    this.capabilities = capabilityMask(claims.role, claims.capabilities);
+    this.tokens = burst;
+    this.lastRefill = now;
+    this.lastReceivedAt = now;
+  }
+
+  /** Takes one frame from the token bucket; false when the participant exceeds its rate. */
+  takeFrameToken(now: number, perSecond: number, burst: number): boolean {
+    const refill = ((now - this.lastRefill) * perSecond) / 1000;
+    if (refill > 0) {
+      this.tokens = Math.min(burst, this.tokens + refill);
+      this.lastRefill = now;
+    }
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** Sends one frame unless the socket is gone. */
+  send(bytes: Uint8Array): boolean {
+    return this.conn !== null && this.conn.send(bytes);
+  }
+
+  /** Ends this session with a reason and a close code. Idempotent: the first reason wins. */
+  end(reason: LeaveReason, closeCode: number, closeReason: string): void {
+    if (this.leaveReason === null) this.leaveReason = reason;
+    this.conn?.close(closeCode, closeReason);
+  }
+}

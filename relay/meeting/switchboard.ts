@@ -1,0 +1,232 @@
+/**
+ * The switchboard: the transport's handlers. It admits participants at the upgrade, opens meetings at their
+ * first join, hands every frame to its meeting's router, and watches for slow, idle and flooding participants.
+ */
+import { CloseCode, decodeEnvelope, ErrorCodes, type ErrorCode } from '../../protocol/index.js';
+import type { Connection, Transport, TransportHandlers, UpgradeDecision, UpgradeRequest } from '../transport/transport.types.js';
+import type { TokenVerifier } from '../auth/claims.types.js';
+import type { RelayOptions } from '../config/relay-options.js';
+import type { LeaveReason, MeetingObserver } from './meeting.types.js';
+import { Meeting } from './meeting.js';
+import { Session } from './session.js';
+import { EndedMeetings, IpLimiter, parseJoin, refusal } from './admission.js';
+import { errorFrame, participantInfo, welcomeFrame } from './relay-frames.js';
+import { routeFrame } from './frame-router.js';
+import { bump, type RelayStats } from './relay-stats.js';
+import type { Logger } from '../log/logger.js';
+
+export interface SwitchboardDeps {
+  readonly options: RelayOptions;
+  readonly verifier: TokenVerifier;
+  readonly observer: MeetingObserver;
+  readonly stats: RelayStats;
+  readonly log: Logger;
+  /** False while the relay must not admit participants (draining, CDR store failing). */
+  readonly isReady: () => boolean;
+}
+
+/** How often the meeting-wide periodic work (active speakers) runs. */
+const LANE_TICK_MS = 250;
+/** Sample one frame in this many for the handling-time histogram. */
+const SAMPLE_EVERY = 64;
+
+export class Switchboard implements TransportHandlers<Session> {
+  readonly meetings = new Map<string, Meeting>();
+  private transport: Transport | null = null;
+  private readonly ipLimiter: IpLimiter;
+  private readonly ended: EndedMeetings;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private readonly laneTimer: NodeJS.Timeout;
+  private frameCounter = 0;
+  private closed = false;
+
+  constructor(private readonly deps: SwitchboardDeps) {
+    const o = deps.options;
+    this.ipLimiter = new IpLimiter(o.maxConnectionsPerIp, o.handshakesPerIpPerSecond);
+    this.ended = new EndedMeetings(24 * 3_600_000, 100_000);
+    this.sweepTimer = setInterval(() => this.sweep(), o.slowConsumerCheckMs);
+    this.sweepTimer.unref();
+    this.laneTimer = setInterval(() => this.tickLanes(), LANE_TICK_MS);
+    this.laneTimer.unref();
+  }
+
+  attach(transport: Transport): void {
+    this.transport = transport;
+  }
+
+  get participantCount(): number {
+    let n = 0;
+    for (const m of this.meetings.values()) n += m.present;
+    return n;
+  }
+
+  private refuse(code: ErrorCode): UpgradeDecision<Session> {
+    bump(this.deps.stats.joins, code);
+    return refusal(code);
+  }
+
+  async upgrade(req: UpgradeRequest): Promise<UpgradeDecision<Session>> {
+    const o = this.deps.options;
+    const parsed = parseJoin(req);
+    if (typeof parsed === 'string') return this.refuse(parsed);
+    const origin = req.headers.origin;
+    if (origin !== undefined && o.allowedOrigins.length > 0 && !o.allowedOrigins.includes(origin)) return this.refuse('RELAY_ERR_ORIGIN');
+    const now = Date.now();
+    if (!this.ipLimiter.admitHandshake(req.remoteAddress, now)) return this.refuse('RELAY_ERR_TOO_MANY_CONNECTIONS');
+    if (this.closed || !this.deps.isReady()) return this.refuse('RELAY_ERR_NOT_READY');
+    if (this.ended.has(parsed.meetingId, now)) return this.refuse('RELAY_ERR_MEETING_ENDED');
+    const result = await this.deps.verifier.verify(parsed.token, parsed.meetingId);
+    if (!result.ok) return this.refuse(result.code);
+    const claims = result.claims;
+    const check = this.checkMeetingRules(claims.meetingId, claims.participantId);
+    if (check !== null) return this.refuse(check);
+    bump(this.deps.stats.joins, 'accepted');
+    return { accept: true, protocol: 'ephemera.v1', context: new Session(claims, req.remoteAddress, o.frameBurst, performance.now()) };
+  }
+
+  /** The meeting's own rules for a join; checked at the upgrade and again when the socket opens. */
+  private checkMeetingRules(meetingId: string, participantId: string): ErrorCode | null {
+    if (this.ended.has(meetingId, Date.now())) return 'RELAY_ERR_MEETING_ENDED';
+    const meeting = this.meetings.get(meetingId);
+    if (meeting === undefined) return null;
+    if (meeting.barred.has(participantId)) return 'RELAY_ERR_BARRED';
+    if (meeting.locked && !meeting.sessions.has(participantId)) return 'RELAY_ERR_MEETING_LOCKED';
+    if (meeting.sessions.has(participantId)) {
+      if (this.deps.options.duplicateIdentity === 'refuse') return 'RELAY_ERR_DUPLICATE_IDENTITY';
+    } else if (meeting.present >= this.deps.options.maxParticipants) return 'RELAY_ERR_MEETING_FULL';
+    return null;
+  }
+
+  open(conn: Connection<Session>): void {
+    const session = conn.context;
+    session.conn = conn;
+    this.deps.stats.connectionsOpen++;
+    this.ipLimiter.opened(conn.remoteAddress);
+    // Things may have changed while the token was being verified.
+    const late = this.closed ? 'RELAY_ERR_NOT_READY' : this.checkMeetingRules(session.meetingId, session.participantId);
+    if (late !== null) {
+      const spec = ErrorCodes[late];
+      conn.send(errorFrame(late));
+      session.leaveReason = 'meeting_ended';
+      conn.close(spec.close || CloseCode.MEETING_ENDED, spec.message.slice(0, 120));
+      return;
+    }
+    let meeting = this.meetings.get(session.meetingId);
+    if (meeting === undefined) {
+      meeting = new Meeting(session.meetingId, {
+        options: this.deps.options,
+        transport: this.transport!,
+        observer: this.deps.observer,
+        forget: (m) => this.forget(m),
+      });
+      this.meetings.set(meeting.meetingId, meeting);
+      this.deps.observer.meetingStarted?.(meeting);
+    }
+    const previous = meeting.sessions.get(session.participantId);
+    const now = Date.now();
+    if (previous !== undefined) {
+      previous.end('replaced', CloseCode.REPLACED, 'replaced by a newer session');
+      meeting.release(previous, 'replaced', now);
+    }
+    meeting.admit(session, now);
+    const o = this.deps.options;
+    const roster = [];
+    for (const s of meeting.sessions.values()) roster.push(participantInfo(meeting.participants.get(s.participantId)!, s));
+    conn.send(
+      welcomeFrame({
+        meetingId: meeting.meetingId,
+        you: participantInfo(meeting.participants.get(session.participantId)!, session),
+        roster,
+        relayNode: o.node,
+        startedAt: meeting.startedAt,
+        tracks: meeting.laneState.allTracks().map((t) => t.info()),
+        locked: meeting.locked,
+        limits: {
+          maxFrameBytes: o.maxFrameBytes,
+          maxFramesPerSecond: o.maxFramesPerSecond,
+          idleTimeoutMs: o.idleTimeoutMs,
+          maxReliableBacklogBytes: o.maxReliableBacklogBytes,
+        },
+      }),
+    );
+  }
+
+  message(conn: Connection<Session>, data: Uint8Array, isBinary: boolean): void {
+    const session = conn.context;
+    const meeting = session.meeting;
+    if (meeting === null) return;
+    const now = performance.now();
+    session.lastReceivedAt = now;
+    if (!isBinary) return this.fatal(session, 'RELAY_ERR_MALFORMED_FRAME', 'malformed_frame');
+    const o = this.deps.options;
+    if (data.byteLength > o.maxFrameBytes) return this.fatal(session, 'RELAY_ERR_FRAME_TOO_LARGE', 'frame_too_large');
+    if (!session.takeFrameToken(now, o.maxFramesPerSecond, o.frameBurst)) return this.fatal(session, 'RELAY_ERR_RATE_LIMITED', 'rate_limited');
+    const decoded = decodeEnvelope(data);
+    if (!decoded.ok) {
+      this.deps.stats.malformedFrames++;
+      return this.fatal(session, 'RELAY_ERR_MALFORMED_FRAME', 'malformed_frame');
+    }
+    if ((++this.frameCounter & (SAMPLE_EVERY - 1)) === 0) {
+      routeFrame(meeting, session, decoded.value, data.byteLength);
+      this.deps.stats.fanoutSamplesUs.push((performance.now() - now) * 1000);
+      if (this.deps.stats.fanoutSamplesUs.length > 4096) this.deps.stats.fanoutSamplesUs.length = 0;
+      return;
+    }
+    routeFrame(meeting, session, decoded.value, data.byteLength);
+  }
+
+  /** An error that ends the connection: an ERROR frame with the code, then the close. */
+  private fatal(session: Session, code: ErrorCode, reason: LeaveReason): void {
+    const spec = ErrorCodes[code];
+    bump(this.deps.stats.framesRejected, code);
+    session.send(errorFrame(code));
+    session.end(reason, spec.close, code);
+  }
+
+  drain(_conn: Connection<Session>): void {
+    // Reliable lanes rely on the periodic backlog check; document flow control reacts to acks, not drains.
+  }
+
+  close(conn: Connection<Session>, code: number): void {
+    const session = conn.context;
+    this.deps.stats.connectionsOpen--;
+    this.ipLimiter.closed(conn.remoteAddress);
+    const reason: LeaveReason = session.leaveReason ?? (code === CloseCode.NORMAL ? 'leave' : code === CloseCode.SLOW_CONSUMER ? 'slow_consumer' : 'disconnect');
+    bump(this.deps.stats.closes, reason);
+    session.meeting?.release(session, reason, Date.now());
+    session.conn = null;
+  }
+
+  private forget(meeting: Meeting): void {
+    this.meetings.delete(meeting.meetingId);
+    this.ended.add(meeting.meetingId, Date.now());
+  }
+
+  /** Closes slow consumers and idle participants. */
+  private sweep(): void {
+    const o = this.deps.options;
+    const now = performance.now();
+    for (const meeting of this.meetings.values()) {
+      for (const session of meeting.sessions.values()) {
+        const conn = session.conn;
+        if (conn === null || conn.closed) continue;
+        if (conn.bufferedAmount() > o.maxReliableBacklogBytes) this.fatal(session, 'RELAY_ERR_SLOW_CONSUMER', 'slow_consumer');
+        else if (now - session.lastReceivedAt > o.idleTimeoutMs) this.fatal(session, 'RELAY_ERR_IDLE_TIMEOUT', 'idle_timeout');
+      }
+    }
+    this.ipLimiter.sweep(Date.now());
+  }
+
+  private tickLanes(): void {
+    for (const meeting of this.meetings.values()) meeting.laneState.tick();
+  }
+
+  /** Ends every meeting with reason `shutdown` (CDRs written) and stops the timers. Idempotent. */
+  shutdown(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    clearInterval(this.laneTimer);
+    for (const meeting of [...this.meetings.values()]) meeting.end('shutdown');
+  }
+}

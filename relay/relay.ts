@@ -1,0 +1,153 @@
+/**
+ * The relay process's composition: options -> keys and verifier -> CDR store -> switchboard -> transport ->
+ * admin server. `close()` cascades in reverse; `drain()` is the SIGTERM path.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolveRelayOptions, type RelayOptions } from './config/relay-options.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { createJwksFileKeySource, createJwksUrlKeySource, createTokenVerifier, loadOrCreateDevKeys, type KeySource } from './auth/index.js';
+import { createCdrRecorder, type CdrRecorder, type CdrSinkConfig } from './cdr/index.js';
+import { createTransport } from './transport/index.js';
+import type { Transport } from './transport/transport.types.js';
+import { Switchboard } from './meeting/switchboard.js';
+import { createRelayStats } from './meeting/relay-stats.js';
+import type { EndReason, LeaveReason, MeetingObserver, MeetingView, ParticipantView } from './meeting/meeting.types.js';
+import { RelayMetrics } from './metrics/relay-metrics.js';
+import { startAdminServer, type AdminServer } from './admin/admin-server.js';
+
+export interface Relay {
+  readonly options: RelayOptions;
+  /** The bound WebSocket port and admin port. */
+  readonly port: number;
+  readonly adminPort: number;
+  /** `ws://host:port` (or wss://). Join at `${url}/v1/meetings/<meetingId>`. */
+  readonly url: string;
+  readonly transportName: 'uws' | 'ws';
+  /** Meetings in progress (metadata views). */
+  meetings(): Iterable<MeetingView>;
+  /** Stops admitting, ends every meeting with reason `shutdown` (CDRs written), then closes. Idempotent. */
+  drain(): Promise<void>;
+  /** Same as drain(). */
+  close(): Promise<void>;
+}
+
+/** Logs meeting lifecycle metadata (ids, counts, reasons): never content, never tokens. */
+function logObserver(log: Logger): MeetingObserver {
+  return {
+    meetingStarted: (m) => log.info({ meetingId: m.meetingId, cdrId: m.cdrId }, 'meeting started'),
+    participantJoined: (m, p: ParticipantView) => log.debug({ meetingId: m.meetingId, participantId: p.id, role: p.role }, 'participant joined'),
+    participantLeft: (m, p: ParticipantView, reason: LeaveReason) => log.debug({ meetingId: m.meetingId, participantId: p.id, reason }, 'participant left'),
+    meetingEnded: (m, reason: EndReason) =>
+      log.info({ meetingId: m.meetingId, cdrId: m.cdrId, reason, peak: m.peakParticipants, participants: m.participants.size }, 'meeting ended'),
+  };
+}
+
+function composeObservers(list: MeetingObserver[]): MeetingObserver {
+  return {
+    meetingStarted: (m) => { for (const o of list) o.meetingStarted?.(m); },
+    participantJoined: (m, p, at) => { for (const o of list) o.participantJoined?.(m, p, at); },
+    participantLeft: (m, p, r, at) => { for (const o of list) o.participantLeft?.(m, p, r, at); },
+    meetingEnded: (m, r, at) => { for (const o of list) o.meetingEnded?.(m, r, at); },
+  };
+}
+
+function cdrSinks(o: RelayOptions): CdrSinkConfig[] {
+  return o.cdrSinks.map((name): CdrSinkConfig => {
+    if (name === 'webhook') return { type: 'webhook', url: o.cdrWebhookUrl!, secrets: [...o.cdrWebhookSecrets] };
+    if (name === 'stdout') return { type: 'stdout' };
+    return o.cdrFile !== undefined ? { type: 'file', path: o.cdrFile } : { type: 'file' };
+  });
+}
+
+function keySource(o: RelayOptions): KeySource {
+  if (o.jwksUrl !== undefined) return createJwksUrlKeySource(o.jwksUrl);
+  if (o.jwksFile !== undefined) return createJwksFileKeySource(o.jwksFile);
+  return createJwksFileKeySource(loadOrCreateDevKeys(o.dataDir).jwksPath);
+}
+
+/** Starts a relay. Throws RelayConfigError for bad settings and the CDR store's startup error if it cannot write. */
+export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Logger): Promise<Relay> {
+  const o = resolveRelayOptions(input);
+  const log = logger ?? createLogger(o.logLevel);
+  mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  const keys = keySource(o);
+  const verifier = createTokenVerifier({ keys, issuer: o.issuer, audience: o.audience, clockToleranceSeconds: o.clockToleranceSeconds });
+  const cdr: CdrRecorder = await createCdrRecorder({
+    dataDir: o.dataDir,
+    sinks: cdrSinks(o),
+    interimIntervalMs: o.cdrInterimIntervalMs,
+    includeDisplayNames: o.cdrIncludeDisplayNames,
+    includeIpAddresses: o.cdrIncludeIpAddresses,
+    logger: log,
+  });
+  let draining = false;
+  const notReadyReason = (): string | null => (draining ? 'draining' : cdr.ready() ? null : 'cdr_store_failing');
+  const stats = createRelayStats();
+  let switchboard: Switchboard;
+  const metrics = new RelayMetrics({ stats, liveMeetings: () => switchboard.meetings.values(), extra: (r) => cdr.registerMetrics?.(r) });
+  switchboard = new Switchboard({
+    options: o,
+    verifier,
+    stats,
+    log,
+    observer: composeObservers([cdr, metrics, logObserver(log)]),
+    isReady: () => notReadyReason() === null,
+  });
+  let transport: Transport;
+  try {
+    transport = createTransport(o.transport, {
+      host: o.host,
+      port: o.port,
+      maxPayloadBytes: o.maxFrameBytes * 2,
+      maxBackpressureBytes: o.hardBackpressureBytes,
+      idleTimeoutSeconds: Math.max(16, Math.ceil(o.idleTimeoutMs / 1000) * 2),
+      closeTimeoutMs: 2_000,
+      ...(o.tlsCertFile !== undefined ? { tls: { certFile: o.tlsCertFile, keyFile: o.tlsKeyFile! } } : {}),
+    }, switchboard);
+  } catch (err) {
+    switchboard.shutdown();
+    await cdr.close();
+    throw err;
+  }
+  switchboard.attach(transport);
+  let port: number;
+  let admin: AdminServer;
+  try {
+    port = await transport.listen();
+    admin = await startAdminServer({ host: o.adminHost, port: o.adminPort, registry: metrics.registry, notReadyReason });
+  } catch (err) {
+    switchboard.shutdown();
+    await transport.close();
+    await cdr.close();
+    throw err;
+  }
+  const scheme = o.tlsCertFile !== undefined ? 'wss' : 'ws';
+  log.info({ port, adminPort: admin.port, transport: transport.name }, 'relay listening');
+
+  let closing: Promise<void> | null = null;
+  const drain = (): Promise<void> => {
+    closing ??= (async () => {
+      draining = true;
+      transport.stopAccepting();
+      switchboard.shutdown();
+      await transport.close();
+      await cdr.close();
+      await admin.close();
+      verifier.close();
+      keys.close();
+      log.info('relay closed');
+      log.flush();
+    })();
+    return closing;
+  };
+  return {
+    options: o,
+    port,
+    adminPort: admin.port,
+    url: `${scheme}://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`,
+    transportName: transport.name,
+    meetings: () => switchboard.meetings.values(),
+    drain,
+    close: drain,
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * HTTP answers a transport writes itself, before any WebSocket exists: the core's refusals (status + JSON body)
+ * and the few refusals the transport makes on its own (internal error, not accepting, not a WebSocket request).
+ * Bodies never carry exception text, tokens or content.
+ */
+import { STATUS_CODES } from 'node:http';
+import { ErrorCodes } from '../../protocol/codes.js';
+
+/** A refusal as the transports write it. */
+export interface Refusal {
+  readonly status: number;
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+/** The upgrade handler threw or its promise rejected. */
+export const INTERNAL_REFUSAL: Refusal = Object.freeze({
+  status: ErrorCodes.RELAY_ERR_INTERNAL.http,
+  body: Object.freeze({ code: 'RELAY_ERR_INTERNAL', message: ErrorCodes.RELAY_ERR_INTERNAL.message }),
+});
+
+/** An upgrade arrived after stopAccepting() or close() (e.g. on a kept-alive HTTP connection). */
+export const NOT_READY_REFUSAL: Refusal = Object.freeze({
+  status: ErrorCodes.RELAY_ERR_NOT_READY.http,
+  body: Object.freeze({ code: 'RELAY_ERR_NOT_READY', message: ErrorCodes.RELAY_ERR_NOT_READY.message }),
+});
+
+/**
+ * A plain HTTP request (not an upgrade) reached the WebSocket port. The code is not (yet) in protocol/codes.ts:
+ * it is the transport's own answer to a request no client of the protocol makes.
+ */
+export const UPGRADE_REQUIRED_REFUSAL: Refusal = Object.freeze({
+  status: 426,
+  body: Object.freeze({
+    code: 'RELAY_ERR_UPGRADE_REQUIRED',
+    message: 'This port accepts WebSocket upgrades only: join at /v1/meetings/<meeting id>.',
+  }),
+});
+
+/** A refusal status is an HTTP error status; anything else the core returns is a bug and becomes 500. */
+export function refusalStatus(status: number): number {
+  return Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500;
+}
+
+/** `403 Forbidden`: the status line after the HTTP version, with its standard text. */
+export function statusLine(status: number): string {
+  return `${status} ${STATUS_CODES[status] ?? 'Error'}`;
+}
+
+/** The JSON text of a refusal body; a body that cannot be serialised (cycle, BigInt) becomes the internal one. */
+export function refusalJson(body: Readonly<Record<string, unknown>>): string {
+  try {
+    const text = JSON.stringify(body);
+    if (typeof text === 'string') return text;
+  } catch {
+    // fall through: the core handed over something JSON cannot hold
+  }
+  return JSON.stringify(INTERNAL_REFUSAL.body);
+}
+
+/** A complete HTTP/1.1 response for a raw socket (the `ws` transport writes it before destroying the socket). */
+export function rawHttpResponse(status: number, json: string): string {
+  return (
+    `HTTP/1.1 ${statusLine(status)}\r\n` +
+    'Connection: close\r\n' +
+    'Content-Type: application/json\r\n' +
+    `Content-Length: ${Buffer.byteLength(json)}\r\n` +
+    '\r\n' +
+    json
+  );
+}

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { resolveRelayOptions, type RelayOptions } from './config/relay-options.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createJwksFileKeySource, createJwksUrlKeySource, createTokenVerifier, loadOrCreateDevKeys, type KeySource } from './auth/index.js';
-import { createCdrRecorder, type CdrRecorder, type CdrSinkConfig } from './cdr/index.js';
+import { createCdrRecorder, registerCdrMetrics, type CdrRecorder, type CdrSinkOptions } from './cdr/index.js';
 import { createTransport } from './transport/index.js';
 import type { Transport } from './transport/transport.types.js';
 import { Switchboard } from './meeting/switchboard.js';
@@ -51,8 +51,8 @@ function composeObservers(list: MeetingObserver[]): MeetingObserver {
   };
 }
 
-function cdrSinks(o: RelayOptions): CdrSinkConfig[] {
-  return o.cdrSinks.map((name): CdrSinkConfig => {
+function cdrSinks(o: RelayOptions): CdrSinkOptions[] {
+  return o.cdrSinks.map((name): CdrSinkOptions => {
     if (name === 'webhook') return { type: 'webhook', url: o.cdrWebhookUrl!, secrets: [...o.cdrWebhookSecrets] };
     if (name === 'stdout') return { type: 'stdout' };
     return o.cdrFile !== undefined ? { type: 'file', path: o.cdrFile } : { type: 'file' };
@@ -81,10 +81,10 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
     logger: log,
   });
   let draining = false;
-  const notReadyReason = (): string | null => (draining ? 'draining' : cdr.ready() ? null : 'cdr_store_failing');
+  const notReadyReason = (): string | null => (draining ? 'draining' : cdr.ready() ? null : (cdr.notReadyReason() ?? 'cdr_store_failing'));
   const stats = createRelayStats();
   let switchboard: Switchboard;
-  const metrics = new RelayMetrics({ stats, liveMeetings: () => switchboard.meetings.values(), extra: (r) => cdr.registerMetrics?.(r) });
+  const metrics = new RelayMetrics({ stats, liveMeetings: () => switchboard.meetings.values(), extra: (r) => registerCdrMetrics(r, cdr) });
   switchboard = new Switchboard({
     options: o,
     verifier,

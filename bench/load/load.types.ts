@@ -38,7 +38,8 @@ export type WorkerRequest =
   | { id: number; op: 'open'; meetings: MeetingPlan[] }
   | { id: number; op: 'traffic'; run: TrafficRun }
   | { id: number; op: 'joins'; run: JoinRun }
-  | { id: number; op: 'close-clients' };
+  | { id: number; op: 'close-clients' }
+  | { id: number; op: 'shutdown' };
 
 export interface OpenResult {
   opened: number;
@@ -73,7 +74,7 @@ export interface JoinResult {
 }
 
 export type WorkerReply =
-  | { id: number; ok: true; op: 'init' | 'close-clients' }
+  | { id: number; ok: true; op: 'init' | 'close-clients' | 'shutdown' }
   | { id: number; ok: true; op: 'open'; result: OpenResult }
   | { id: number; ok: true; op: 'traffic'; result: TrafficResult }
   | { id: number; ok: true; op: 'joins'; result: JoinResult }

@@ -20,8 +20,8 @@ interface Member {
   frameBytes: number;
 }
 
+if (!parentPort) throw new Error('bench/load/worker.ts must run in a worker thread');
 const port = parentPort;
-if (!port) throw new Error('bench/load/worker.ts must run in a worker thread');
 
 let adapter: Adapter | null = null;
 let workerIndex = 0;
@@ -301,6 +301,13 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
     case 'close-clients':
       closeClients();
       return { id: req.id, ok: true, op: 'close-clients' };
+    case 'shutdown':
+      closeClients();
+      adapter?.close();
+      adapter = null;
+      // Closing the port lets the thread end on its own (so --cpu-prof can write its profile).
+      setImmediate(() => port.close());
+      return { id: req.id, ok: true, op: 'shutdown' };
   }
 }
 

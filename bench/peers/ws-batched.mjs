@@ -1,7 +1,7 @@
 // Peer: `ws` with a pre-built frame per broadcast and batched writes: each recipient socket is corked when its
 // first frame of this event-loop turn is queued, and all corked sockets are uncorked once per turn
 // (setImmediate), so a socket costs one writev per turn instead of one write per frame.
-import { WebSocket, WebSocketServer } from 'ws';
+import { Sender, WebSocketServer } from 'ws';
 import { announceReady, meetingFromPath, peerPort } from './peer-common.mjs';
 
 const rooms = new Map();
@@ -20,7 +20,7 @@ function flush() {
 }
 
 function frameOnce(data, isBinary) {
-  const parts = WebSocket.Sender.frame(data, { fin: true, rsv1: false, opcode: isBinary ? 2 : 1, mask: false, readOnly: false });
+  const parts = Sender.frame(data, { fin: true, rsv1: false, opcode: isBinary ? 2 : 1, mask: false, readOnly: false });
   return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
 

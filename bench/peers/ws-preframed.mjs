@@ -1,12 +1,12 @@
-// Peer: `ws` with the frame built once per broadcast (WebSocket.Sender.frame) and written to each socket:
+// Peer: `ws` with the frame built once per broadcast (Sender.frame) and written to each socket:
 // no per-recipient framing, but still one write (one syscall) per recipient.
-import { WebSocket, WebSocketServer } from 'ws';
+import { Sender, WebSocketServer } from 'ws';
 import { announceReady, meetingFromPath, peerPort } from './peer-common.mjs';
 
 const rooms = new Map();
 
 function frameOnce(data, isBinary) {
-  const parts = WebSocket.Sender.frame(data, { fin: true, rsv1: false, opcode: isBinary ? 2 : 1, mask: false, readOnly: false });
+  const parts = Sender.frame(data, { fin: true, rsv1: false, opcode: isBinary ? 2 : 1, mask: false, readOnly: false });
   return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
 

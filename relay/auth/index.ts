@@ -6,6 +6,7 @@ export { createJwksUrlKeySource, type JwksUrlKeySource, type JwksUrlKeySourceOpt
 export { createTokenVerifier, type TokenVerifierOptions } from './token-verifier.js';
 export { createMemoryReplayStore, type ReplayStore, type MemoryReplayStoreOptions } from './replay-store.js';
 export { mintJoinToken, type JoinTokenClaims } from './mint-token.js';
+export { randomId } from './random-id.js';
 export { loadOrCreateDevKeys, type DevKeys } from './dev-keys.js';
 export {
   openKeyFolder,

@@ -6,7 +6,8 @@
  * bytes but costs about 130 us per token here against 50 us, which alone would cap the invite service below its
  * 5,000 tokens/s target; the unit tests check that jsonwebtoken and jose both verify what this mints.
  */
-import { randomFillSync, sign, type KeyObject } from 'node:crypto';
+import { sign, type KeyObject } from 'node:crypto';
+import { randomId } from './random-id.js';
 import { CAPABILITIES, ROLES, type Capability, type MeetingPolicyClaims, type Role } from './claims.types.js';
 
 export interface JoinTokenClaims {
@@ -78,21 +79,6 @@ export function mintJoinToken(privateKey: KeyObject, kid: string, claims: JoinTo
   const input = `${headerFor(kid)}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
   const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
   return `${input}.${signature.toString('base64url')}`;
-}
-
-/** 128 random bits, base64url; drawn from a pool refilled 4 KiB at a time (one syscall per 256 ids). */
-const pool = Buffer.alloc(4096);
-let poolOffset = pool.length;
-function randomId(): string {
-  if (poolOffset + 16 > pool.length) {
-    randomFillSync(pool);
-    poolOffset = 0;
-  }
-  const id = pool.toString('base64url', poolOffset, poolOffset + 16);
-  // Consumed bytes are overwritten so no id lingers in the pool.
-  pool.fill(0, poolOffset, poolOffset + 16);
-  poolOffset += 16;
-  return id;
 }
 
 const checkedKeys = new WeakSet<KeyObject>();

@@ -6,6 +6,7 @@ export const CdrErrorCodes = {
   CDR_ERR_LOCKED: 'Another running process holds the CDR folder.',
   CDR_ERR_OUTBOX_WRITE: 'A record could not be appended to the CDR outbox; it is kept in memory and retried.',
   CDR_ERR_JOURNAL_WRITE: 'The CDR journal could not be written; crash recovery may miss the latest events until it can.',
+  CDR_ERR_NOT_WRITABLE: 'The CDR folder stopped accepting writes (read-only, removed or full).',
   CDR_ERR_DISK_LOW: 'The CDR folder\'s file system is below the free-space floor (minFreeBytes).',
   CDR_ERR_CLOSED: 'The CDR recorder is closed.',
   CDR_ERR_SINK: 'A CDR sink failed to deliver; the record is retried.',

@@ -165,7 +165,13 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o60
 
 /** Creates a folder (and parents) with owner-only access. */
 export function ensureDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    // Recursive mkdir reports ENOENT for a read-only or forbidden parent; a plain mkdir names the real cause.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(dir, { mode: 0o700 });
+  }
 }
 
 /** Proves `dir` accepts a small durable write: create, write, fsync, remove. Throws the fs error. */

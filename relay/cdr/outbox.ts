@@ -108,7 +108,7 @@ export class Outbox {
       if (!partial) this.#finals.set(r.cdrId, n);
     }
     if (corrupt > 0) this.#logger.warn({ path: this.path, lines: corrupt }, 'cdr outbox: skipped unreadable lines');
-    this.#next = Math.max(this.#floor, this.lastN) + 1;
+    this.#next = Math.max(this.#floor, this.#entries[this.#entries.length - 1]?.n ?? 0) + 1;
   }
 
   /** Highest position number ever used (0 when none). */

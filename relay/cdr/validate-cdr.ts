@@ -75,13 +75,15 @@ export function validateCdrRecord(value: unknown): string[] {
   if (typeof pm !== 'number' || !Number.isFinite(pm) || pm < 0 || Math.abs(pm * 100 - Math.round(pm * 100)) > 1e-6) {
     out.push('participantMinutes: must be a non-negative number with at most 2 decimals');
   }
-  if (!Array.isArray(r.features)) out.push('features: must be an array');
+  const features = r.features;
+  if (!Array.isArray(features)) out.push('features: must be an array');
   else {
-    r.features.forEach((f, i) => {
+    features.forEach((f: unknown, i) => {
       if (typeof f !== 'string' || !FEATURE_SET.has(f)) out.push(`features[${i}]: unknown feature`);
     });
-    const sorted = [...r.features].map(String).sort();
-    if (sorted.some((f, i) => f !== r.features[i])) out.push('features: must be sorted');
+    const sorted = features.map(String).sort();
+    if (sorted.some((f, i) => f !== features[i])) out.push('features: must be sorted');
+    if (new Set(features).size !== features.length) out.push('features: must not repeat a feature');
   }
   if (!isObj(r.lanes)) out.push('lanes: must be an object');
   else {

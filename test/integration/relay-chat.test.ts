@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Audience, encodeChatMessage, Kind } from '../../protocol/index.js';
 import { meetingId, startHarness, TRANSPORTS, waitFor, type Harness } from '../helpers/relay-harness.js';
-import type { ChatEvent, RosterEvent } from '../../client/index.js';
+import type { ChatEvent, EphemeraClient, RosterEvent } from '../../client/index.js';
 
 describe.each(TRANSPORTS)('chat and roster over %s', (transport) => {
   let h: Harness;
@@ -15,7 +15,7 @@ describe.each(TRANSPORTS)('chat and roster over %s', (transport) => {
 
   it('delivers chat to every other participant, in per-sender order', async () => {
     const mid = meetingId();
-    const clients = [];
+    const clients: EphemeraClient[] = [];
     for (let i = 0; i < 4; i++) clients.push(await h.join(mid, `p${i}`));
     await waitFor(() => clients.every((c) => c.roster.size === 4));
     const got = clients.map(() => [] as ChatEvent[]);

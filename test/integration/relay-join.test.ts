@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync, createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { connect, JoinRefusedError } from '../../client/index.js';
+import { devKey } from '../helpers/dev-key.js';
 import { meetingId, startHarness, TRANSPORTS, type Harness } from '../helpers/relay-harness.js';
 
 async function refusal(h: Harness, mid: string, token: string): Promise<JoinRefusedError> {
@@ -56,7 +57,10 @@ describe.each(TRANSPORTS)('joining over %s', (transport) => {
 
   it('refuses an expired token with 401', async () => {
     const mid = meetingId();
-    const err = await refusal(h, mid, h.token(mid, 'x', { ttlSeconds: -60 }));
+    const good = jwt.decode(h.token(mid, 'x'), { complete: true })!;
+    const { privateKey } = devKey(h.dataDir);
+    const payload = { ...(good.payload as Record<string, unknown>), exp: Math.floor(Date.now() / 1000) - 120 };
+    const err = await refusal(h, mid, jwt.sign(payload, privateKey, { algorithm: 'ES256', keyid: good.header.kid! }));
     expect(err.status).toBe(401);
     expect(err.code).toBe('RELAY_ERR_TOKEN_EXPIRED');
   });
@@ -74,7 +78,7 @@ describe.each(TRANSPORTS)('joining over %s', (transport) => {
   it('refuses a wrong-audience token with 403', async () => {
     const mid = meetingId();
     const good = jwt.decode(h.token(mid, 'x'), { complete: true })!;
-    const { privateKey } = await import('../helpers/dev-key.js').then((m) => m.devKey(h.dataDir));
+    const { privateKey } = devKey(h.dataDir);
     const payload = { ...(good.payload as Record<string, unknown>), aud: 'someone-else' };
     const token = jwt.sign(payload, privateKey, { algorithm: 'ES256', keyid: good.header.kid! });
     const err = await refusal(h, mid, token);

@@ -1,0 +1,45 @@
+/**
+ * Ratios of Ephemera against each peer: Ephemera's figure divided by the peer's (below 1: Ephemera cheaper or
+ * faster). Compared at the same offered load: the highest step both passed; failing that, the headline figures.
+ */
+import type { ServerScenarioResult, StepResult } from './results.types.js';
+
+export const EPHEMERA_SERVERS = ['ephemera-uws', 'ephemera-ws'] as const;
+
+export interface Ratio {
+  peer: string;
+  /** The level both were compared at (null: headline figures of different levels). */
+  level: string | null;
+  cpu: number | null;
+  p99: number | null;
+}
+
+function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
+  if (a === null || a === undefined || b === null || b === undefined || b <= 0) return null;
+  return a / b;
+}
+
+/** The highest level both passed, with the two steps. */
+function commonStep(a: ServerScenarioResult, b: ServerScenarioResult): { level: string; a: StepResult; b: StepResult } | null {
+  let best: { level: string; a: StepResult; b: StepResult; offered: number } | null = null;
+  for (const sa of a.steps) {
+    if (!sa.passed) continue;
+    const sb = b.steps.find((s) => s.passed && s.level === sa.level);
+    if (sb && (best === null || sa.offeredPerSec >= best.offered)) best = { level: sa.level, a: sa, b: sb, offered: sa.offeredPerSec };
+  }
+  return best;
+}
+
+/** Ratios of `ephemera` against every other server of the scenario. */
+export function ratiosFor(perServer: Record<string, ServerScenarioResult>, ephemera: string): Ratio[] {
+  const mine = perServer[ephemera];
+  if (!mine || mine.error) return [];
+  const out: Ratio[] = [];
+  for (const [peer, theirs] of Object.entries(perServer)) {
+    if ((EPHEMERA_SERVERS as readonly string[]).includes(peer) || theirs.error) continue;
+    const common = commonStep(mine, theirs);
+    if (common) out.push({ peer, level: common.level, cpu: ratio(common.a.cpuUsPerFrame, common.b.cpuUsPerFrame), p99: ratio(common.a.p99Ms, common.b.p99Ms) });
+    else out.push({ peer, level: null, cpu: ratio(mine.cpuUsPerFrame, theirs.cpuUsPerFrame), p99: ratio(mine.p99Ms, theirs.p99Ms) });
+  }
+  return out;
+}

@@ -1,0 +1,78 @@
+/** Turning raw counts and histograms into the figures of a step, and picking a scenario's headline step. */
+import type { Histogram } from 'hdr-histogram-js';
+import type { ServerScenarioResult, StepResult } from '../report/results.types.js';
+
+/** Percentile in milliseconds from a histogram of microseconds (null when empty). */
+export function percentileMs(h: Histogram, p: number): number | null {
+  return h.totalCount === 0 ? null : round(h.getValueAtPercentile(p) / 1000, 3);
+}
+
+export function maxMs(h: Histogram): number | null {
+  return h.totalCount === 0 ? null : round(h.maxValue / 1000, 3);
+}
+
+export function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+export function mb(bytes: number): number {
+  return round(bytes / (1024 * 1024), 1);
+}
+
+/** Why a step fails, or undefined when it passes. */
+export function failureOf(step: Omit<StepResult, 'passed' | 'failure'>, p99LimitMs: number): string | undefined {
+  const why: string[] = [];
+  if (step.connectionFailures > 0) why.push(`${step.connectionFailures} connection failures`);
+  if (step.lost > 0) why.push(`${step.lost} lost`);
+  if (step.p99Ms === null) why.push('nothing measured');
+  else if (step.p99Ms >= p99LimitMs) why.push(`p99 ${step.p99Ms} ms >= ${p99LimitMs} ms`);
+  return why.length ? why.join(', ') : undefined;
+}
+
+/** The scenario result: figures of the highest passing step, else of the first step (passed: false). */
+export function summarise(steps: StepResult[], bytesPerConn: number | null): ServerScenarioResult {
+  const passing = steps.filter((s) => s.passed);
+  const head = passing.length ? passing[passing.length - 1]! : steps[0];
+  if (!head) {
+    return {
+      deliveredPerSec: null,
+      p50Ms: null,
+      p99Ms: null,
+      p999Ms: null,
+      lost: null,
+      cpuUsPerFrame: null,
+      rssMB: null,
+      bytesPerConn,
+      clientCpuPct: null,
+      passed: false,
+      level: null,
+      steps,
+    };
+  }
+  return {
+    deliveredPerSec: head.deliveredPerSec,
+    p50Ms: head.p50Ms,
+    p99Ms: head.p99Ms,
+    p999Ms: head.p999Ms,
+    lost: head.lost,
+    cpuUsPerFrame: head.cpuUsPerFrame,
+    rssMB: head.rssMB,
+    bytesPerConn,
+    clientCpuPct: head.clientCpuPct,
+    passed: passing.length > 0,
+    level: head.level,
+    steps,
+  };
+}
+
+/** A one-line account of a step for the console. */
+export function describeStep(server: string, step: StepResult): string {
+  const f = (v: number | null, d = 2): string => (v === null ? '-' : v.toFixed(d));
+  return (
+    `  ${server.padEnd(13)} ${step.level.padEnd(28)} offered ${String(Math.round(step.offeredPerSec)).padStart(7)}/s ` +
+    `got ${String(Math.round(step.deliveredPerSec)).padStart(7)}/s  p50 ${f(step.p50Ms)} p99 ${f(step.p99Ms)} p999 ${f(step.p999Ms)} ms  ` +
+    `lost ${step.lost}  cpu ${f(step.cpuUsPerFrame)} us  srv ${step.serverCpuPct.toFixed(0)}% cli ${step.clientCpuPct.toFixed(0)}%  ` +
+    `rss ${step.rssMB} MB  ${step.passed ? 'PASS' : `FAIL (${step.failure ?? ''})`}`
+  );
+}

@@ -1,0 +1,66 @@
+/**
+ * Step-up for the join scenario: connections opened open-loop at a fixed rate; a join counts once the server has
+ * taken the client in (Ephemera: WELCOME after token verification). Latency runs from the scheduled start, so a
+ * server that falls behind shows it. Each step's clients are closed before the next.
+ */
+import { nowUs } from '../lib/proc-stats.js';
+import type { ServerScenarioResult, StepResult } from '../report/results.types.js';
+import type { JoinScenario } from '../scenarios/scenario.types.js';
+import { describeStep, failureOf, mb, maxMs, percentileMs, round, summarise } from './figures.js';
+import type { RunContext } from './runner.types.js';
+import { sampleWindow } from './window-sampler.js';
+
+const LEAD_MS = 300;
+
+async function step(ctx: RunContext, s: JoinScenario, rate: number, index: number): Promise<StepResult> {
+  const startAtUs = nowUs() + LEAD_MS * 1000;
+  const measureFromUs = startAtUs + ctx.warmupMs * 1000;
+  const measureToUs = measureFromUs + ctx.measureMs * 1000;
+  const [joins, sample] = await Promise.all([
+    ctx.gen.joins({ ratePerSec: rate, meetingSize: s.meetingSize, meetingPrefix: `js${index}`, startAtUs, measureFromUs, measureToUs, drainMs: Math.max(ctx.drainMs, 1000) }),
+    sampleWindow(ctx.server.pid, measureFromUs, measureToUs),
+  ]);
+  const windowS = ctx.measureMs / 1000;
+  const h = joins.histogram;
+  const partial = {
+    level: `${rate} joins/s`,
+    offeredPerSec: rate,
+    deliveredPerSec: round(joins.joined / windowS, 0),
+    p50Ms: percentileMs(h, 50),
+    p99Ms: percentileMs(h, 99),
+    p999Ms: percentileMs(h, 99.9),
+    maxMs: maxMs(h),
+    lost: joins.attempted - joins.joined,
+    expected: joins.attempted,
+    received: joins.joined,
+    cpuUsPerFrame: joins.joined > 0 ? round(sample.serverCpuUs / joins.joined, 3) : null,
+    serverCpuPct: round((sample.serverCpuUs / (ctx.measureMs * 1000)) * 100, 1),
+    clientCpuPct: round((sample.clientCpuUs / (ctx.measureMs * 1000)) * 100, 1),
+    maxSendLagMs: round(joins.maxSendLagMs, 2),
+    rssMB: mb(sample.rssBytes),
+    connections: joins.joined,
+    connectionFailures: 0,
+  };
+  if (joins.firstError) ctx.log(`  ${ctx.server.endpoint.name}: join failures, first: ${joins.firstError}`);
+  const failure = failureOf(partial, ctx.p99LimitMs);
+  // Let the server finish closing this step's connections before the next step is measured.
+  await new Promise((r) => setTimeout(r, 300));
+  return { ...partial, passed: failure === undefined, ...(failure === undefined ? {} : { failure }) };
+}
+
+export async function runJoinScenario(ctx: RunContext, s: JoinScenario): Promise<ServerScenarioResult> {
+  const levels = ctx.quick ? s.levels.quick : s.levels.full;
+  const steps: StepResult[] = [];
+  let index = 0;
+  for (const rate of levels) {
+    let result = await step(ctx, s, rate, index++);
+    for (let attempt = 0; !result.passed && attempt < ctx.retries; attempt++) {
+      ctx.log(describeStep(ctx.server.endpoint.name, result) + '  (retrying)');
+      result = await step(ctx, s, rate, index++);
+    }
+    ctx.log(describeStep(ctx.server.endpoint.name, result));
+    steps.push(result);
+    if (!result.passed) break;
+  }
+  return summarise(steps, null);
+}

@@ -1,0 +1,37 @@
+/**
+ * Samples the server's CPU time and the load generator's own CPU time at the edges of a measurement window, so
+ * CPU per delivered frame counts only what the window cost.
+ */
+import { nowUs, readCpuUs, readRssBytes } from '../lib/proc-stats.js';
+
+export interface WindowSample {
+  /** Server CPU over the window, scaled to the nominal window length. */
+  serverCpuUs: number;
+  /** Load-generator CPU (all threads of this process) over the window, scaled likewise. */
+  clientCpuUs: number;
+  /** Server RSS at the end of the window. */
+  rssBytes: number;
+}
+
+function sleepUntilUs(t: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, (t - nowUs()) / 1000)));
+}
+
+function processCpuUs(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+export async function sampleWindow(pid: number, fromUs: number, toUs: number): Promise<WindowSample> {
+  await sleepUntilUs(fromUs);
+  const t0 = nowUs();
+  const server0 = readCpuUs(pid);
+  const client0 = processCpuUs();
+  await sleepUntilUs(toUs);
+  const t1 = nowUs();
+  const server1 = readCpuUs(pid);
+  const client1 = processCpuUs();
+  const scale = (toUs - fromUs) / Math.max(1, t1 - t0);
+  if (process.env.BENCH_DEBUG_CPU) { const u = process.cpuUsage(); console.log("DEBUG client user/sys ms total", (u.user/1000).toFixed(0), (u.system/1000).toFixed(0)); }
+  return { serverCpuUs: (server1 - server0) * scale, clientCpuUs: (client1 - client0) * scale, rssBytes: readRssBytes(pid) };
+}

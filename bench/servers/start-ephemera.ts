@@ -1,0 +1,64 @@
+/**
+ * Starts the Ephemera relay (`node bin/ephemera.js relay --transport uws|ws --port 0 --data-dir D`) pinned to the
+ * server core, with a fresh data directory whose development keys the load generator mints join tokens with.
+ * Skipped, with the reason, while the relay command or relay/auth is not there.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadTokenMinter } from '../load/adapters/ephemera-tokens.js';
+import { spawnPinned } from '../lib/child-process.js';
+import type { StartResult } from './server.types.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const RELAY_COMMAND = join(ROOT, 'bin/cli/commands/relay.ts');
+
+/** The line the relay prints once listening; the first group is the port. */
+const LISTENING = /(?:READY\s+|listening\b.*?(?:port\D{0,4}|127\.0\.0\.1:|0\.0\.0\.0:|localhost:|\[::\]:))(\d{2,5})/i;
+
+/** Why Ephemera cannot run yet, or null when it can. */
+export async function ephemeraUnavailable(): Promise<string | null> {
+  if (!existsSync(RELAY_COMMAND)) return 'ephemera relay not available yet (bin/cli/commands/relay.ts missing), skipped';
+  const dir = mkdtempSync(join(tmpdir(), 'ephemera-bench-probe-'));
+  try {
+    await loadTokenMinter(dir);
+    return null;
+  } catch (err) {
+    return `ephemera skipped: ${(err as Error).message}`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function startEphemera(transport: 'uws' | 'ws', core: number, media: boolean): Promise<StartResult> {
+  const why = await ephemeraUnavailable();
+  if (why) return { ok: false, skipped: why };
+  const dataDir = mkdtempSync(join(tmpdir(), 'ephemera-bench-relay-'));
+  // Keys first, so that the relay finds and uses the very keys the load generator signs with.
+  await loadTokenMinter(dataDir);
+  const name = transport === 'uws' ? 'ephemera-uws' : 'ephemera-ws';
+  const child = spawnPinned({
+    name,
+    core,
+    command: process.execPath,
+    args: [join(ROOT, 'bin/ephemera.js'), 'relay', '--transport', transport, '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir],
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  const cleanup = async (): Promise<void> => {
+    await child.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const m = await child.waitForLine(LISTENING, 20_000);
+    const port = Number(m[1]);
+    return {
+      ok: true,
+      server: { endpoint: { name, wire: 'ephemera', host: '127.0.0.1', port, ephemera: { dataDir, media } }, pid: child.pid, close: cleanup },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

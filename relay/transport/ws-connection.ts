@@ -1,0 +1,279 @@
+/**
+ * One `ws` WebSocket as a Connection, with the "ws-batched" send path (shared/PERFORMANCE.md): frames are built
+ * once (ws-frame.ts) and written straight to the connection's raw socket, which is corked on its first write in
+ * an event-loop turn and uncorked, together with every other socket written in that turn, from one setImmediate.
+ * One writev per socket per turn instead of one write syscall per frame.
+ *
+ * Writing beside ws's Sender is safe because ws writes its own frames (pings, pongs, close frames) to the same
+ * socket immediately and in call order: with permessage-deflate off and no Blob sends its queue stays empty.
+ * Should it ever hold something (`ws.bufferedAmount` then exceeds `socket.writableLength`, the difference being
+ * the Sender's queued bytes), the frame goes through ws.send() so that ws keeps the order.
+ *
+ * Listeners are shared functions that find their connection through a symbol on the ws object or socket: no
+ * closures per connection or per message.
+ */
+import type { Socket } from 'node:net';
+import type { RawData, WebSocket } from 'ws';
+import { CloseCode } from '../../protocol/codes.js';
+import { closeReason, SLOW_CONSUMER_REASON, sendableCloseCode } from './close-frame.js';
+import type { Connection, TransportHandlers } from './transport.types.js';
+import { buildBinaryFrame, frameHeaderLength } from './ws-frame.js';
+
+/** State the connections of one ws transport share. */
+export interface WsShared<C> {
+  readonly handlers: TransportHandlers<C>;
+  readonly maxBackpressure: number;
+  readonly closeTimeoutMs: number;
+  /** Connections whose open handler ran and whose close handler has not been called yet. */
+  readonly open: Set<WsConnection<C>>;
+  /** Subscribers per topic. */
+  readonly topics: Map<string, Set<WsConnection<C>>>;
+  /** Called after a connection left `open`. */
+  onRemoved(): void;
+}
+
+/** ws's readyState for an open socket. */
+const OPEN = 1;
+const SEND_OPTIONS = Object.freeze({ binary: true, compress: false, fin: true });
+/** Corked bytes past which a socket is flushed before the end of the turn. */
+const EARLY_FLUSH_BYTES = 64 * 1024;
+
+const kConn = Symbol('ephemera.wsConnection');
+type Tagged = { [kConn]?: WsConnection<unknown> };
+
+// Sockets corked in this turn; one setImmediate uncorks them all.
+const corked: WsConnection<unknown>[] = [];
+let flushScheduled = false;
+
+function flushCorked(): void {
+  flushScheduled = false;
+  for (let i = 0; i < corked.length; i++) {
+    const conn = corked[i] as WsConnection<unknown>;
+    conn.corked = false;
+    conn.socket.uncork();
+  }
+  corked.length = 0;
+}
+
+function terminateAfterTimeout(conn: WsConnection<unknown>): void {
+  conn.closeTimer = null;
+  if (!conn.reported) conn.ws.terminate();
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return Buffer.concat(data);
+}
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  const conn = (this as Tagged)[kConn];
+  if (conn === undefined || conn.closed) return;
+  conn.alive = true;
+  conn.shared.handlers.message(conn, toBytes(data), isBinary);
+}
+
+function onAlive(this: WebSocket): void {
+  const conn = (this as Tagged)[kConn];
+  if (conn !== undefined) conn.alive = true;
+}
+
+function onClose(this: WebSocket, code: number): void {
+  const conn = (this as Tagged)[kConn];
+  if (conn !== undefined) conn.onWsClose(code);
+}
+
+/**
+ * ws reports a peer's protocol error here, sends the matching close frame and stops reading, so its close event
+ * then says 1006: remember the code it sent for the core. Without this listener the error would be thrown.
+ */
+function onError(this: WebSocket, err: Error & { code?: string }): void {
+  const conn = (this as Tagged)[kConn];
+  if (conn === undefined || conn.errorCode !== 0 || typeof err.code !== 'string') return;
+  if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') conn.errorCode = 1009;
+  else if (err.code === 'WS_ERR_INVALID_UTF8') conn.errorCode = 1007;
+  else if (err.code.startsWith('WS_ERR_')) conn.errorCode = 1002;
+}
+
+function onDrain(this: Socket): void {
+  const conn = (this as Tagged)[kConn];
+  if (conn === undefined || conn.closed) return;
+  conn.shared.handlers.drain(conn);
+}
+
+/** A Connection over a `ws` WebSocket and its raw socket. */
+export class WsConnection<C> implements Connection<C> {
+  closed = false;
+  /** Code of the close we started (0 while we did not). */
+  localCode = 0;
+  /** Close code ws sent for a protocol error of the peer (0 if none). */
+  errorCode = 0;
+  /** The socket is corked until the turn's flush. */
+  corked = false;
+  /** Traffic since the last heartbeat tick. */
+  alive = true;
+  /** Heartbeat ticks in a row without traffic. */
+  missed = 0;
+  /** handlers.close was called. */
+  reported = false;
+  closeTimer: NodeJS.Timeout | null = null;
+  /** Topics this connection is subscribed to (for the cleanup at close). */
+  topics: Set<string> | null = null;
+
+  constructor(
+    readonly context: C,
+    readonly remoteAddress: string,
+    readonly ws: WebSocket,
+    readonly socket: Socket,
+    readonly shared: WsShared<C>,
+  ) {
+    (ws as Tagged)[kConn] = this as WsConnection<unknown>;
+    (socket as Tagged)[kConn] = this as WsConnection<unknown>;
+    ws.on('message', onMessage);
+    ws.on('pong', onAlive);
+    ws.on('ping', onAlive);
+    ws.on('close', onClose);
+    ws.on('error', onError);
+    socket.on('drain', onDrain);
+  }
+
+  send(bytes: Uint8Array): boolean {
+    if (this.closed || this.ws.readyState !== OPEN) return false;
+    return this.writeFrame(buildBinaryFrame(bytes), frameHeaderLength(bytes.byteLength));
+  }
+
+  /** Writes a pre-built frame (see ws-frame.ts); the caller checked that the connection is open. */
+  writeFrame(frame: Buffer, headerLength: number): boolean {
+    const socket = this.socket;
+    const buffered = this.ws.bufferedAmount;
+    if (buffered + frame.length > this.shared.maxBackpressure) {
+      this.close(CloseCode.SLOW_CONSUMER, SLOW_CONSUMER_REASON);
+      return false;
+    }
+    if (buffered !== socket.writableLength) {
+      this.ws.send(frame.subarray(headerLength), SEND_OPTIONS);
+      return true;
+    }
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      corked.push(this as WsConnection<unknown>);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flushCorked);
+      }
+    }
+    socket.write(frame);
+    // Batching pays for small frames; once a turn has queued this much, hand it to the kernel now so that the
+    // buffer (and the hard cap measured on it) reflects what the peer has not read, not what we have not flushed.
+    if (socket.writableLength >= EARLY_FLUSH_BYTES) {
+      socket.uncork();
+      socket.cork();
+    }
+    return true;
+  }
+
+  /** Bytes queued in user space: the socket's write buffer (corked frames included) plus ws's Sender queue. */
+  bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.leaveTopics();
+    const wire = sendableCloseCode(code);
+    this.localCode = wire;
+    try {
+      this.ws.close(wire, closeReason(reason));
+    } catch {
+      this.ws.terminate();
+      return;
+    }
+    if (!this.reported && this.closeTimer === null) {
+      this.closeTimer = setTimeout(terminateAfterTimeout, this.shared.closeTimeoutMs, this);
+    }
+  }
+
+  /** Drops the socket without a close frame (heartbeat found it silent); the core sees 1006, as on uWS. */
+  terminate(): void {
+    if (this.reported) return;
+    this.closed = true;
+    this.leaveTopics();
+    this.ws.terminate();
+  }
+
+  /** Sends a heartbeat ping. */
+  ping(): void {
+    if (this.closed || this.ws.readyState !== OPEN) return;
+    this.ws.ping();
+  }
+
+  subscribe(topic: string): void {
+    if (this.closed) return;
+    const topics = this.shared.topics;
+    let set = topics.get(topic);
+    if (set === undefined) {
+      set = new Set();
+      topics.set(topic, set);
+    }
+    set.add(this);
+    (this.topics ??= new Set()).add(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    if (this.topics === null || !this.topics.delete(topic)) return;
+    this.removeFrom(topic);
+  }
+
+  publish(topic: string, bytes: Uint8Array): void {
+    if (this.closed) return;
+    publishFrame(this.shared, topic, bytes, this);
+  }
+
+  /** The ws close event: tells the core once, with the code of the close we started if we did. */
+  onWsClose(code: number): void {
+    if (this.reported) return;
+    this.reported = true;
+    this.closed = true;
+    if (this.closeTimer !== null) {
+      clearTimeout(this.closeTimer);
+      this.closeTimer = null;
+    }
+    this.leaveTopics();
+    this.socket.removeListener('drain', onDrain);
+    this.shared.open.delete(this);
+    try {
+      this.shared.handlers.close(this, this.localCode !== 0 ? this.localCode : this.errorCode !== 0 ? this.errorCode : code);
+    } finally {
+      this.shared.onRemoved();
+    }
+  }
+
+  private leaveTopics(): void {
+    const topics = this.topics;
+    if (topics === null) return;
+    this.topics = null;
+    for (const topic of topics) this.removeFrom(topic);
+  }
+
+  private removeFrom(topic: string): void {
+    const set = this.shared.topics.get(topic);
+    if (set === undefined) return;
+    set.delete(this);
+    if (set.size === 0) this.shared.topics.delete(topic);
+  }
+}
+
+/** Sends `bytes` to every open subscriber of `topic` but `except`, framing them once. */
+export function publishFrame<C>(shared: WsShared<C>, topic: string, bytes: Uint8Array, except: WsConnection<C> | null): void {
+  const set = shared.topics.get(topic);
+  if (set === undefined || (except !== null && set.size === 1 && set.has(except))) return;
+  const frame = buildBinaryFrame(bytes);
+  const headerLength = frameHeaderLength(bytes.byteLength);
+  // A slow subscriber closed inside writeFrame leaves the set during the loop: Set iteration allows that.
+  for (const conn of set) {
+    if (conn === except || conn.closed || conn.ws.readyState !== OPEN) continue;
+    conn.writeFrame(frame, headerLength);
+  }
+}

@@ -1,0 +1,301 @@
+/**
+ * The `ws` transport: a node:http (or node:https) server we own, a `ws` WebSocketServer in noServer mode for the
+ * handshakes, and our own pub/sub (topic -> Set of connections) on the pre-framed, corked send path of
+ * ws-connection.ts.
+ *
+ * - perMessageDeflate off; maxPayload = maxPayloadBytes (ws closes a larger frame's connection with 1009);
+ *   skipUTF8Validation (the relay speaks binary; text frames are the core's to refuse).
+ * - Hard cap: a send that would take a socket's buffer past maxBackpressureBytes is not made, the socket is
+ *   closed with 4003 and the core's close handler gets 4003.
+ * - Idle: one heartbeat timer pings every open socket each idleTimeoutSeconds / 2 and drops (no close frame, the
+ *   core sees 1006, as with uWS) a socket silent for two ticks in a row, i.e. after idleTimeoutSeconds to 1.5x.
+ * - close(code, reason) sends the close frame; if the peer does not complete the handshake within
+ *   closeTimeoutMs the socket is destroyed.
+ * - Plain HTTP requests get 426 with a JSON body.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
+import { CloseCode } from '../../protocol/codes.js';
+import { GOING_AWAY_REASON } from './close-frame.js';
+import {
+  INTERNAL_REFUSAL,
+  NOT_READY_REFUSAL,
+  rawHttpResponse,
+  refusalJson,
+  refusalStatus,
+  UPGRADE_REQUIRED_REFUSAL,
+  type Refusal,
+} from './http-refusal.js';
+import { normalizeAddress } from './remote-address.js';
+import { transportError } from './transport-errors.js';
+import { resolveTransportOptions } from './transport-options.js';
+import type { Transport, TransportHandlers, TransportOptions, UpgradeDecision, UpgradeRequest } from './transport.types.js';
+import { publishFrame, WsConnection, type WsShared } from './ws-connection.js';
+
+/** Shortest heartbeat period, whatever idleTimeoutSeconds says. */
+const MIN_HEARTBEAT_MS = 500;
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function ignoreError(): void {
+  // A client that resets during the handshake: the socket is destroyed and nothing else is to be done.
+}
+
+function destroySocket(this: Duplex): void {
+  this.destroy();
+}
+
+/** Writes a refusal on the raw socket of an upgrade request and closes it once written. */
+function refuseOnSocket(socket: Duplex, refusal: Refusal): void {
+  if (socket.destroyed || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = refusalStatus(refusal.status);
+  socket.once('finish', destroySocket);
+  socket.end(rawHttpResponse(status, refusalJson(refusal.body)));
+}
+
+function headerRecord(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    headers[name] = typeof value === 'string' ? value : value.join(', ');
+  }
+  return headers;
+}
+
+/**
+ * Creates the `ws` transport.
+ * @throws Error naming the setting for bad options (TLS files are read here).
+ */
+export function createWsTransport<C>(options: TransportOptions, handlers: TransportHandlers<C>): Transport {
+  const opts = resolveTransportOptions('createWsTransport', options);
+  const open = new Set<WsConnection<C>>();
+  const topics = new Map<string, Set<WsConnection<C>>>();
+  const pendingUpgrades = new Set<Duplex>();
+  /** The subprotocol the core chose, per request, for handleProtocols. */
+  const chosenProtocol = new WeakMap<IncomingMessage, string>();
+  let accepting = true;
+  let listening: Promise<number> | null = null;
+  let closed: Promise<void> | null = null;
+  let wakeCloser: (() => void) | null = null;
+  let heartbeat: NodeJS.Timeout | null = null;
+
+  const shared: WsShared<C> = {
+    handlers,
+    maxBackpressure: opts.maxBackpressureBytes,
+    closeTimeoutMs: opts.closeTimeoutMs,
+    open,
+    topics,
+    onRemoved() {
+      if (open.size === 0 && wakeCloser !== null) wakeCloser();
+    },
+  };
+
+  let server: Server;
+  if (opts.tls) {
+    let cert: Buffer;
+    let key: Buffer;
+    try {
+      cert = readFileSync(opts.tls.certFile);
+      key = readFileSync(opts.tls.keyFile);
+    } catch (err) {
+      throw new Error('createWsTransport: cannot read options.tls.certFile or options.tls.keyFile', { cause: err });
+    }
+    try {
+      server = createHttpsServer({ cert, key });
+    } catch (err) {
+      throw new Error('createWsTransport: options.tls.certFile / keyFile are not a usable PEM certificate and key', { cause: err });
+    }
+  } else {
+    server = createHttpServer();
+  }
+
+  const wssOptions: ServerOptions & { closeTimeout: number } = {
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload: opts.maxPayloadBytes,
+    skipUTF8Validation: true,
+    // ws 8.23 applies this to server sockets too: its own bound on a close handshake, same as ours.
+    closeTimeout: opts.closeTimeoutMs,
+    handleProtocols: (_offered: Set<string>, req: IncomingMessage) => chosenProtocol.get(req) ?? false,
+  };
+  const wss = new WebSocketServer(wssOptions);
+
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    const json = refusalJson(UPGRADE_REQUIRED_REFUSAL.body);
+    res.writeHead(UPGRADE_REQUIRED_REFUSAL.status, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(json),
+      Connection: 'close',
+    });
+    res.end(json);
+  });
+
+  function onOpen(ws: WebSocket, socket: Duplex, context: C, remoteAddress: string): void {
+    const conn = new WsConnection<C>(context, remoteAddress, ws, socket as Socket, shared);
+    open.add(conn);
+    handlers.open(conn);
+  }
+
+  function finishUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, decision: UpgradeDecision<C>, remoteAddress: string): void {
+    if (socket.destroyed || !socket.writable) {
+      // The client went away while the core decided.
+      socket.destroy();
+      return;
+    }
+    if (!accepting) {
+      refuseOnSocket(socket, NOT_READY_REFUSAL);
+      return;
+    }
+    if (!decision.accept) {
+      refuseOnSocket(socket, decision);
+      return;
+    }
+    if (typeof decision.protocol === 'string' && decision.protocol.length > 0) chosenProtocol.set(req, decision.protocol);
+    const context = decision.context;
+    // ws validates the handshake (method, version, key) and answers 400 itself when it is not one.
+    wss.handleUpgrade(req, socket, head, (ws) => onOpen(ws, socket, context, remoteAddress));
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', ignoreError);
+    if (!accepting) {
+      refuseOnSocket(socket, NOT_READY_REFUSAL);
+      return;
+    }
+    // Not a WebSocket handshake at all: answered like a plain request, without bothering the core (uWS routes
+    // such requests the same way).
+    const key = req.headers['sec-websocket-key'];
+    if (req.headers.upgrade?.toLowerCase() !== 'websocket' || typeof key !== 'string' || key.length !== 24) {
+      refuseOnSocket(socket, UPGRADE_REQUIRED_REFUSAL);
+      return;
+    }
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    // Read everything from the request now: after an await the socket may be gone.
+    const remoteAddress = normalizeAddress((socket as Socket).remoteAddress);
+    const request: UpgradeRequest = { path: query < 0 ? url : url.slice(0, query), headers: headerRecord(req), remoteAddress };
+    let result: UpgradeDecision<C> | PromiseLike<UpgradeDecision<C>>;
+    try {
+      result = handlers.upgrade(request);
+    } catch {
+      refuseOnSocket(socket, INTERNAL_REFUSAL);
+      return;
+    }
+    if (!isPromiseLike(result)) {
+      finishUpgrade(req, socket, head, result, remoteAddress);
+      return;
+    }
+    pendingUpgrades.add(socket);
+    result.then(
+      (decision) => {
+        pendingUpgrades.delete(socket);
+        finishUpgrade(req, socket, head, decision, remoteAddress);
+      },
+      () => {
+        pendingUpgrades.delete(socket);
+        refuseOnSocket(socket, INTERNAL_REFUSAL);
+      },
+    );
+  });
+
+  if (opts.idleTimeoutSeconds > 0) {
+    const period = Math.max(MIN_HEARTBEAT_MS, (opts.idleTimeoutSeconds * 1000) / 2);
+    heartbeat = setInterval(() => {
+      for (const conn of open) {
+        if (conn.alive) {
+          conn.alive = false;
+          conn.missed = 0;
+        } else if (++conn.missed >= 2) {
+          conn.terminate();
+          continue;
+        }
+        if (conn.missed === 1) conn.ping();
+      }
+    }, period);
+    heartbeat.unref();
+  }
+
+  function stopAccepting(): void {
+    if (!accepting) return;
+    accepting = false;
+    if (server.listening) server.close();
+  }
+
+  return {
+    name: 'ws',
+
+    listen(): Promise<number> {
+      if (listening !== null) return listening;
+      listening = new Promise<number>((resolve, reject) => {
+        if (!accepting) {
+          reject(transportError('RELAY_ERR_LISTEN', 'ws transport: listen() after stopAccepting() or close()'));
+          return;
+        }
+        const onError = (err: NodeJS.ErrnoException): void => {
+          server.removeListener('listening', onListening);
+          const why = err.code === 'EADDRINUSE' ? 'address in use' : err.code ?? 'error';
+          reject(transportError('RELAY_ERR_LISTEN', `ws transport: cannot listen on ${opts.host}:${opts.port} (${why})`, err));
+        };
+        const onListening = (): void => {
+          server.removeListener('error', onError);
+          const address = server.address();
+          resolve(typeof address === 'object' && address !== null ? address.port : opts.port);
+        };
+        server.once('error', onError);
+        server.once('listening', onListening);
+        server.listen({ host: opts.host, port: opts.port });
+      });
+      return listening;
+    },
+
+    publish(topic: string, bytes: Uint8Array): void {
+      publishFrame(shared, topic, bytes, null);
+    },
+
+    subscribers(topic: string): number {
+      return topics.get(topic)?.size ?? 0;
+    },
+
+    stopAccepting,
+
+    close(): Promise<void> {
+      if (closed !== null) return closed;
+      stopAccepting();
+      if (heartbeat !== null) {
+        clearInterval(heartbeat);
+        heartbeat = null;
+      }
+      closed = new Promise<void>((resolve) => {
+        let timer: NodeJS.Timeout | null = null;
+        const finish = (): void => {
+          wakeCloser = null;
+          if (timer !== null) clearTimeout(timer);
+          for (const socket of pendingUpgrades) socket.destroy();
+          pendingUpgrades.clear();
+          server.closeAllConnections();
+          wss.close();
+          resolve();
+        };
+        for (const conn of [...open]) conn.close(CloseCode.GOING_AWAY, GOING_AWAY_REASON);
+        if (open.size === 0) {
+          finish();
+          return;
+        }
+        wakeCloser = finish;
+        // Each connection destroys itself closeTimeoutMs after its close(); the margin lets its close event run.
+        timer = setTimeout(finish, opts.closeTimeoutMs + 100);
+      });
+      return closed;
+    },
+  };
+}

@@ -17,7 +17,7 @@ export interface BenchOptions {
   retries: number;
   /** A step passes when p99 is under this many milliseconds and nothing is lost (default 10). */
   p99LimitMs: number;
-  /** Ephemera lossy scenarios as MEDIA on subscribed tracks instead of CHAT (default false until media lands). */
+  /** Ephemera audio/video scenarios as MEDIA on subscribed tracks (default); false sends them as CHAT. */
   media: boolean;
   /** Run bench/invite's invite-service figures too (default: when no --scenarios/--servers subset is asked for). */
   invite: boolean;
@@ -34,7 +34,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --workers N             load-generator worker threads (default 2)
   --retries N             repeats of a failing step (default 1, quick 0)
   --p99-limit MS          pass threshold for p99 latency (default 10)
-  --media                 Ephemera lossy scenarios as MEDIA (subscribed tracks) instead of CHAT
+  --no-media              Ephemera audio/video scenarios as CHAT instead of MEDIA on subscribed tracks
   --invite / --no-invite  include the invite-service figures of bench/invite (default: only on a run of
                           every scenario and server)
 `;
@@ -61,7 +61,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
   let workers = 2;
   let retries: number | undefined;
   let p99LimitMs = 10;
-  let media = false;
+  let media = true;
   let invite: boolean | undefined;
   let subset = false;
   let help = false;
@@ -105,6 +105,9 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
         break;
       case '--media':
         media = true;
+        break;
+      case '--no-media':
+        media = false;
         break;
       case '--invite':
         invite = true;

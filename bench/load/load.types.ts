@@ -1,4 +1,5 @@
 /** Messages between the load generator's main thread and its workers (structured-clone safe). */
+import type { Lane } from './adapters/adapter.types.js';
 import type { ServerEndpoint } from '../servers/server.types.js';
 
 /** A meeting a worker hosts: all its clients live in that worker, so latency is read on one clock. */
@@ -7,7 +8,7 @@ export interface MeetingPlan {
   size: number;
   /** The first `senders` members send. */
   senders: number;
-  lane: 'reliable' | 'lossy';
+  lane: Lane;
 }
 
 /** Times are microseconds of process.hrtime (shared by all threads of the process). */

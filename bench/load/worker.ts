@@ -6,11 +6,12 @@
 import { parentPort } from 'node:worker_threads';
 import { build, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 import { nowUs } from '../lib/proc-stats.js';
-import { adapterFor, type Adapter, type BenchClient, type ClientHandlers, type ClientSpec, type OutFrame } from './adapters/index.js';
+import { adapterFor, type Adapter, type BenchClient, type ClientHandlers, type ClientSpec, type Lane, type OutFrame } from './adapters/index.js';
 import type { JoinResult, JoinRun, MeetingPlan, OpenResult, TrafficResult, TrafficRun, WorkerReply, WorkerRequest } from './load.types.js';
 
 interface Member {
   client: BenchClient;
+  participantId: string;
   sender: boolean;
   senderIndex: number;
   /** Deliveries a frame of this member owes: the other members that joined. */
@@ -59,7 +60,7 @@ const memberHandlers: ClientHandlers = {
   },
 };
 
-function nextSpec(meetingId: string, sender: boolean, lane: 'reliable' | 'lossy'): ClientSpec {
+function nextSpec(meetingId: string, sender: boolean, lane: Lane): ClientSpec {
   const n = clientCounter++;
   return {
     meetingId,
@@ -104,9 +105,10 @@ async function openMeetings(plans: MeetingPlan[]): Promise<OpenResult> {
   await pool(jobs.length, connectConcurrency, async (j) => {
     const job = jobs[j]!;
     const sender = job.index < job.plan.senders;
+    const spec = nextSpec(job.plan.id, sender, job.plan.lane);
     try {
-      const client = await a.open(nextSpec(job.plan.id, sender, job.plan.lane), memberHandlers);
-      job.members[job.index] = { client, sender, senderIndex: sender ? senderCounter++ : -1, fanout: 0, frame: null, frameBytes: 0 };
+      const client = await a.open(spec, memberHandlers);
+      job.members[job.index] = { client, participantId: spec.participantId, sender, senderIndex: sender ? senderCounter++ : -1, fanout: 0, frame: null, frameBytes: 0 };
     } catch (err) {
       failed++;
       firstError ??= (err as Error).message;
@@ -116,11 +118,23 @@ async function openMeetings(plans: MeetingPlan[]): Promise<OpenResult> {
   for (const list of all) {
     const members = list.filter((m): m is Member => m !== null);
     opened += members.length;
-    for (const m of members) {
-      m.fanout = members.length - 1;
-      if (m.sender) senders.push(m);
-    }
+    for (const m of members) m.fanout = members.length - 1;
     meetings.push(members);
+  }
+  // Media set-up where the wire has it: every publisher publishes, then everyone subscribes to the others.
+  for (const members of meetings.slice(meetings.length - all.length)) {
+    const publishers = members.filter((m) => m.sender);
+    try {
+      await Promise.all(publishers.map((m) => m.client.startPublishing?.()));
+      await pool(members.length, connectConcurrency, async (i) => {
+        const m = members[i]!;
+        await m.client.subscribeTo?.(publishers.filter((p) => p !== m).map((p) => p.participantId));
+      });
+    } catch (err) {
+      failed += members.length;
+      firstError ??= `media set-up: ${(err as Error).message}`;
+    }
+    for (const m of publishers) senders.push(m);
   }
   return { opened, failed, ...(firstError === undefined ? {} : { firstError }), elapsedMs: Date.now() - started };
 }

@@ -11,8 +11,8 @@ export interface TrafficScenario {
   sendersPerMeeting: number;
   /** Bytes of each frame's payload (>= 16: a timestamp and a sender index lead it). */
   payloadBytes: number;
-  /** reliable frames go on Ephemera's chat lane, lossy ones on its media lane. */
-  lane: 'reliable' | 'lossy';
+  /** reliable frames go on Ephemera's chat lane, audio and video on a media track of that kind. */
+  lane: 'reliable' | 'audio' | 'video';
   /** Frames sent back to back at each send event (1 = steady stream). */
   burst: number;
   /** The step-up: each level a number of meetings and a send-event rate per sender. */

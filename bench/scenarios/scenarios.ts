@@ -13,7 +13,7 @@ export const SCENARIOS: readonly Scenario[] = Object.freeze([
     meetingSize: 10,
     sendersPerMeeting: 10,
     payloadBytes: 100,
-    lane: 'lossy',
+    lane: 'audio',
     burst: 1,
     levels: {
       // 4,500 deliveries/s per meeting.
@@ -28,7 +28,7 @@ export const SCENARIOS: readonly Scenario[] = Object.freeze([
     meetingSize: 8,
     sendersPerMeeting: 8,
     payloadBytes: 4096,
-    lane: 'lossy',
+    lane: 'video',
     burst: 1,
     levels: {
       // 1,680 deliveries/s (6.9 MB/s) per meeting.
@@ -43,7 +43,7 @@ export const SCENARIOS: readonly Scenario[] = Object.freeze([
     meetingSize: 1001,
     sendersPerMeeting: 1,
     payloadBytes: 100,
-    lane: 'lossy',
+    lane: 'audio',
     burst: 1,
     levels: {
       full: [20, 50, 100, 150, 200, 300].map((ratePerSender) => ({ meetings: 1, ratePerSender })),

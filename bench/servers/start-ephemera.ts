@@ -31,6 +31,26 @@ export async function ephemeraUnavailable(): Promise<string | null> {
   }
 }
 
+/**
+ * The relay's command line. Defaults stay as shipped except where the bench itself would trip them: per-IP
+ * connection and handshake limits (every bench client comes from 127.0.0.x), the idle timeout (webinar receivers
+ * never send), logging (warn: the peers log nothing either) and the drain on shutdown (nothing to wait for).
+ */
+export function relayArgs(transport: 'uws' | 'ws', dataDir: string): string[] {
+  return [
+    '--transport', transport,
+    '--host', '127.0.0.1',
+    '--port', '0',
+    '--admin-port', '0',
+    '--data-dir', dataDir,
+    '--log-level', 'warn',
+    '--max-connections-per-ip', '1000000',
+    '--handshakes-per-ip-per-second', '1000000',
+    '--idle-timeout-ms', '3600000',
+    '--drain-timeout-ms', '500',
+  ];
+}
+
 export async function startEphemera(transport: 'uws' | 'ws', core: number, media: boolean): Promise<StartResult> {
   const why = await ephemeraUnavailable();
   if (why) return { ok: false, skipped: why };
@@ -42,12 +62,12 @@ export async function startEphemera(transport: 'uws' | 'ws', core: number, media
     name,
     core,
     command: process.execPath,
-    args: [join(ROOT, 'bin/ephemera.js'), 'relay', '--transport', transport, '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir],
+    args: [join(ROOT, 'bin/ephemera.js'), 'relay', ...relayArgs(transport, dataDir)],
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'production' },
   });
   const cleanup = async (): Promise<void> => {
-    await child.close();
+    await child.close(3000);
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {

@@ -47,7 +47,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxDurationMs', type: 'int', default: 8 * 3_600_000, min: 1_000, max: 7 * 86_400_000, help: 'A meeting ends at this age whatever happens.' },
   { key: 'maxParticipants', type: 'int', default: 10_000, min: 1, max: 1_000_000, help: 'Participants present at once in one meeting.' },
   { key: 'duplicateIdentity', type: 'enum', default: 'replace', choices: ['replace', 'refuse'], help: 'A second join with the same participant id replaces the first session (4005) or is refused (409).' },
-  { key: 'drainTimeoutMs', type: 'int', default: 10_000, min: 0, max: 600_000, help: 'On SIGTERM, how long participants get to leave before the relay closes them and exits.' },
+  { key: 'drainTimeoutMs', type: 'int', default: 10_000, min: 0, max: 600_000, help: 'On SIGTERM the relay stops admitting, ends every meeting (reason shutdown, CDRs written) and closes sockets; this bounds how long that may take before the process exits anyway.' },
   { key: 'allowedOrigins', type: 'list', default: [], help: 'Comma-separated Origin allowlist for browser joins (empty allows any; a request without Origin is allowed).' },
   { key: 'tlsCertFile', type: 'string', default: undefined, help: 'PEM certificate: serve wss:// (needs tlsKeyFile).' },
   { key: 'tlsKeyFile', type: 'string', default: undefined, help: 'PEM private key for tlsCertFile.' },
@@ -69,4 +69,16 @@ export function flagName(key: string): string {
 
 export function envName(key: string): string {
   return 'EPHEMERA_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
+}
+
+/** The README's configuration table, generated from SETTINGS (a test keeps the README in step). */
+export function settingsTableMarkdown(): string {
+  const rows = ['| flag | environment | default | meaning |', '|---|---|---|---|'];
+  for (const s of SETTINGS) {
+    const d = Array.isArray(s.default)
+      ? s.default.length > 0 ? s.default.join(',') : '(empty)'
+      : s.default === undefined ? '(none)' : s.key === 'node' ? '(host name)' : String(s.default);
+    rows.push(`| \`${flagName(s.key)}\` | \`${envName(s.key)}\` | \`${d}\` | ${s.help.replace(/\|/g, '\\|')} |`);
+  }
+  return rows.join('\n');
 }

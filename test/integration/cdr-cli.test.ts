@@ -127,12 +127,6 @@ describe('ephemera cdr', () => {
       expect(r3.code).toBe(0);
       expect(got.map((g) => g.id)).toEqual(['b:1', 'b', 'parked-1']);
 
-      // A wrong secret is refused (401) and reported; the exit code says so.
-      const wrong = 'whsec_' + Buffer.from('not-the-receivers-secret').toString('base64');
-      const r4 = await cli(['replay', '--sink', 'webhook', '--url', url, '--secret', wrong, '--final-only', '--data-dir', dataDir]);
-      expect(r4.code).toBe(1);
-      expect(r4.stdout).toContain('failed a: HTTP 401');
-      expect(r4.stdout).toContain('replayed 0 of 3 records');
     } finally {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

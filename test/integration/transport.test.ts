@@ -355,6 +355,25 @@ describe.each(TRANSPORTS)('%s transport', (name: Name) => {
     expect(fast.conn.closed).toBe(false);
   });
 
+  it('reports drain once a backed-up send buffer empties', async () => {
+    await start();
+    const { c, conn } = await pair();
+    c.ws.pause();
+    const chunk = new Uint8Array(16 * 1024);
+    let sent = 0;
+    while (conn.bufferedAmount() === 0) {
+      expect(conn.send(chunk)).toBe(true);
+      sent++;
+      expect(sent).toBeLessThan(20_000);
+      if (sent % 8 === 0) await new Promise((r) => setImmediate(r));
+    }
+    expect(conn.closed).toBe(false);
+    const drainsBefore = core.drains;
+    c.ws.resume();
+    await waitFor(() => core.drains > drainsBefore && conn.bufferedAmount() === 0, 5_000, 'drain');
+    await waitFor(() => c.received.length === sent, 5_000, 'every frame');
+  });
+
   it('closes a connection that sends a frame above maxPayloadBytes', async () => {
     await start({ maxPayloadBytes: 1024 });
     const { c, conn } = await pair();

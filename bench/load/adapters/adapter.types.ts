@@ -27,9 +27,12 @@ export interface ClientSpec {
   localAddress: string;
   /** Whether this client publishes (Ephemera media: publishers publish a track, receivers subscribe). */
   sender: boolean;
-  /** Whether frames go on the reliable lane (Ephemera CHAT) or the lossy one (MEDIA). */
-  lane: 'reliable' | 'lossy';
+  /** The lane of the frames: reliable (Ephemera CHAT) or a lossy media track (Ephemera MEDIA, audio or video). */
+  lane: Lane;
 }
+
+/** What kind of traffic a scenario sends; only Ephemera tells them apart on the wire. */
+export type Lane = 'reliable' | 'audio' | 'video';
 
 /** One connected, joined client. */
 export interface BenchClient {
@@ -39,6 +42,12 @@ export interface BenchClient {
   send(frame: OutFrame): void;
   /** Ends the connection at once. Idempotent. */
   close(): void;
+  /**
+   * Meeting set-up once every member joined, for wires with media tracks (Ephemera): publishers publish their
+   * track, then every member subscribes to the others' tracks. Each resolves once the server has processed it.
+   */
+  startPublishing?(): Promise<void>;
+  subscribeTo?(publisherIds: readonly string[]): Promise<void>;
 }
 
 /** Opens clients of one server. open() resolves once the client is joined and may send and receive. */

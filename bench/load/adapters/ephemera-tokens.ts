@@ -1,43 +1,62 @@
 /**
  * Join tokens for the Ephemera adapter, minted with the relay's own development keys (relay/auth:
- * loadOrCreateDevKeys and mintJoinToken). Loaded lazily so that the bench runs the peers even before relay/auth
- * exists; `loadTokenMinter` then rejects with a one-line reason and the bench skips the ephemera servers.
+ * loadOrCreateDevKeys(dataDir) reads or creates <dataDir>/keys, mintJoinToken signs ES256). relay/auth is loaded
+ * lazily so that the bench runs the peers even when it is missing; `loadTokenMinter` then rejects with a one-line
+ * reason and the bench skips the ephemera servers.
  */
 
 /** Mints join tokens for one meeting participant at a time. */
 export interface TokenMinter {
-  mint(meetingId: string, participantId: string, publisher: boolean): Promise<string>;
+  mint(meetingId: string, participantId: string): string;
 }
 
 const AUTH_MODULE = new URL('../../../relay/auth/index.ts', import.meta.url);
 
-type Fn = (...args: unknown[]) => unknown;
-
-function isFn(v: unknown): v is Fn {
-  return typeof v === 'function';
+/** The part of relay/auth the bench uses (checked at run time, not imported statically). */
+interface AuthModule {
+  loadOrCreateDevKeys(dataDir: string): { privateKey: unknown; kid: string };
+  mintJoinToken(privateKey: unknown, kid: string, claims: Record<string, unknown>): string;
+  DEFAULT_ISSUER: string;
+  DEFAULT_AUDIENCE: string;
 }
 
+function isAuthModule(m: Record<string, unknown>): m is Record<string, unknown> & AuthModule {
+  return (
+    typeof m.loadOrCreateDevKeys === 'function' &&
+    typeof m.mintJoinToken === 'function' &&
+    typeof m.DEFAULT_ISSUER === 'string' &&
+    typeof m.DEFAULT_AUDIENCE === 'string'
+  );
+}
+
+/** A token lifetime longer than any bench run. */
+const TTL_SECONDS = 6 * 3600;
+
 /**
- * Loads relay/auth and the development keys in `<dataDir>/keys` (created when missing, so call it before the
- * relay starts to have it use the same keys).
+ * Loads relay/auth and the development keys of `dataDir` (created when missing: call it before the relay starts,
+ * so that the relay finds and trusts the same keys).
  */
 export async function loadTokenMinter(dataDir: string): Promise<TokenMinter> {
   let mod: Record<string, unknown>;
   try {
     mod = (await import(AUTH_MODULE.href)) as Record<string, unknown>;
   } catch (err) {
-    throw new Error(`relay/auth is not there yet (${(err as Error).message.split('\n')[0]})`);
+    throw new Error(`relay/auth cannot be loaded (${(err as Error).message.split('\n')[0] ?? ''})`);
   }
-  const { loadOrCreateDevKeys, mintJoinToken } = mod;
-  if (!isFn(loadOrCreateDevKeys) || !isFn(mintJoinToken)) throw new Error('relay/auth does not export loadOrCreateDevKeys and mintJoinToken yet');
-  // TODO(ephemera): align with the final relay/auth signatures once they land.
-  const keys = await loadOrCreateDevKeys(`${dataDir}/keys`);
+  if (!isAuthModule(mod)) throw new Error('relay/auth does not export loadOrCreateDevKeys, mintJoinToken, DEFAULT_ISSUER and DEFAULT_AUDIENCE');
+  const auth = mod;
+  const keys = auth.loadOrCreateDevKeys(dataDir);
   return {
-    async mint(meetingId, participantId, publisher) {
-      const capabilities = publisher ? ['chat', 'audio', 'video'] : ['chat'];
-      const token = await mintJoinToken(keys, { meetingId, sub: participantId, role: 'attendee', capabilities });
-      if (typeof token !== 'string') throw new Error('mintJoinToken did not return a string');
-      return token;
+    mint(meetingId, participantId) {
+      return auth.mintJoinToken(keys.privateKey, keys.kid, {
+        issuer: auth.DEFAULT_ISSUER,
+        audience: auth.DEFAULT_AUDIENCE,
+        participantId,
+        meetingId,
+        role: 'attendee',
+        capabilities: ['chat', 'audio', 'video'],
+        ttlSeconds: TTL_SECONDS,
+      });
     },
   };
 }

@@ -7,7 +7,7 @@ import { natsAdapter } from './nats.js';
 import { rawAdapter } from './raw.js';
 import { socketioAdapter } from './socketio.js';
 
-export type { Adapter, BenchClient, ClientHandlers, ClientSpec, OutFrame, PayloadHandler } from './adapter.types.js';
+export type { Adapter, BenchClient, ClientHandlers, ClientSpec, Lane, OutFrame, PayloadHandler } from './adapter.types.js';
 
 export async function adapterFor(endpoint: ServerEndpoint): Promise<Adapter> {
   switch (endpoint.wire) {

@@ -4,15 +4,14 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.types.js';
-import {
-  cdrPaths,
-  deliverWebhook,
-  fullJitterDelay,
-  parseWebhookSecret,
-  readParkedRecords,
-  validateCdrRecord,
-  type CdrRecord,
-} from '../../../relay/cdr/index.js';
+// Direct module imports (not the folder index) keep prom-client and the recorder out of CLI start-up.
+import { fullJitterDelay } from '../../../relay/cdr/backoff.js';
+import { cdrPaths } from '../../../relay/cdr/cdr-paths.js';
+import type { CdrRecord } from '../../../relay/cdr/cdr.types.js';
+import { readParkedRecords } from '../../../relay/cdr/failed-store.js';
+import { deliverWebhook } from '../../../relay/cdr/sinks/webhook-sink.js';
+import { validateCdrRecord } from '../../../relay/cdr/validate-cdr.js';
+import { parseWebhookSecret } from '../../../relay/cdr/webhook-signature.js';
 
 const USAGE = `usage: ephemera cdr <command> [options]
 

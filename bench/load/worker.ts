@@ -169,8 +169,9 @@ async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
         let due = Math.floor((now - run.startAtUs) / spacing) + 1;
         if (due > lastEvent) due = lastEvent;
         if (e < due) {
-          const lag = now - (run.startAtUs + e * spacing);
-          if (lag > maxLag) maxLag = lag;
+          // Only lag inside the window matters: warm-up may stumble without spoiling the measurement.
+          const scheduled = run.startAtUs + e * spacing;
+          if (scheduled >= run.measureFromUs && now - scheduled > maxLag) maxLag = now - scheduled;
         }
         while (e < due) {
           const s = senders[e % n]!;
@@ -239,8 +240,8 @@ async function runJoins(run: JoinRun): Promise<JoinResult> {
       let due = Math.floor((now - run.startAtUs) / spacing) + 1;
       if (due > lastEvent) due = lastEvent;
       if (e < due) {
-        const lag = now - (run.startAtUs + e * spacing);
-        if (lag > maxLag) maxLag = lag;
+        const scheduled = run.startAtUs + e * spacing;
+        if (scheduled >= run.measureFromUs && now - scheduled > maxLag) maxLag = now - scheduled;
       }
       while (e < due) {
         const scheduled = run.startAtUs + e * spacing;

@@ -67,7 +67,7 @@ function drawPanel(out: string[], x: number, y: number, panel: Panel, rows: [str
   rows.forEach(([server, r], i) => {
     const by = y + i * (BAR_H + BAR_GAP);
     out.push(`<text x="${x - 6}" y="${by + BAR_H - 3}" class="label" text-anchor="end">${esc(server)}</text>`);
-    const v = values[i];
+    const v = r.error ? null : values[i];
     if (v === null || v === undefined) {
       out.push(`<text x="${x + 4}" y="${by + BAR_H - 3}" class="na">${esc(r.error ? 'not run' : 'n/a')}</text>`);
       return;

@@ -23,6 +23,8 @@ export function mb(bytes: number): number {
 /** Why a step fails, or undefined when it passes. */
 export function failureOf(step: Omit<StepResult, 'passed' | 'failure'>, p99LimitMs: number): string | undefined {
   const why: string[] = [];
+  // A generator that fell behind its schedule did not offer the load the step claims: the step cannot pass.
+  if (step.maxSendLagMs >= p99LimitMs) why.push(`load generator fell ${step.maxSendLagMs} ms behind (client CPU ${step.clientCpuPct}%)`);
   if (step.connectionFailures > 0) why.push(`${step.connectionFailures} connection failures`);
   if (step.lost > 0) why.push(`${step.lost} lost`);
   if (step.p99Ms === null) why.push('nothing measured');
@@ -72,7 +74,7 @@ export function describeStep(server: string, step: StepResult): string {
   return (
     `  ${server.padEnd(13)} ${step.level.padEnd(28)} offered ${String(Math.round(step.offeredPerSec)).padStart(7)}/s ` +
     `got ${String(Math.round(step.deliveredPerSec)).padStart(7)}/s  p50 ${f(step.p50Ms)} p99 ${f(step.p99Ms)} p999 ${f(step.p999Ms)} ms  ` +
-    `lost ${step.lost}  cpu ${f(step.cpuUsPerFrame)} us  srv ${step.serverCpuPct.toFixed(0)}% cli ${step.clientCpuPct.toFixed(0)}%  ` +
+    `lost ${step.lost}  cpu ${f(step.cpuUsPerFrame)} us  srv ${step.serverCpuPct.toFixed(0)}% cli ${step.clientCpuPct.toFixed(0)}% lag ${step.maxSendLagMs.toFixed(0)} ms  ` +
     `rss ${step.rssMB} MB  ${step.passed ? 'PASS' : `FAIL (${step.failure ?? ''})`}`
   );
 }

@@ -2,8 +2,9 @@
  * A key source that fetches a JWKS over HTTP (the invite service's `/.well-known/jwks.json`) and caches it.
  * A token naming an unknown kid triggers a refetch (a rotation happened), but at most once per
  * `minRefetchIntervalMs`, so a flood of tokens with invented kids costs the key server one request per interval.
- * A miss inside that interval schedules one trailing fetch at its end, so a freshly rotated key is learnt soon
- * even when an attacker has just spent the interval.
+ * A miss inside that interval waits for one trailing fetch at the interval's end (all such misses share it), so a
+ * join with a freshly rotated key succeeds, a little later, even right after another fetch: key rotation costs no
+ * failed join. The price is that a token with an invented kid may wait up to the interval before it is refused.
  */
 import type { KeyObject } from 'node:crypto';
 import type { KeySource } from './key-source.types.js';
@@ -12,7 +13,7 @@ import { parseJwks } from './jwks.js';
 export interface JwksUrlKeySourceOptions {
   /** Refetch the set this often even without misses (drops retired keys). Default 300000 (5 min). */
   readonly refreshMs?: number;
-  /** Minimum time between two fetches caused by unknown kids. Default 5000 ms. */
+  /** Minimum time between two fetches caused by unknown kids; also the longest an unknown kid waits. Default 1000 ms. */
   readonly minRefetchIntervalMs?: number;
   /** Abort a fetch after this long. Default 5000 ms. */
   readonly fetchTimeoutMs?: number;
@@ -50,7 +51,7 @@ export function createJwksUrlKeySource(url: string, options: JwksUrlKeySourceOpt
     throw new Error(`createJwksUrlKeySource: url must be http or https, got ${parsed.protocol}`);
   }
   const refreshMs = positiveInt('refreshMs', options.refreshMs ?? 300_000);
-  const minInterval = positiveInt('minRefetchIntervalMs', options.minRefetchIntervalMs ?? 5_000);
+  const minInterval = positiveInt('minRefetchIntervalMs', options.minRefetchIntervalMs ?? 1_000);
   const timeoutMs = positiveInt('fetchTimeoutMs', options.fetchTimeoutMs ?? 5_000);
   const maxBytes = positiveInt('maxResponseBytes', options.maxResponseBytes ?? 262_144);
   const onProblem = options.onProblem ?? ((): void => {});
@@ -60,6 +61,8 @@ export function createJwksUrlKeySource(url: string, options: JwksUrlKeySourceOpt
   let inflight: Promise<boolean> | undefined;
   let lastFetchStart = Number.NEGATIVE_INFINITY;
   let trailing: NodeJS.Timeout | undefined;
+  let trailingDone: Promise<boolean> | undefined;
+  let settleTrailing: ((loaded: boolean) => void) | undefined;
   let closed = false;
   let fetchCount = 0;
   const aborter = new AbortController();
@@ -109,14 +112,22 @@ export function createJwksUrlKeySource(url: string, options: JwksUrlKeySourceOpt
     return p;
   }
 
-  function scheduleTrailing(): void {
-    if (trailing !== undefined || closed) return;
+  /** One fetch at the end of the current interval, shared by every miss until then. */
+  function trailingFetch(): Promise<boolean> {
+    if (trailingDone !== undefined) return trailingDone;
+    if (closed) return Promise.resolve(false);
     const wait = Math.max(0, lastFetchStart + minInterval - Date.now());
-    trailing = setTimeout(() => {
-      trailing = undefined;
-      void startFetch();
-    }, wait);
-    trailing.unref();
+    trailingDone = new Promise<boolean>((resolve) => {
+      settleTrailing = resolve;
+      trailing = setTimeout(() => {
+        trailing = undefined;
+        trailingDone = undefined;
+        settleTrailing = undefined;
+        void startFetch().then(resolve);
+      }, wait);
+      trailing.unref();
+    });
+    return trailingDone;
   }
 
   const first = startFetch();
@@ -132,8 +143,7 @@ export function createJwksUrlKeySource(url: string, options: JwksUrlKeySourceOpt
       if (Date.now() - lastFetchStart >= minInterval) {
         return startFetch().then(() => (closed ? undefined : keys.get(kid)));
       }
-      scheduleTrailing();
-      return undefined;
+      return trailingFetch().then(() => (closed ? undefined : keys.get(kid)));
     },
     ready: () => first,
     refresh: () => startFetch(),
@@ -146,6 +156,9 @@ export function createJwksUrlKeySource(url: string, options: JwksUrlKeySourceOpt
       clearInterval(timer);
       if (trailing !== undefined) clearTimeout(trailing);
       trailing = undefined;
+      settleTrailing?.(false);
+      settleTrailing = undefined;
+      trailingDone = undefined;
       aborter.abort();
       keys = new Map();
     },

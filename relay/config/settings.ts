@@ -41,7 +41,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'idleTimeoutMs', type: 'int', default: 30_000, min: 1_000, max: 3_600_000, help: 'A participant that sends nothing (not even a PING) for this long is closed with 4004.' },
   { key: 'maxReliableBacklogBytes', type: 'int', default: 1 * MiB, min: 16 * KiB, max: 1024 * MiB, help: 'Send backlog past which a participant is a slow consumer (closed with 4003).' },
   { key: 'lossyDropBytes', type: 'int', default: 256 * KiB, min: 1 * KiB, max: 1024 * MiB, help: 'Send backlog past which lossy (media) frames to that participant are dropped.' },
-  { key: 'hardBackpressureBytes', type: 'int', default: 4 * MiB, min: 64 * KiB, max: 2048 * MiB, help: 'Absolute send-buffer cap per socket enforced by the transport (closed with 4003).' },
+  { key: 'hardBackpressureBytes', type: 'int', default: 4 * MiB, min: 64 * KiB, max: 2047 * MiB, help: 'Absolute send-buffer cap per socket enforced by the transport (closed with 4003).' },
   { key: 'slowConsumerCheckMs', type: 'int', default: 100, min: 10, max: 10_000, help: 'How often send backlogs are checked against maxReliableBacklogBytes.' },
   { key: 'emptyTimeoutMs', type: 'int', default: 60_000, min: 0, max: 86_400_000, help: 'A meeting ends this long after its last participant left.' },
   { key: 'maxDurationMs', type: 'int', default: 8 * 3_600_000, min: 1_000, max: 7 * 86_400_000, help: 'A meeting ends at this age whatever happens.' },

@@ -103,7 +103,8 @@ function onDrain(this: Socket): void {
 
 /** A Connection over a `ws` WebSocket and its raw socket. */
 export class WsConnection<C> implements Connection<C> {
-  closed = false;
+  /** We started a close, or the socket closed. */
+  private ended = false;
   /** Code of the close we started (0 while we did not). */
   localCode = 0;
   /** Close code ws sent for a protocol error of the peer (0 if none). */
@@ -137,8 +138,13 @@ export class WsConnection<C> implements Connection<C> {
     socket.on('drain', onDrain);
   }
 
+  /** True once we started a close, the peer started one (ws is CLOSING) or the socket closed. */
+  get closed(): boolean {
+    return this.ended || this.ws.readyState !== OPEN;
+  }
+
   send(bytes: Uint8Array): boolean {
-    if (this.closed || this.ws.readyState !== OPEN) return false;
+    if (this.ended || this.ws.readyState !== OPEN) return false;
     return this.writeFrame(buildBinaryFrame(bytes), frameHeaderLength(bytes.byteLength));
   }
 
@@ -179,8 +185,8 @@ export class WsConnection<C> implements Connection<C> {
   }
 
   close(code: number, reason: string): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.ended) return;
+    this.ended = true;
     this.leaveTopics();
     const wire = sendableCloseCode(code);
     this.localCode = wire;
@@ -198,14 +204,14 @@ export class WsConnection<C> implements Connection<C> {
   /** Drops the socket without a close frame (heartbeat found it silent); the core sees 1006, as on uWS. */
   terminate(): void {
     if (this.reported) return;
-    this.closed = true;
+    this.ended = true;
     this.leaveTopics();
     this.ws.terminate();
   }
 
   /** Sends a heartbeat ping. */
   ping(): void {
-    if (this.closed || this.ws.readyState !== OPEN) return;
+    if (this.closed) return;
     this.ws.ping();
   }
 
@@ -235,7 +241,7 @@ export class WsConnection<C> implements Connection<C> {
   onWsClose(code: number): void {
     if (this.reported) return;
     this.reported = true;
-    this.closed = true;
+    this.ended = true;
     if (this.closeTimer !== null) {
       clearTimeout(this.closeTimer);
       this.closeTimer = null;
@@ -273,7 +279,7 @@ export function publishFrame<C>(shared: WsShared<C>, topic: string, bytes: Uint8
   const headerLength = frameHeaderLength(bytes.byteLength);
   // A slow subscriber closed inside writeFrame leaves the set during the loop: Set iteration allows that.
   for (const conn of set) {
-    if (conn === except || conn.closed || conn.ws.readyState !== OPEN) continue;
+    if (conn === except || conn.closed) continue;
     conn.writeFrame(frame, headerLength);
   }
 }

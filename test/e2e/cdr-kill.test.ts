@@ -65,9 +65,11 @@ describe('CDRs survive kill -9', () => {
           return c;
         }),
       );
+      // Handlers attached now: joins cut by the kill reject later.
+      const joined = Promise.allSettled(joins);
       // Sometimes the kill lands while participants are still joining, usually while they chat.
       const duringJoins = round % 4 === 3;
-      if (!duringJoins) await Promise.allSettled(joins);
+      if (!duringJoins) await joined;
       const chat = setInterval(() => {
         for (const c of clients) if (!c.isClosed) c.sendChat(`${marker} round ${round}`);
       }, 5);
@@ -81,7 +83,7 @@ describe('CDRs survive kill -9', () => {
       const exit = await relay.exited;
       clearInterval(chat);
       expect(exit.signal).toBe('SIGKILL');
-      await Promise.allSettled(joins);
+      await joined;
       await Promise.all(clients.map((c) => Promise.race([c.closed, sleep(3_000)])));
     }
 

@@ -213,7 +213,7 @@ const meetings = ['k-open-1', 'k-open-2', 'k-ended'].map((cdrId, i) => {
   rec.participantJoined(m, m.join('h' + i, 'host', t, { displayName: ${JSON.stringify(CANARY)} }), t);
   rec.participantJoined(m, m.join('a' + i, 'attendee', t + 10), t + 10);
   // Content never reaches observers; a buggy core leaking it into the view must not reach the disk either.
-  (m as any).lastChat = ${JSON.stringify(CANARY)};
+  (m as unknown as Record<string, unknown>).lastChat = ${JSON.stringify(CANARY)};
   m.features.add('chat');
   m.lanes.chat.framesIn = 7;
   return m;

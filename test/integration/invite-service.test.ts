@@ -30,6 +30,19 @@ interface ErrorBody {
   error: string;
   message: string;
 }
+/** Every field a response of this service can have (tests read whichever the status implies). */
+interface Body extends ErrorBody {
+  meetingId: string;
+  host: Grant;
+  invites: Grant[];
+  policy: Record<string, unknown>;
+}
+interface Operation {
+  security: unknown[];
+  parameters: Array<Record<string, unknown>>;
+  requestBody: { content: Record<string, { schema: { properties: { invites: { maxItems: number } } } }> };
+  responses: Record<string, unknown>;
+}
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -38,18 +51,18 @@ function tmp(): string {
   return d;
 }
 
-async function post(url: string, body: unknown, key: string | undefined, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
+async function post(url: string, body: unknown, key: string | undefined, headers: Record<string, string> = {}): Promise<{ status: number; json: Body; headers: Headers }> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(key !== undefined ? { authorization: `Bearer ${key}` } : {}), ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, json: text === '' ? undefined : JSON.parse(text), headers: res.headers };
+  return { status: res.status, json: (text === '' ? {} : JSON.parse(text)) as Body, headers: res.headers };
 }
 
 function expectError(r: { status: number; json: ErrorBody }, status: number, code: string): void {
-  expect({ status: r.status, code: r.json?.code }).toEqual({ status, code });
+  expect({ status: r.status, code: r.json.code }).toEqual({ status, code });
   expect(r.json.statusCode).toBe(status);
   expect(typeof r.json.message).toBe('string');
   expect(typeof r.json.error).toBe('string');
@@ -286,13 +299,13 @@ describe('invite service', () => {
   it('serves an OpenAPI document built from the route schemas', async () => {
     const res = await fetch(`${svc.url}/openapi.json`);
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, any>> };
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, Operation>> };
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual(['/.well-known/jwks.json', '/healthz', '/metrics', '/openapi.json', '/v1/meetings', '/v1/meetings/{id}/invites']);
-    const inv = doc.paths['/v1/meetings/{id}/invites']!.post;
+    const inv = doc.paths['/v1/meetings/{id}/invites']?.post as Operation;
     expect(inv.security).toEqual([{ hostApiKey: [] }]);
     expect(inv.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
-    expect(inv.requestBody.content['application/json'].schema.properties.invites.maxItems).toBe(20);
+    expect(inv.requestBody.content['application/json']?.schema.properties.invites.maxItems).toBe(20);
     expect(Object.keys(inv.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '404', '413', '429']));
   });
 

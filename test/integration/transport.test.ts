@@ -330,7 +330,7 @@ describe.each(TRANSPORTS)('%s transport', (name: Name) => {
     expect(Buffer.compare(a.c.received[2]!, Buffer.from(large))).toBe(0);
   });
 
-  it('closes a subscriber that publishes push past the hard cap, and keeps delivering to the others', async () => {
+  it('closes a subscriber that publish() pushes past the hard cap, and keeps delivering to the others', async () => {
     await start();
     const slow = await pair();
     const fast = await pair();

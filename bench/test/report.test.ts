@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { renderChart } from '../report/chart-svg.js';
+import { ratiosFor } from '../report/ratios.js';
+import { renderResultsMd } from '../report/results-md.js';
+import type { BenchResults, ServerScenarioResult, StepResult } from '../report/results.types.js';
+
+function step(level: string, offered: number, cpu: number, p99: number, passed = true): StepResult {
+  return {
+    level,
+    offeredPerSec: offered,
+    deliveredPerSec: offered,
+    p50Ms: p99 / 3,
+    p99Ms: p99,
+    p999Ms: p99 * 1.5,
+    maxMs: p99 * 2,
+    lost: passed ? 0 : 10,
+    expected: offered,
+    received: offered - (passed ? 0 : 10),
+    cpuUsPerFrame: cpu,
+    serverCpuPct: 20,
+    clientCpuPct: 40,
+    maxSendLagMs: 1,
+    rssMB: 50,
+    connections: 100,
+    connectionFailures: 0,
+    passed,
+  };
+}
+
+function result(steps: StepResult[], bytesPerConn = 2000): ServerScenarioResult {
+  const head = [...steps].reverse().find((s) => s.passed) ?? steps[0]!;
+  return {
+    deliveredPerSec: head.deliveredPerSec,
+    p50Ms: head.p50Ms,
+    p99Ms: head.p99Ms,
+    p999Ms: head.p999Ms,
+    lost: head.lost,
+    cpuUsPerFrame: head.cpuUsPerFrame,
+    rssMB: head.rssMB,
+    bytesPerConn,
+    clientCpuPct: head.clientCpuPct,
+    passed: steps.some((s) => s.passed),
+    level: head.level,
+    steps,
+  };
+}
+
+const RESULTS: BenchResults = {
+  scenarios: {
+    conference: {
+      'ephemera-uws': result([step('10 mtg', 45000, 2, 1), step('20 mtg', 90000, 1.5, 2)]),
+      'uws-raw': result([step('10 mtg', 45000, 1.6, 1), step('20 mtg', 90000, 1.2, 1.6), step('30 mtg', 135000, 1.1, 3)]),
+      socketio: result([step('10 mtg', 45000, 24, 8), step('20 mtg', 90000, 20, 40, false)]),
+      nats: { ...result([step('-', 0, 0, 0, false)]), steps: [], error: 'nats-server <not found>' },
+    },
+    idle: {
+      'ephemera-uws': result([step('2000 idle connections', 0, 0, 0)], 3000),
+      'uws-raw': result([step('2000 idle connections', 0, 0, 0)], 1500),
+    },
+  },
+  machine: {
+    cpus: 2,
+    model: 'Test CPU & <friends>',
+    node: 'v20',
+    date: '2026-11-28T00:00:00.000Z',
+    quick: true,
+    warmupS: 0.3,
+    durationS: 0.8,
+    workers: 2,
+    serverCore: 0,
+    loadCore: 1,
+    p99LimitMs: 10,
+  },
+  skipped: { 'ephemera-ws': 'not built yet' },
+};
+
+describe('ratios', () => {
+  it('compares at the highest level both sustained', () => {
+    const r = ratiosFor(RESULTS.scenarios.conference!, 'ephemera-uws');
+    const raw = r.find((x) => x.peer === 'uws-raw')!;
+    expect(raw.level).toBe('20 mtg');
+    expect(raw.cpu).toBeCloseTo(1.5 / 1.2);
+    expect(raw.p99).toBeCloseTo(2 / 1.6);
+    const sio = r.find((x) => x.peer === 'socketio')!;
+    expect(sio.level).toBe('10 mtg');
+    expect(sio.cpu).toBeCloseTo(2 / 24);
+    expect(r.find((x) => x.peer === 'nats')).toBeUndefined();
+  });
+});
+
+describe('RESULTS.md', () => {
+  it('has a table per scenario, ratios, skipped servers and the chart', () => {
+    const md = renderResultsMd(RESULTS);
+    expect(md).toContain('## conference');
+    expect(md).toContain('## idle');
+    expect(md).toMatch(/\| uws-raw \| 20 mtg \|/);
+    expect(md).toContain('1.25x'); // ephemera-uws / uws-raw CPU at 20 mtg
+    expect(md).toContain('- ephemera-ws: not built yet');
+    expect(md).toContain('not run: nats-server <not found>');
+    expect(md).toContain('results/chart.svg');
+    expect(md).toContain('Memory per connection, ephemera-uws / peer: uws-raw 2.00x');
+  });
+});
+
+describe('chart.svg', () => {
+  it('is one well-formed svg with escaped text and a bar per server that ran', () => {
+    const svg = renderChart(RESULTS);
+    expect(svg.startsWith('<svg ')).toBe(true);
+    expect(svg.trim().endsWith('</svg>')).toBe(true);
+    expect(svg).toContain('Test CPU &amp; &lt;friends&gt;');
+    expect(svg).not.toContain('<friends>');
+    // conference: 3 servers with figures x 2 panels; idle: 2 servers x 2 panels.
+    expect(svg.match(/<rect x=/g)?.length).toBe(3 * 2 + 2 * 2);
+    expect(svg).toContain('not run');
+  });
+});

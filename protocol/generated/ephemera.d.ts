@@ -1601,6 +1601,9 @@ export namespace ephemera {
             /** DocumentCancel reason. */
             reason: string;
 
+            /** DocumentCancel participant. */
+            participant: string;
+
             /**
              * Creates a new DocumentCancel instance using the specified properties.
              * @param [properties] Properties to set
@@ -1645,6 +1648,9 @@ export namespace ephemera {
 
                 /** DocumentCancel reason */
                 reason?: (string|null);
+
+                /** DocumentCancel participant */
+                participant?: (string|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

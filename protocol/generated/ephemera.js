@@ -3797,6 +3797,7 @@ export const ephemera = $root.ephemera = (() => {
              * @typedef {Object} ephemera.v1.DocumentCancel.$Properties
              * @property {string|null} [transferId] DocumentCancel transferId
              * @property {string|null} [reason] DocumentCancel reason
+             * @property {string|null} [participant] DocumentCancel participant
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -3845,6 +3846,14 @@ export const ephemera = $root.ephemera = (() => {
             DocumentCancel.prototype.reason = "";
 
             /**
+             * DocumentCancel participant.
+             * @member {string} participant
+             * @memberof ephemera.v1.DocumentCancel
+             * @instance
+             */
+            DocumentCancel.prototype.participant = "";
+
+            /**
              * Creates a new DocumentCancel instance using the specified properties.
              * @function create
              * @memberof ephemera.v1.DocumentCancel
@@ -3880,6 +3889,8 @@ export const ephemera = $root.ephemera = (() => {
                     writer.uint32(/* id 1, wireType 2 =*/10).string(message.transferId);
                 if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
                     writer.uint32(/* id 2, wireType 2 =*/18).string(message.reason);
+                if (message.participant != null && $Object.hasOwnProperty.call(message, "participant") && message.participant !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.participant);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -3940,6 +3951,15 @@ export const ephemera = $root.ephemera = (() => {
                                 message.reason = value;
                             else
                                 delete message.reason;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.participant = value;
+                            else
+                                delete message.participant;
                             continue;
                         }
                     }

@@ -46,7 +46,7 @@ export class Meeting implements MeetingView {
   readonly sessions = new Map<string, Session>();
   readonly features = new Set<Feature>();
   readonly lanes = emptyLanes();
-  readonly activity: ActivityCounts = { hostActions: {}, pollsOpened: 0, pollAnswers: 0, documentsOffered: 0, tracksPublished: 0 };
+  readonly activity: ActivityCounts = { hostActions: {}, pollsOpened: 0, pollAnswers: 0, documentsOffered: 0, tracksPublished: 0, documentBytes: 0 };
   /** Topic every present participant is subscribed to; hosts also to hostsTopic. */
   readonly topic: string;
   readonly hostsTopic: string;

@@ -62,6 +62,11 @@ export interface ActivityCounts {
   pollAnswers: number;
   documentsOffered: number;
   tracksPublished: number;
+  /**
+   * Document bytes the sharers sent through the relay (chunk payloads accepted, each counted once however many
+   * receivers it went to). Optional so that older views and fixtures stay valid; absent reads as 0.
+   */
+  documentBytes?: number;
 }
 
 /** A read-only view of a meeting's metadata, as observers see it. */

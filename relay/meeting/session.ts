@@ -13,6 +13,9 @@ export class Session {
   readonly tokenExpiresAt: number;
   role: Role;
   capabilities: number;
+  /** The role and capability mask the token granted (promote/demote change `role`/`capabilities`, not these). */
+  readonly tokenRole: Role;
+  readonly tokenCapabilities: number;
   conn: Connection<Session> | null = null;
   meeting: Meeting | null = null;
   /** Set when the relay decides why this session ends, before it closes the socket. */
@@ -31,6 +34,8 @@ export class Session {
     this.tokenExpiresAt = claims.expiresAt * 1000;
     this.role = claims.role;
     this.capabilities = capabilityMask(claims.role, claims.capabilities);
+    this.tokenRole = claims.role;
+    this.tokenCapabilities = this.capabilities;
     this.tokens = burst;
     this.lastRefill = now;
     this.lastReceivedAt = now;

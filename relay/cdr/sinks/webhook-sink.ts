@@ -45,6 +45,17 @@ export class WebhookSink implements CdrSink {
   close(): void {}
 }
 
+/** AbortSignal.any arrived in Node 20.3; engines allows 20.0. */
+function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b]);
+  const ctl = new AbortController();
+  const abort = (): void => ctl.abort();
+  if (a.aborted || b.aborted) ctl.abort();
+  a.addEventListener('abort', abort, { once: true });
+  b.addEventListener('abort', abort, { once: true });
+  return ctl.signal;
+}
+
 /** One signed POST of `body` with webhook-id `id`. Never throws. Also used by `ephemera cdr replay`. */
 export async function deliverWebhook(
   config: Pick<WebhookSinkConfig, 'url' | 'keys' | 'timeoutMs'>,
@@ -54,7 +65,7 @@ export async function deliverWebhook(
 ): Promise<AttemptResult> {
   const timestamp = Math.floor(Date.now() / 1000);
   const timeout = AbortSignal.timeout(config.timeoutMs);
-  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  const combined = signal ? anySignal(signal, timeout) : timeout;
   let res: Response;
   try {
     res = await fetch(config.url, {

@@ -133,6 +133,7 @@ async function runAll(opts: BenchOptions): Promise<BenchResults> {
       const perServer: Record<string, ServerScenarioResult> = {};
       results.scenarios[scenario.name] = perServer;
       for (const name of servers) {
+        const t0 = Date.now();
         let started: StartResult;
         try {
           started = await startServer(name, { core: SERVER_CORE, media: opts.media });
@@ -145,6 +146,7 @@ async function runAll(opts: BenchOptions): Promise<BenchResults> {
           continue;
         }
         const server = started.server;
+        const t1 = Date.now();
         try {
           await sleep(150);
           await gen.init(server.endpoint);
@@ -168,8 +170,10 @@ async function runAll(opts: BenchOptions): Promise<BenchResults> {
           log(`  ${name}: ${why}`);
           perServer[name] = errorResult(why);
         } finally {
+          const t2 = Date.now();
           await gen.closeClients().catch(() => {});
           await server.close();
+          if (process.env.BENCH_TIMING) log(`  ${name}: start ${t1 - t0} ms, run ${t2 - t1} ms, stop ${Date.now() - t2} ms`);
         }
       }
     }

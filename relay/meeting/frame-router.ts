@@ -1,4 +1,9 @@
-/** Routes one decoded client frame to its lane handler. Frames a client may not send get an error frame. */
+/**
+ * Routes one decoded client frame to its lane handler. Frames a client may not send (the relay's own kinds:
+ * WELCOME, ROSTER, ERROR, MEETING_ENDED, POLL_TALLY, DOC_CREDIT, KEYFRAME_REQUEST, ACTIVE_SPEAKERS) get an
+ * ERROR frame RELAY_ERR_UNKNOWN_KIND. Each lane handler checks permissions (permissions.ts) and counts its frames;
+ * control frames are counted here.
+ */
 import { CloseCode, encodeEnvelope, Kind, type Envelope } from '../../protocol/index.js';
 import type { Lane } from './meeting.types.js';
 import type { Meeting } from './meeting.js';
@@ -18,41 +23,54 @@ export function laneOfKind(kind: number): Lane {
   return 'control';
 }
 
+function countControl(meeting: Meeting, size: number): void {
+  meeting.lanes.control.framesIn++;
+  meeting.lanes.control.bytesIn += size;
+}
+
 export function routeFrame(meeting: Meeting, session: Session, env: Envelope, size: number): void {
   switch (env.kind) {
     case Kind.MEDIA:
       return handleMediaFrame(meeting, session, env, size);
+    case Kind.DOC_CHUNK:
+    case Kind.DOC_ACK:
+    case Kind.DOC_OFFER:
+    case Kind.DOC_CANCEL:
+    case Kind.DOC_RESEND:
+      return handleDocumentFrame(meeting, session, env, size);
     case Kind.CHAT:
       return handleChat(meeting, session, env, size);
-    case Kind.PING:
-      session.send(encodeEnvelope({ kind: Kind.PONG, ref: env.ref }));
-      return;
-    case Kind.PONG:
-      return;
-    case Kind.LEAVE:
-      session.end('leave', CloseCode.NORMAL, 'left');
-      return;
-    case Kind.HOST_CONTROL:
-      return handleHostControl(meeting, session, env);
-    case Kind.TRACK_PUBLISH:
-      return handleTrackPublish(meeting, session, env);
-    case Kind.TRACK_UNPUBLISH:
-      return handleTrackUnpublish(meeting, session, env);
-    case Kind.TRACK_SUBSCRIBE:
-      return handleSubscription(meeting, session, env, true);
-    case Kind.TRACK_UNSUBSCRIBE:
-      return handleSubscription(meeting, session, env, false);
     case Kind.POLL_OPEN:
     case Kind.POLL_ANSWER:
     case Kind.POLL_CLOSE:
     case Kind.POLL_RESULTS:
       return handlePollFrame(meeting, session, env, size);
-    case Kind.DOC_OFFER:
-    case Kind.DOC_CHUNK:
-    case Kind.DOC_ACK:
-    case Kind.DOC_CANCEL:
-    case Kind.DOC_RESEND:
-      return handleDocumentFrame(meeting, session, env, size);
+    case Kind.PING:
+      countControl(meeting, size);
+      session.send(encodeEnvelope({ kind: Kind.PONG, ref: env.ref }));
+      return;
+    case Kind.PONG:
+      countControl(meeting, size);
+      return;
+    case Kind.LEAVE:
+      countControl(meeting, size);
+      session.end('leave', CloseCode.NORMAL, 'left');
+      return;
+    case Kind.HOST_CONTROL:
+      countControl(meeting, size);
+      return handleHostControl(meeting, session, env);
+    case Kind.TRACK_PUBLISH:
+      countControl(meeting, size);
+      return handleTrackPublish(meeting, session, env);
+    case Kind.TRACK_UNPUBLISH:
+      countControl(meeting, size);
+      return handleTrackUnpublish(meeting, session, env);
+    case Kind.TRACK_SUBSCRIBE:
+      countControl(meeting, size);
+      return handleSubscription(meeting, session, env, true);
+    case Kind.TRACK_UNSUBSCRIBE:
+      countControl(meeting, size);
+      return handleSubscription(meeting, session, env, false);
     default:
       return refuse(session, 'RELAY_ERR_UNKNOWN_KIND', env.ref);
   }

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { CloseCode } from '../../protocol/index.js';
 import type { Transport } from '../transport/transport.types.js';
 import type { RelayOptions } from '../config/relay-options.js';
+import type { MeetingPolicyClaims } from '../auth/claims.types.js';
 import {
   LANES,
   type ActivityCounts,
@@ -21,6 +22,7 @@ import {
 import type { Session } from './session.js';
 import { meetingEndedFrame, participantInfo, rosterFrame, RosterChange } from './relay-frames.js';
 import { MeetingLaneState } from './lanes/lane-state.js';
+import type { LaneOptions } from './lanes/lane-options.js';
 
 /** What every meeting shares with the relay. */
 export interface MeetingContext {
@@ -29,6 +31,8 @@ export interface MeetingContext {
   readonly observer: MeetingObserver;
   /** Called once when a meeting has ended and must be forgotten. */
   readonly forget: (meeting: Meeting) => void;
+  /** Poll and document lane limits (lanes/lane-options.ts); absent: the documented defaults. */
+  readonly lanes?: Partial<LaneOptions>;
 }
 
 function emptyLanes(): Record<Lane, LaneStats> {
@@ -60,12 +64,19 @@ export class Meeting implements MeetingView {
   private emptyTimer: NodeJS.Timeout | null = null;
   private readonly maxDurationTimer: NodeJS.Timeout;
 
-  constructor(readonly meetingId: string, readonly ctx: MeetingContext) {
+  /** This meeting's limits: the relay's, tightened by the policy in the invite (token claim `pol`). */
+  readonly maxParticipants: number;
+  readonly maxDurationMs: number;
+
+  constructor(readonly meetingId: string, readonly ctx: MeetingContext, policy: MeetingPolicyClaims = {}) {
     this.relayNode = ctx.options.node;
+    this.maxParticipants = Math.min(ctx.options.maxParticipants, policy.maxParticipants ?? Infinity);
+    this.maxDurationMs = Math.min(ctx.options.maxDurationMs, (policy.maxDurationSeconds ?? Infinity) * 1000);
+    this.locked = policy.locked ?? false;
     this.topic = `m/${meetingId}`;
     this.hostsTopic = `m/${meetingId}/hosts`;
     this.laneState = new MeetingLaneState(this);
-    this.maxDurationTimer = setTimeout(() => this.end('max_duration'), ctx.options.maxDurationMs);
+    this.maxDurationTimer = setTimeout(() => this.end('max_duration'), this.maxDurationMs);
     this.maxDurationTimer.unref();
   }
 

@@ -1,6 +1,6 @@
 /** One participant's connection: identity from the token, limits, and the leave reason once it goes. */
 import type { Connection } from '../transport/transport.types.js';
-import type { JoinClaims, Role } from '../auth/claims.types.js';
+import type { JoinClaims, MeetingPolicyClaims, Role } from '../auth/claims.types.js';
 import type { LeaveReason } from './meeting.types.js';
 import { capabilityMask } from './permissions.js';
 import type { Meeting } from './meeting.js';
@@ -11,6 +11,8 @@ export class Session {
   readonly displayName: string | undefined;
   readonly remoteAddress: string;
   readonly tokenExpiresAt: number;
+  /** The meeting policy from the token (applied when this join creates the meeting). */
+  readonly policy: MeetingPolicyClaims | undefined;
   role: Role;
   capabilities: number;
   /** The role and capability mask the token granted (promote/demote change `role`/`capabilities`, not these). */
@@ -32,6 +34,7 @@ export class Session {
     this.displayName = claims.displayName;
     this.remoteAddress = remoteAddress;
     this.tokenExpiresAt = claims.expiresAt * 1000;
+    this.policy = claims.policy;
     this.role = claims.role;
     this.capabilities = capabilityMask(claims.role, claims.capabilities);
     this.tokenRole = claims.role;

@@ -4,7 +4,7 @@
  */
 import { CloseCode, decodeEnvelope, ErrorCodes, type ErrorCode } from '../../protocol/index.js';
 import type { Connection, Transport, TransportHandlers, UpgradeDecision, UpgradeRequest } from '../transport/transport.types.js';
-import type { TokenVerifier } from '../auth/claims.types.js';
+import type { JoinClaims, TokenVerifier } from '../auth/claims.types.js';
 import type { RelayOptions } from '../config/relay-options.js';
 import type { LeaveReason, MeetingObserver } from './meeting.types.js';
 import { Meeting } from './meeting.js';
@@ -78,22 +78,24 @@ export class Switchboard implements TransportHandlers<Session> {
     const result = await this.deps.verifier.verify(parsed.token, parsed.meetingId);
     if (!result.ok) return this.refuse(result.code);
     const claims = result.claims;
-    const check = this.checkMeetingRules(claims.meetingId, claims.participantId);
+    const check = this.checkMeetingRules(claims);
     if (check !== null) return this.refuse(check);
     bump(this.deps.stats.joins, 'accepted');
     return { accept: true, protocol: 'ephemera.v1', context: new Session(claims, req.remoteAddress, o.frameBurst, performance.now()) };
   }
 
   /** The meeting's own rules for a join; checked at the upgrade and again when the socket opens. */
-  private checkMeetingRules(meetingId: string, participantId: string): ErrorCode | null {
-    if (this.ended.has(meetingId, Date.now())) return 'RELAY_ERR_MEETING_ENDED';
-    const meeting = this.meetings.get(meetingId);
-    if (meeting === undefined) return null;
-    if (meeting.barred.has(participantId)) return 'RELAY_ERR_BARRED';
-    if (meeting.locked && !meeting.sessions.has(participantId)) return 'RELAY_ERR_MEETING_LOCKED';
-    if (meeting.sessions.has(participantId)) {
+  private checkMeetingRules(claims: Pick<JoinClaims, 'meetingId' | 'participantId' | 'role' | 'policy'>): ErrorCode | null {
+    if (this.ended.has(claims.meetingId, Date.now())) return 'RELAY_ERR_MEETING_ENDED';
+    const meeting = this.meetings.get(claims.meetingId);
+    // A locked meeting admits hosts (they hold the lock) and participants reconnecting; nobody else.
+    if (meeting === undefined) return claims.policy?.locked && claims.role !== 'host' ? 'RELAY_ERR_MEETING_LOCKED' : null;
+    if (meeting.barred.has(claims.participantId)) return 'RELAY_ERR_BARRED';
+    const present = meeting.sessions.has(claims.participantId);
+    if (meeting.locked && !present && claims.role !== 'host') return 'RELAY_ERR_MEETING_LOCKED';
+    if (present) {
       if (this.deps.options.duplicateIdentity === 'refuse') return 'RELAY_ERR_DUPLICATE_IDENTITY';
-    } else if (meeting.present >= this.deps.options.maxParticipants) return 'RELAY_ERR_MEETING_FULL';
+    } else if (meeting.present >= meeting.maxParticipants) return 'RELAY_ERR_MEETING_FULL';
     return null;
   }
 
@@ -103,7 +105,7 @@ export class Switchboard implements TransportHandlers<Session> {
     this.deps.stats.connectionsOpen++;
     this.ipLimiter.opened(conn.remoteAddress);
     // Things may have changed while the token was being verified.
-    const late = this.closed ? 'RELAY_ERR_NOT_READY' : this.checkMeetingRules(session.meetingId, session.participantId);
+    const late = this.closed ? 'RELAY_ERR_NOT_READY' : this.checkMeetingRules(session);
     if (late !== null) {
       const spec = ErrorCodes[late];
       conn.send(errorFrame(late));
@@ -118,7 +120,7 @@ export class Switchboard implements TransportHandlers<Session> {
         transport: this.transport!,
         observer: this.deps.observer,
         forget: (m) => this.forget(m),
-      });
+      }, session.policy);
       this.meetings.set(meeting.meetingId, meeting);
       this.deps.observer.meetingStarted?.(meeting);
     }

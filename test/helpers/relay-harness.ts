@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { startRelay, type Relay, type RelayOptions } from '../../relay/index.js';
-import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES, type Role, type Capability } from '../../relay/auth/index.js';
+import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES, type Role, type Capability, type MeetingPolicyClaims } from '../../relay/auth/index.js';
 import { connect, type EphemeraClient } from '../../client/index.js';
 
 export const TRANSPORTS = ['uws', 'ws'] as const;
@@ -24,6 +24,7 @@ export interface TokenOpts {
   ttlSeconds?: number;
   displayName?: string;
   singleUse?: boolean;
+  policy?: MeetingPolicyClaims;
 }
 
 export function meetingId(): string {
@@ -47,6 +48,7 @@ export async function startHarness(transport: 'uws' | 'ws', options: Partial<Rel
       ttlSeconds: opts.ttlSeconds ?? 600,
       ...(opts.displayName !== undefined ? { displayName: opts.displayName } : {}),
       ...(opts.singleUse !== undefined ? { singleUse: opts.singleUse } : {}),
+      ...(opts.policy !== undefined ? { policy: opts.policy } : {}),
     });
   };
   return {

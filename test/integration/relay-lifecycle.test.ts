@@ -107,4 +107,22 @@ describe.each(TRANSPORTS)('meeting lifecycle over %s', (transport) => {
     expect(first.isClosed).toBe(false);
     first.close();
   });
+
+  it('applies the meeting policy carried by the invite: participant cap, locked start, maximum duration', async () => {
+    h = await startHarness(transport);
+    const mid = meetingId();
+    const policy = { maxParticipants: 2, locked: true, maxDurationSeconds: 2 };
+    await expect(h.join(mid, 'early', { policy })).rejects.toMatchObject({ status: 403, code: 'RELAY_ERR_MEETING_LOCKED' });
+    const host = await h.join(mid, 'host', { role: 'host', policy });
+    await expect(h.join(mid, 'a', { policy })).rejects.toMatchObject({ status: 403, code: 'RELAY_ERR_MEETING_LOCKED' });
+    host.unlock();
+    await waitFor(() => [...h!.relay.meetings()].some((m) => m.meetingId === mid && !(m as unknown as { locked: boolean }).locked));
+    const a = await h.join(mid, 'a', { policy });
+    await expect(h.join(mid, 'b', { policy })).rejects.toMatchObject({ status: 403, code: 'RELAY_ERR_MEETING_FULL' });
+    expect((await a.closed).code).toBe(CloseCode.MEETING_ENDED);
+    const cdr = await waitForCdr(h.dataDir, mid);
+    expect(cdr.endReason).toBe('max_duration');
+    expect(cdr.durationMs).toBeLessThan(3_500);
+    host.close();
+  });
 });

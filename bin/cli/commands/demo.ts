@@ -2,19 +2,20 @@
  * `ephemera demo`: runs a scripted meeting of N participants against a running relay (chat on every audience,
  * host controls, media tracks), ends it as the host, and prints the meeting's CDR as one JSON line, last on stdout.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command.types.js';
 import { intFlag, parseFlags } from '../args.js';
 import { connect, type EphemeraClient } from '../../../client/index.js';
-import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEFAULT_CAPABILITIES } from '../../../relay/auth/index.js';
+import { demoInvites } from '../demo-tokens.js';
 import { runDemoLanes } from '../demo-lanes.js';
 
 const HELP = `usage: ephemera demo [--participants 5] [--messages 20] [--url ws://127.0.0.1:8080] [--data-dir .ephemera]
-                     [--cdr-file <data-dir>/cdr/cdr.jsonl] [--timeout-ms 30000]
-Runs a scripted meeting against a running relay (tokens minted from the development key in the data folder),
-then prints the meeting's call-detail record as one JSON line, last on stdout.`;
+                     [--invite-url http://127.0.0.1:8090] [--api-key KEY] [--cdr-file <data-dir>/cdr/cdr.jsonl]
+                     [--timeout-ms 30000]
+Runs a scripted meeting against a running relay, then prints the meeting's call-detail record as one JSON line,
+last on stdout. Tokens come from the invite service over HTTP (the host key \`npm start\` created in the data
+folder, or --api-key); without one, they are minted from the development key in the data folder.`;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -64,24 +65,13 @@ export const run: Command = async (argv) => {
   const dataDir = flags.get('data-dir') ?? process.env.EPHEMERA_DATA_DIR ?? '.ephemera';
   const url = flags.get('url') ?? `ws://127.0.0.1:${process.env.EPHEMERA_PORT ?? 8080}`;
   const cdrFile = flags.get('cdr-file') ?? join(dataDir, 'cdr', 'cdr.jsonl');
-  const keys = loadOrCreateDevKeys(dataDir);
-  const meetingId = 'demo-' + randomBytes(9).toString('base64url');
   const clients: EphemeraClient[] = [];
+  let meetingId: string;
   try {
-    for (let i = 0; i < participants; i++) {
-      const role = i === 0 ? 'host' : i === 1 ? 'presenter' : 'attendee';
-      const token = mintJoinToken(keys.privateKey, keys.kid, {
-        issuer: process.env.EPHEMERA_ISSUER ?? DEFAULT_ISSUER,
-        audience: process.env.EPHEMERA_AUDIENCE ?? DEFAULT_AUDIENCE,
-        participantId: `p${i}`,
-        meetingId,
-        role,
-        capabilities: [...DEFAULT_CAPABILITIES[role]],
-        ttlSeconds: 600,
-        displayName: `Participant ${i}`,
-      });
-      clients.push(await connect({ url, meetingId, token }));
-    }
+    const invites = await demoInvites(dataDir, participants, flags.get('invite-url') ?? process.env.EPHEMERA_INVITE_URL, flags.get('api-key'));
+    meetingId = invites.meetingId;
+    process.stderr.write(`ephemera demo: meeting ${meetingId}, ${participants} participants, tokens from the ${invites.source}\n`);
+    for (const token of invites.tokens) clients.push(await connect({ url, meetingId, token }));
     const host = clients[0]!;
     await waitFor(() => clients.every((c) => c.roster.size === participants), timeoutMs, 'everyone to see the full roster');
 

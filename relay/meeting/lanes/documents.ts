@@ -1,9 +1,183 @@
-/** Document lane. Not built yet: every document frame is refused with RELAY_ERR_UNKNOWN_KIND. */
-import type { Envelope } from '../../../protocol/index.js';
+/**
+ * Document lane (reliable, flow-controlled). See document-transfer.ts for the credit scheme and the slow
+ * receiver policy.
+ *
+ * - DOC_OFFER (`document` capability; audience EVERYONE, HOSTS or ONE with `to`): creates a transfer whose
+ *   receivers are the participants present now (or the one target); forwarded to them; the sharer gets its first
+ *   DOC_CREDIT. An offer nobody could receive is refused with RELAY_ERR_UNKNOWN_TARGET.
+ * - DOC_CHUNK (the transfer's sharer): must start where the previous one ended, stay within the offered size and
+ *   chunk size, and end within the credit (else RELAY_ERR_WINDOW_EXCEEDED). Forwarded, payload untouched, to the
+ *   transfer's receivers only. The chunk marked `last` (it must end at the size) ends the transfer.
+ * - DOC_ACK (a receiver): bytes received so far; moves the credit. Acks for transfers that ended, or from a
+ *   receiver that was dropped, are ignored.
+ * - DOC_CANCEL: by the sharer, the transfer ends for everyone (sharer_cancelled); by a receiver, it leaves the
+ *   transfer (receiver_cancelled) and the sharer is told. The relay sets the reason; a client's text is not kept.
+ * - DOC_RESEND (anyone, typically a late joiner): forwarded to the transfer's sharer, who may offer again; the
+ *   relay has no copy to give.
+ */
+import { Audience, encodeEnvelope, Kind, type Envelope } from '../../../protocol/index.js';
 import type { Meeting } from '../meeting.js';
 import type { Session } from '../session.js';
+import { CAP_DOCUMENT, hasCapability } from '../permissions.js';
 import { refuse } from './refuse.js';
+import { isLaneId } from './lane-ids.js';
+import { DocumentTransfer, Receiver, type TransferBook } from './document-transfer.js';
 
-export function handleDocumentFrame(_meeting: Meeting, session: Session, env: Envelope, _size: number): void {
-  refuse(session, 'RELAY_ERR_UNKNOWN_KIND', env.ref);
+const SHA256_BYTES = 32;
+
+function offer(meeting: Meeting, session: Session, env: Envelope): void {
+  if (!hasCapability(session.capabilities, CAP_DOCUMENT)) return refuse(session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
+  const book = meeting.laneState.documents;
+  const o = book.options;
+  const body = env.docOffer;
+  if (
+    body == null ||
+    !isLaneId(body.transferId) ||
+    !Number.isSafeInteger(body.size) ||
+    body.size < 0 ||
+    body.sha256?.length !== SHA256_BYTES ||
+    !Number.isInteger(body.chunkSize) ||
+    body.chunkSize < 1 ||
+    body.chunkSize > o.docMaxChunkBytes ||
+    book.known(body.transferId) ||
+    book.active.size >= o.maxTransfersPerMeeting
+  ) {
+    return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
+  }
+  const receivers: Session[] = [];
+  const audience = env.audience === Audience.ONE ? Audience.ONE : env.audience === Audience.HOSTS ? Audience.HOSTS : Audience.EVERYONE;
+  if (audience === Audience.ONE) {
+    const target = meeting.sessions.get(env.to);
+    if (target !== undefined && target !== session) receivers.push(target);
+  } else {
+    for (const s of meeting.sessions.values()) if (s !== session && (audience === Audience.EVERYONE || s.role === 'host')) receivers.push(s);
+  }
+  if (receivers.length === 0) return refuse(session, 'RELAY_ERR_UNKNOWN_TARGET', env.ref);
+  const t = new DocumentTransfer(body.transferId, session, body.size, body.chunkSize, audience, audience === Audience.ONE ? env.to : '');
+  const now = performance.now();
+  for (const s of receivers) {
+    const r = new Receiver(s);
+    r.stallSince = now;
+    t.receivers.set(s, r);
+  }
+  t.atMin = receivers.length;
+  book.active.set(t.id, t);
+  meeting.activity.documentsOffered++;
+  meeting.markFeature('documents');
+  const frame = encodeEnvelope({
+    kind: Kind.DOC_OFFER,
+    from: session.participantId,
+    seq: meeting.nextSeq(),
+    audience,
+    to: t.to,
+    docOffer: { transferId: t.id, size: t.size, sha256: body.sha256, chunkSize: t.chunkSize },
+    payload: env.payload,
+  });
+  for (const s of receivers) book.sendTo(s, frame);
+  book.grant(t, true);
 }
+
+function chunk(meeting: Meeting, session: Session, env: Envelope): void {
+  const book = meeting.laneState.documents;
+  const body = env.docChunk;
+  const t = body == null ? undefined : book.active.get(body.transferId);
+  if (t === undefined) return refuse(session, 'RELAY_ERR_UNKNOWN_TRANSFER', env.ref);
+  if (t.sharer !== session) return refuse(session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
+  const payload = env.payload;
+  const length = payload.length;
+  const end = body!.offset + length;
+  const last = body!.last === true;
+  if (body!.offset !== t.nextOffset || length > t.chunkSize || (length === 0 && t.size !== 0) || end > t.size || last !== (end === t.size)) {
+    return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
+  }
+  if (end > t.granted) return refuse(session, 'RELAY_ERR_WINDOW_EXCEEDED', env.ref);
+  t.nextOffset = end;
+  meeting.activity.documentBytes = (meeting.activity.documentBytes ?? 0) + length;
+  const frame = encodeEnvelope({
+    kind: Kind.DOC_CHUNK,
+    from: session.participantId,
+    seq: meeting.nextSeq(),
+    audience: t.audience,
+    to: t.to,
+    docChunk: { transferId: t.id, offset: body!.offset, last },
+    payload,
+  });
+  const bound = book.options.docBacklogBytes;
+  const now = performance.now();
+  let slow: Receiver[] | null = null;
+  for (const r of t.receivers.values()) {
+    const conn = r.session.conn;
+    if (conn === null) continue;
+    if (conn.bufferedAmount() + frame.length > bound) {
+      (slow ??= []).push(r);
+      continue;
+    }
+    if (r.forwarded === r.acked) r.stallSince = now;
+    r.forwarded = end;
+    book.sendTo(r.session, frame);
+  }
+  if (slow !== null) for (const r of slow) if (book.active.has(t.id)) book.removeReceiver(t, r, 'too_slow', true);
+  if (last && book.active.has(t.id)) book.finish(t);
+}
+
+function ack(meeting: Meeting, session: Session, env: Envelope): void {
+  const book = meeting.laneState.documents;
+  const body = env.docAck;
+  const id = body?.transferId ?? '';
+  const t = book.active.get(id);
+  if (t === undefined) {
+    if (!book.known(id)) refuse(session, 'RELAY_ERR_UNKNOWN_TRANSFER', env.ref);
+    return;
+  }
+  const r = t.receivers.get(session);
+  if (r === undefined) return;
+  const received = body!.received;
+  if (!Number.isSafeInteger(received) || received > r.forwarded) return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
+  if (received <= r.acked) return;
+  book.acknowledge(t, r, received, performance.now());
+}
+
+function cancel(meeting: Meeting, session: Session, env: Envelope): void {
+  const book = meeting.laneState.documents;
+  const id = env.docCancel?.transferId ?? '';
+  const t = book.active.get(id);
+  if (t === undefined) {
+    if (!book.known(id)) refuse(session, 'RELAY_ERR_UNKNOWN_TRANSFER', env.ref);
+    return;
+  }
+  if (t.sharer === session) return book.cancelAll(t, 'sharer_cancelled');
+  const r = t.receivers.get(session);
+  if (r !== undefined) book.removeReceiver(t, r, 'receiver_cancelled', false);
+}
+
+function resend(meeting: Meeting, session: Session, env: Envelope): void {
+  const book = meeting.laneState.documents;
+  const id = env.docResend?.transferId ?? '';
+  const sharerId = book.sharerOf(id);
+  if (sharerId === undefined) return refuse(session, 'RELAY_ERR_UNKNOWN_TRANSFER', env.ref);
+  const sharer = meeting.sessions.get(sharerId);
+  if (sharer === undefined || sharer === session) return refuse(session, 'RELAY_ERR_UNKNOWN_TARGET', env.ref);
+  book.sendTo(sharer, encodeEnvelope({ kind: Kind.DOC_RESEND, from: session.participantId, seq: meeting.nextSeq(), audience: Audience.ONE, to: sharerId, docResend: { transferId: id } }));
+}
+
+export function handleDocumentFrame(meeting: Meeting, session: Session, env: Envelope, size: number): void {
+  const stats = meeting.lanes.document;
+  stats.framesIn++;
+  stats.bytesIn += size;
+  switch (env.kind) {
+    case Kind.DOC_CHUNK:
+      return chunk(meeting, session, env);
+    case Kind.DOC_ACK:
+      return ack(meeting, session, env);
+    case Kind.DOC_OFFER:
+      return offer(meeting, session, env);
+    case Kind.DOC_CANCEL:
+      return cancel(meeting, session, env);
+    case Kind.DOC_RESEND:
+      return resend(meeting, session, env);
+    default:
+      return refuse(session, 'RELAY_ERR_UNKNOWN_KIND', env.ref);
+  }
+}
+
+export type { TransferBook };

@@ -1,8 +1,10 @@
 /**
- * Media lanes (lossy): tracks, subscriptions and frames. A frame goes to a track's subscribers by native
- * topic publish while nobody is congested; once someone is, the relay sends per receiver, drops for the
- * congested ones only (counted), and for video/screen makes them wait for the next keyframe while asking the
- * publisher for one (rate-limited).
+ * Media lanes (lossy): tracks, subscriptions and frames. A receiver gets only the tracks it subscribed to.
+ * A frame is encoded once and goes to the track's subscribers by native topic publish while nobody is congested;
+ * once someone is, the relay sends per receiver and drops for the congested ones only (counted on the track's
+ * lane). After a drop, a video/screen receiver gets nothing on that track until the next keyframe (skipped frames
+ * count as drops), and the publisher is asked for one once the receiver can take it (KEYFRAME_REQUEST, at most
+ * one per 500 ms per track). A new subscriber of a video/screen track also starts at a keyframe (not a drop).
  */
 import { encodeEnvelope, Kind, TrackSource, type Envelope } from '../../../protocol/index.js';
 import type { Lane } from '../meeting.types.js';
@@ -12,16 +14,23 @@ import { CAP_AUDIO, CAP_SCREEN, CAP_VIDEO } from '../permissions.js';
 import { refuse } from './refuse.js';
 
 /** Keyframe requests to one publisher for one track at most this often. */
-const KEYFRAME_REQUEST_INTERVAL_MS = 500;
+export const KEYFRAME_REQUEST_INTERVAL_MS = 500;
+/** Tracks one participant may publish at once. */
+export const MAX_TRACKS_PER_PUBLISHER = 16;
+/** Longest codec name (informational, forwarded to everyone). */
+const MAX_CODEC_LENGTH = 64;
 
 export class MediaTrack {
   readonly topic: string;
   readonly lane: Lane;
   readonly needsKeyframes: boolean;
   readonly subscribers = new Set<Session>();
-  /** Receivers that missed a frame (or just subscribed) and wait for the next keyframe. */
-  readonly waitingForKeyframe = new Set<Session>();
-  lastKeyframeRequestAt = 0;
+  /**
+   * Receivers that wait for the next keyframe: true after a drop (what they miss meanwhile counts as dropped),
+   * false after subscribing (not a loss).
+   */
+  readonly waitingForKeyframe = new Map<Session, boolean>();
+  lastKeyframeRequestAt = -Infinity;
 
   constructor(meeting: Meeting, readonly publisher: Session, readonly id: number, readonly source: number, readonly codec: string) {
     this.topic = `${meeting.topic}/t/${publisher.participantId}/${id}`;
@@ -41,47 +50,71 @@ export function handleTrackPublish(meeting: Meeting, session: Session, env: Enve
   const info = env.trackInfo;
   const source = info?.source ?? 0;
   const cap = CAP_FOR_SOURCE[source];
-  if (info == null || cap === undefined || !info.id) return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
+  if (info == null || cap === undefined || !info.id || (info.codec ?? '').length > MAX_CODEC_LENGTH) return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
   if ((session.capabilities & cap) === 0) return refuse(session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
   const tracks = meeting.laneState.tracksOf(session);
-  tracks.get(info.id)?.subscribers.clear();
+  const previous = tracks.get(info.id);
+  if (previous === undefined && tracks.size >= MAX_TRACKS_PER_PUBLISHER) return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
+  // Publishing an id again replaces the track: its subscribers are told it went and subscribe anew.
+  if (previous !== undefined) {
+    tracks.delete(info.id);
+    unpublishTrack(meeting, previous);
+  }
   const track = new MediaTrack(meeting, session, info.id, source, info.codec ?? '');
   tracks.set(info.id, track);
   meeting.activity.tracksPublished++;
   meeting.markFeature(FEATURE_FOR_LANE[track.lane as 'audio' | 'video' | 'screen']);
-  meeting.transport.publish(meeting.topic, encodeEnvelope({ kind: Kind.TRACK_PUBLISH, from: session.participantId, seq: meeting.nextSeq(), trackInfo: track.info() }));
+  announce(meeting, Kind.TRACK_PUBLISH, track);
 }
 
+function announce(meeting: Meeting, kind: Kind, track: MediaTrack): void {
+  const frame = encodeEnvelope({ kind, from: track.publisher.participantId, seq: meeting.nextSeq(), trackInfo: track.info() });
+  meeting.transport.publish(meeting.topic, frame);
+  meeting.lanes.control.framesOut += meeting.sessions.size;
+  meeting.lanes.control.bytesOut += meeting.sessions.size * frame.length;
+}
+
+/** Ends a track: its subscribers leave its topic and everyone is told (unless the meeting is ending). */
 export function unpublishTrack(meeting: Meeting, track: MediaTrack): void {
   for (const sub of track.subscribers) sub.conn?.unsubscribe(track.topic);
   track.subscribers.clear();
   track.waitingForKeyframe.clear();
-  if (!meeting.ended) {
-    meeting.transport.publish(meeting.topic, encodeEnvelope({ kind: Kind.TRACK_UNPUBLISH, from: track.publisher.participantId, seq: meeting.nextSeq(), trackInfo: track.info() }));
-  }
+  if (!meeting.ended) announce(meeting, Kind.TRACK_UNPUBLISH, track);
 }
 
 export function handleTrackUnpublish(meeting: Meeting, session: Session, env: Envelope): void {
-  const id = env.trackInfo?.id ?? env.track;
-  const tracks = meeting.laneState.tracksOf(session);
-  const track = tracks.get(id);
+  const id = env.trackInfo?.id || env.track;
+  const tracks = meeting.laneState.publishedBy(session);
+  const track = tracks?.get(id);
   if (track === undefined) return refuse(session, 'RELAY_ERR_UNKNOWN_TRACK', env.ref);
-  tracks.delete(id);
+  tracks!.delete(id);
   unpublishTrack(meeting, track);
+}
+
+/** After a role change: the participant's tracks it may no longer publish are unpublished. */
+export function enforceTrackCapabilities(meeting: Meeting, session: Session): void {
+  const tracks = meeting.laneState.publishedBy(session);
+  if (tracks === undefined) return;
+  for (const [id, track] of [...tracks]) {
+    if ((session.capabilities & (CAP_FOR_SOURCE[track.source] ?? 0)) === 0) {
+      tracks.delete(id);
+      unpublishTrack(meeting, track);
+    }
+  }
 }
 
 export function handleSubscription(meeting: Meeting, session: Session, env: Envelope, subscribe: boolean): void {
   const sub = env.subscription;
   const publisher = sub?.publisher ? meeting.sessions.get(sub.publisher) : undefined;
-  const track = publisher ? meeting.laneState.tracksOf(publisher).get(sub?.track ?? 0) : undefined;
+  const track = publisher ? meeting.laneState.publishedBy(publisher)?.get(sub?.track ?? 0) : undefined;
   if (track === undefined || publisher === session) return refuse(session, 'RELAY_ERR_UNKNOWN_TRACK', env.ref);
   if (subscribe) {
     if (track.subscribers.has(session)) return;
     track.subscribers.add(session);
     session.conn?.subscribe(track.topic);
     if (track.needsKeyframes) {
-      track.waitingForKeyframe.add(session);
-      requestKeyframe(meeting, track, Date.now());
+      track.waitingForKeyframe.set(session, false);
+      requestKeyframe(meeting, track, performance.now());
     }
   } else {
     track.subscribers.delete(session);
@@ -96,15 +129,16 @@ function requestKeyframe(meeting: Meeting, track: MediaTrack, now: number): void
   track.publisher.send(encodeEnvelope({ kind: Kind.KEYFRAME_REQUEST, seq: meeting.nextSeq(), track: track.id, keyframeRequest: { track: track.id } }));
 }
 
-/** The per-frame hot path. */
+/** The per-frame hot path: no closures, one encode, native publish unless someone is congested. */
 export function handleMediaFrame(meeting: Meeting, session: Session, env: Envelope, size: number): void {
-  const track = meeting.laneState.tracksOf(session).get(env.track);
+  const track = meeting.laneState.publishedBy(session)?.get(env.track);
   if (track === undefined) return refuse(session, 'RELAY_ERR_UNKNOWN_TRACK', env.ref);
   const stats = meeting.lanes[track.lane];
   stats.framesIn++;
   stats.bytesIn += size;
-  if (track.subscribers.size === 0) return;
-  if (env.audioLevel > 0) meeting.laneState.speakers.observe(session, env.audioLevel);
+  if (env.audioLevel > 0 && track.lane === 'audio') meeting.laneState.speakers.observe(session, env.audioLevel);
+  const subscribers = track.subscribers;
+  if (subscribers.size === 0) return;
   const frame = encodeEnvelope({
     kind: Kind.MEDIA,
     from: session.participantId,
@@ -116,10 +150,12 @@ export function handleMediaFrame(meeting: Meeting, session: Session, env: Envelo
     payload: env.payload,
   });
   const limit = meeting.ctx.options.lossyDropBytes;
-  let congested = track.waitingForKeyframe.size > 0;
+  const waiting = track.waitingForKeyframe;
+  let congested = waiting.size > 0;
   if (!congested) {
-    for (const sub of track.subscribers) {
-      if (sub.conn !== null && sub.conn.bufferedAmount() > limit) {
+    for (const sub of subscribers) {
+      const conn = sub.conn;
+      if (conn !== null && conn.bufferedAmount() > limit) {
         congested = true;
         break;
       }
@@ -127,28 +163,27 @@ export function handleMediaFrame(meeting: Meeting, session: Session, env: Envelo
   }
   if (!congested) {
     session.conn!.publish(track.topic, frame);
-    stats.framesOut += track.subscribers.size;
-    stats.bytesOut += track.subscribers.size * frame.length;
+    stats.framesOut += subscribers.size;
+    stats.bytesOut += subscribers.size * frame.length;
     return;
   }
   const keyframe = env.keyframe;
-  for (const sub of track.subscribers) {
+  for (const sub of subscribers) {
     const conn = sub.conn;
     if (conn === null) continue;
-    if (!keyframe && track.waitingForKeyframe.has(sub)) {
-      stats.dropped++;
-      requestKeyframe(meeting, track, Date.now());
+    const wait = waiting.get(sub);
+    if (wait !== undefined && !keyframe) {
+      if (wait) stats.dropped++;
+      // Ask for a keyframe only once this receiver could take it: a stuck receiver does not cause a keyframe storm.
+      if (conn.bufferedAmount() <= limit) requestKeyframe(meeting, track, performance.now());
       continue;
     }
     if (conn.bufferedAmount() > limit) {
       stats.dropped++;
-      if (track.needsKeyframes) {
-        track.waitingForKeyframe.add(sub);
-        requestKeyframe(meeting, track, Date.now());
-      }
+      if (track.needsKeyframes) waiting.set(sub, true);
       continue;
     }
-    if (keyframe) track.waitingForKeyframe.delete(sub);
+    if (wait !== undefined) waiting.delete(sub);
     conn.send(frame);
     stats.framesOut++;
     stats.bytesOut += frame.length;

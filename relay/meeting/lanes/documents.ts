@@ -30,16 +30,20 @@ function offer(meeting: Meeting, session: Session, env: Envelope): void {
   const book = meeting.laneState.documents;
   const o = book.options;
   const body = env.docOffer;
+  const id = body?.transferId;
+  const size = body?.size ?? 0;
+  const chunkSize = body?.chunkSize ?? 0;
+  const sha256 = body?.sha256;
   if (
-    body == null ||
-    !isLaneId(body.transferId) ||
-    !Number.isSafeInteger(body.size) ||
-    body.size < 0 ||
-    body.sha256?.length !== SHA256_BYTES ||
-    !Number.isInteger(body.chunkSize) ||
-    body.chunkSize < 1 ||
-    body.chunkSize > o.docMaxChunkBytes ||
-    book.known(body.transferId) ||
+    !isLaneId(id) ||
+    !Number.isSafeInteger(size) ||
+    size < 0 ||
+    sha256 == null ||
+    sha256.length !== SHA256_BYTES ||
+    !Number.isInteger(chunkSize) ||
+    chunkSize < 1 ||
+    chunkSize > o.docMaxChunkBytes ||
+    book.known(id) ||
     book.active.size >= o.maxTransfersPerMeeting
   ) {
     return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
@@ -53,7 +57,7 @@ function offer(meeting: Meeting, session: Session, env: Envelope): void {
     for (const s of meeting.sessions.values()) if (s !== session && (audience === Audience.EVERYONE || s.role === 'host')) receivers.push(s);
   }
   if (receivers.length === 0) return refuse(session, 'RELAY_ERR_UNKNOWN_TARGET', env.ref);
-  const t = new DocumentTransfer(body.transferId, session, body.size, body.chunkSize, audience, audience === Audience.ONE ? env.to : '');
+  const t = new DocumentTransfer(id, session, size, chunkSize, audience, audience === Audience.ONE ? env.to : '');
   const now = performance.now();
   for (const s of receivers) {
     const r = new Receiver(s);
@@ -70,7 +74,7 @@ function offer(meeting: Meeting, session: Session, env: Envelope): void {
     seq: meeting.nextSeq(),
     audience,
     to: t.to,
-    docOffer: { transferId: t.id, size: t.size, sha256: body.sha256, chunkSize: t.chunkSize },
+    docOffer: { transferId: t.id, size: t.size, sha256, chunkSize: t.chunkSize },
     payload: env.payload,
   });
   for (const s of receivers) book.sendTo(s, frame);
@@ -80,14 +84,15 @@ function offer(meeting: Meeting, session: Session, env: Envelope): void {
 function chunk(meeting: Meeting, session: Session, env: Envelope): void {
   const book = meeting.laneState.documents;
   const body = env.docChunk;
-  const t = body == null ? undefined : book.active.get(body.transferId);
+  const t = book.active.get(body?.transferId ?? '');
   if (t === undefined) return refuse(session, 'RELAY_ERR_UNKNOWN_TRANSFER', env.ref);
   if (t.sharer !== session) return refuse(session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
   const payload = env.payload;
   const length = payload.length;
-  const end = body!.offset + length;
+  const offset = body!.offset ?? 0;
+  const end = offset + length;
   const last = body!.last === true;
-  if (body!.offset !== t.nextOffset || length > t.chunkSize || (length === 0 && t.size !== 0) || end > t.size || last !== (end === t.size)) {
+  if (offset !== t.nextOffset || length > t.chunkSize || (length === 0 && t.size !== 0) || end > t.size || last !== (end === t.size)) {
     return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
   }
   if (end > t.granted) return refuse(session, 'RELAY_ERR_WINDOW_EXCEEDED', env.ref);
@@ -99,7 +104,7 @@ function chunk(meeting: Meeting, session: Session, env: Envelope): void {
     seq: meeting.nextSeq(),
     audience: t.audience,
     to: t.to,
-    docChunk: { transferId: t.id, offset: body!.offset, last },
+    docChunk: { transferId: t.id, offset, last },
     payload,
   });
   const bound = book.options.docBacklogBytes;
@@ -131,7 +136,7 @@ function ack(meeting: Meeting, session: Session, env: Envelope): void {
   }
   const r = t.receivers.get(session);
   if (r === undefined) return;
-  const received = body!.received;
+  const received = body!.received ?? 0;
   if (!Number.isSafeInteger(received) || received > r.forwarded) return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
   if (received <= r.acked) return;
   book.acknowledge(t, r, received, performance.now());

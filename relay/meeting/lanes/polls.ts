@@ -39,7 +39,7 @@ function openPoll(meeting: Meeting, session: Session, env: Envelope): void {
   for (const n of counts) if (!Number.isInteger(n) || n < 1 || n > o.maxPollOptions) return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
   const anonymous = body.anonymous === true;
   const multipleChoice = body.multipleChoice === true;
-  const poll = meeting.laneState.polls.open(body.pollId, session.participantId, [...counts], anonymous, multipleChoice);
+  const poll = meeting.laneState.polls.open(body.pollId!, session.participantId, [...counts], anonymous, multipleChoice);
   if (poll === null) return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
   meeting.activity.pollsOpened++;
   meeting.markFeature('polls');
@@ -59,7 +59,7 @@ function openPoll(meeting: Meeting, session: Session, env: Envelope): void {
 function answerPoll(meeting: Meeting, session: Session, env: Envelope): void {
   if (!hasCapability(session.capabilities, CAP_POLL)) return refuse(session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
   const body = env.pollAnswer;
-  const poll = body == null ? undefined : meeting.laneState.polls.get(body.pollId);
+  const poll = meeting.laneState.polls.get(body?.pollId ?? '');
   if (poll === undefined || poll.closed) return refuse(session, 'RELAY_ERR_UNKNOWN_POLL', env.ref);
   if (poll.answered.has(session.participantId)) return refuse(session, 'RELAY_ERR_ALREADY_ANSWERED', env.ref);
   const choices = body!.choices ?? [];
@@ -70,7 +70,7 @@ function answerPoll(meeting: Meeting, session: Session, env: Envelope): void {
 }
 
 function closePoll(meeting: Meeting, session: Session, env: Envelope): void {
-  const poll = env.pollClose == null ? undefined : meeting.laneState.polls.get(env.pollClose.pollId);
+  const poll = meeting.laneState.polls.get(env.pollClose?.pollId ?? '');
   if (poll === undefined || poll.closed) return refuse(session, 'RELAY_ERR_UNKNOWN_POLL', env.ref);
   if (poll.ownerId !== session.participantId && session.role !== 'host') return refuse(session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
   meeting.laneState.polls.close(poll);
@@ -78,7 +78,7 @@ function closePoll(meeting: Meeting, session: Session, env: Envelope): void {
 }
 
 function shareResults(meeting: Meeting, session: Session, env: Envelope): void {
-  const poll = env.pollTally == null ? undefined : meeting.laneState.polls.get(env.pollTally.pollId);
+  const poll = meeting.laneState.polls.get(env.pollTally?.pollId ?? '');
   if (poll === undefined) return refuse(session, 'RELAY_ERR_UNKNOWN_POLL', env.ref);
   if (poll.ownerId !== session.participantId) return refuse(session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
   toOthers(meeting, session, encodeEnvelope({ kind: Kind.POLL_RESULTS, from: session.participantId, seq: meeting.nextSeq(), pollTally: poll.tally(false) }));

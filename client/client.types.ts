@@ -64,3 +64,131 @@ export interface MediaEvent {
 }
 
 export type { WireError };
+
+// Polls.
+
+/** One question of a poll as participants see it. */
+export interface PollQuestion {
+  readonly text: string;
+  readonly options: readonly string[];
+}
+
+/** What openPoll() takes. */
+export interface PollSpec {
+  /** Unique within the meeting; default a random id. */
+  readonly pollId?: string;
+  readonly questions: readonly PollQuestion[];
+  /** Anonymous polls never tell the owner who answered. Default true. */
+  readonly anonymous?: boolean;
+  /** May an answer pick several options per question? Default false. */
+  readonly multipleChoice?: boolean;
+}
+
+/**
+ * An answer: per question (by index), the option index chosen, or the option indexes chosen (multiple choice);
+ * null/undefined or an empty list skips the question.
+ */
+export type PollChoices = ReadonlyArray<number | readonly number[] | null | undefined>;
+
+export interface PollOpenedEvent {
+  readonly pollId: string;
+  /** The owner. */
+  readonly from: string;
+  readonly questions: readonly PollQuestion[];
+  readonly anonymous: boolean;
+  readonly multipleChoice: boolean;
+  readonly seq: number;
+}
+
+/** A tally: to the owner (pollTally, from the relay: `from` is empty) or shared with everyone (pollResults). */
+export interface PollTallyEvent {
+  readonly pollId: string;
+  readonly from: string;
+  /** Per question, per option: how many answers picked it. */
+  readonly counts: readonly (readonly number[])[];
+  /** How many participants answered. */
+  readonly answers: number;
+  readonly closed: boolean;
+  /** Who has answered so far: named polls, owner's tallies only; empty otherwise. */
+  readonly answeredBy: readonly string[];
+}
+
+export interface PollClosedEvent {
+  readonly pollId: string;
+  /** Who closed it (the owner or a host). */
+  readonly from: string;
+}
+
+// Documents.
+
+/** Where shareDocument() reads a document from. A function is called again for each pass it needs. */
+export type DocumentSource =
+  | Uint8Array
+  | AsyncIterable<Uint8Array>
+  | Iterable<Uint8Array>
+  | (() => AsyncIterable<Uint8Array> | Iterable<Uint8Array>);
+
+export interface ShareDocumentOptions {
+  /** File name shown to receivers (opaque to the relay). */
+  readonly name: string;
+  /** Media type, e.g. application/pdf. Default application/octet-stream. */
+  readonly type?: string;
+  /** Share with one participant only. */
+  readonly to?: string;
+  /** Share with the hosts only. */
+  readonly hosts?: boolean;
+  /** Unique within the meeting; default a random id. */
+  readonly transferId?: string;
+  /** Bytes per chunk; default min(64 KiB, what the relay's limits allow). */
+  readonly chunkSize?: number;
+  /**
+   * Size and SHA-256 of the document. Required for a one-shot stream (an iterable that is not a function), which
+   * cannot be read twice; otherwise computed. The bytes sent are checked against them.
+   */
+  readonly size?: number;
+  readonly sha256?: Uint8Array;
+  /** Called after each chunk is sent. */
+  readonly onProgress?: (sent: number, size: number) => void;
+}
+
+/** How a shared document ended for the sharer. */
+export interface ShareResult {
+  readonly transferId: string;
+  readonly size: number;
+  /** Lower-case hex. */
+  readonly sha256: string;
+  /** Receivers that left the transfer before its end, and why (receiver_cancelled, receiver_left, too_slow). */
+  readonly dropped: ReadonlyArray<{ readonly participant: string; readonly reason: string }>;
+}
+
+/** Called for each chunk, in order; the next chunk waits until a returned promise settles. */
+export type DocumentSink = (chunk: Uint8Array, offset: number) => void | Promise<void>;
+
+/** A document offered to you (event documentOffered). Call receive() or cancel() promptly: chunks are not
+ * acknowledged until you do, and the relay drops a receiver that does not acknowledge. */
+export interface IncomingDocument {
+  readonly transferId: string;
+  readonly from: string;
+  readonly name: string;
+  readonly type: string;
+  readonly size: number;
+  /** The SHA-256 the sharer announced (32 bytes); receive() checks the bytes against it. */
+  readonly sha256: Uint8Array;
+  readonly chunkSize: number;
+  /** Collects the document and resolves with its bytes once the hash checks. */
+  receive(): Promise<Uint8Array>;
+  /** Streams the chunks to `sink` (nothing is kept) and resolves once the hash checks. */
+  receive(sink: DocumentSink): Promise<void>;
+  /** Leaves the transfer. */
+  cancel(): void;
+}
+
+export interface DocumentCancelledEvent {
+  readonly transferId: string;
+  /** Who cancelled, if a participant did (empty when the relay did). */
+  readonly from: string;
+  /** sharer_cancelled, receiver_cancelled, too_slow, sharer_left, receiver_left, no_receivers. */
+  readonly reason: string;
+  /** To the sharer: the receiver that left the transfer (empty when the whole transfer ended). */
+  readonly participant: string;
+}

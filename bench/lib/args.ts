@@ -7,7 +7,7 @@ export interface BenchOptions {
   quick: boolean;
   scenarios: readonly string[];
   servers: readonly ServerName[];
-  /** Seconds of the measurement window of every step (default 5, quick 0.8). */
+  /** Seconds of the measurement window of every step (default 5, quick 0.7). */
   durationS: number;
   /** Seconds of warm-up before each window (default 2, quick 0.3). */
   warmupS: number;
@@ -29,7 +29,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --quick                 few short steps, whole run under 3 minutes
   --scenarios a,b         subset of: ${SCENARIO_NAMES.join(', ')}
   --servers x,y           subset of: ${SERVER_NAMES.join(', ')}
-  --duration S            measurement window per step in seconds (default 5, quick 0.8)
+  --duration S            measurement window per step in seconds (default 5, quick 0.7)
   --warmup S              warm-up before each window in seconds (default 2, quick 0.3)
   --workers N             load-generator worker threads (default 2)
   --retries N             repeats of a failing step (default 1, quick 0)
@@ -127,7 +127,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     quick,
     scenarios: Object.freeze([...scenarios]),
     servers: Object.freeze([...servers]),
-    durationS: durationS ?? (quick ? 0.8 : 5),
+    durationS: durationS ?? (quick ? 0.7 : 5),
     warmupS: warmupS ?? (quick ? 0.3 : 2),
     workers,
     retries: retries ?? (quick ? 0 : 1),

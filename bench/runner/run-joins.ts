@@ -10,7 +10,7 @@ import { describeStep, failureOf, mb, maxMs, percentileMs, round, summarise } fr
 import type { RunContext } from './runner.types.js';
 import { sampleWindow } from './window-sampler.js';
 
-const LEAD_MS = 300;
+const LEAD_MS = 150;
 
 async function step(ctx: RunContext, s: JoinScenario, rate: number, index: number): Promise<StepResult> {
   const startAtUs = nowUs() + LEAD_MS * 1000;
@@ -44,7 +44,7 @@ async function step(ctx: RunContext, s: JoinScenario, rate: number, index: numbe
   if (joins.firstError) ctx.log(`  ${ctx.server.endpoint.name}: join failures, first: ${joins.firstError}`);
   const failure = failureOf(partial, ctx.p99LimitMs);
   // Let the server finish closing this step's connections before the next step is measured.
-  await new Promise((r) => setTimeout(r, 300));
+  await new Promise((r) => setTimeout(r, 250));
   return { ...partial, passed: failure === undefined, ...(failure === undefined ? {} : { failure }) };
 }
 

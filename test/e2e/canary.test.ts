@@ -3,25 +3,16 @@
  * (data folder: CDRs, outbox, journal, keys) and never appeared on the relay's stdout or stderr, even at debug level.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect } from '../../client/index.js';
 import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES } from '../../relay/auth/index.js';
+import { filesUnder } from '../helpers/files.js';
 import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
 import { readCdrs } from '../helpers/cdr-file.js';
 import { meetingId, TRANSPORTS, waitFor } from '../helpers/relay-harness.js';
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...filesUnder(p));
-    else out.push(p);
-  }
-  return out;
-}
 
 describe.each(TRANSPORTS)('canary over %s', (transport) => {
   let relay: RelayProcess | undefined;

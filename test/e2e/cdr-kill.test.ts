@@ -6,7 +6,7 @@
  * CDR_KILL_ROUNDS overrides the number of rounds (default 20).
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,22 +14,13 @@ import { connect, type EphemeraClient } from '../../client/index.js';
 import { DEFAULT_CAPABILITIES, loadOrCreateDevKeys, mintJoinToken } from '../../relay/auth/index.js';
 import { validateCdrRecord, type CdrRecord } from '../../relay/cdr/index.js';
 import { readCdrs } from '../helpers/cdr-file.js';
+import { filesUnder } from '../helpers/files.js';
 import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
 import { meetingId, sleep, waitFor } from '../helpers/relay-harness.js';
 
 const ROUNDS = Number(process.env.CDR_KILL_ROUNDS ?? 20);
 const MEETINGS_PER_ROUND = 3;
 const PARTICIPANTS = ['host', 'p1', 'p2'] as const;
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...filesUnder(p));
-    else out.push(p);
-  }
-  return out;
-}
 
 describe('CDRs survive kill -9', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ephemera-cdr-kill-'));

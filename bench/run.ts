@@ -123,6 +123,7 @@ async function runAll(opts: BenchOptions): Promise<BenchResults> {
       serverCore: SERVER_CORE,
       loadCore: LOAD_CORE,
       p99LimitMs: opts.p99LimitMs,
+      sendOrder: opts.spread ? 'spread' : 'by-meeting',
     },
     skipped,
   };
@@ -159,6 +160,7 @@ async function runAll(opts: BenchOptions): Promise<BenchResults> {
               measureMs: opts.durationS * 1000,
               drainMs: opts.quick ? 500 : 2000,
               retries: opts.retries,
+              spread: opts.spread,
               p99LimitMs: opts.p99LimitMs,
               baselineRssBytes: readRssBytes(server.pid),
               log,

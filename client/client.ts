@@ -1,6 +1,8 @@
 /**
  * The Ephemera client: one participant's connection to a meeting. Works in Node (the `ws` package) and in
  * browsers (native WebSocket); both expose the same browser-style API, which is all this class uses.
+ * Chat, roster and host controls live here; polls, documents and media are lanes (polls.ts, documents.ts,
+ * media.ts) whose methods and events this class exposes.
  */
 import {
   Audience,
@@ -12,14 +14,29 @@ import {
   HostAction,
   Kind,
   RosterChange,
-  TrackSource,
   type EnvelopeInit,
   type Envelope,
   type Participant,
   type Welcome,
 } from '../protocol/index.js';
 import { TypedEmitter } from './typed-emitter.js';
-import type { ChatEvent, CloseEvent, ErrorEvent, HostControlEvent, MediaEvent, RosterEvent, RosterParticipant, TrackEvent } from './client.types.js';
+import type {
+  CloseEvent,
+  DocumentSource,
+  HostControlEvent,
+  PollChoices,
+  PollSpec,
+  RosterParticipant,
+  ShareDocumentOptions,
+  ShareResult,
+  TrackEvent,
+} from './client.types.js';
+import { PollLane } from './polls.js';
+import { DocumentLane } from './documents.js';
+import { MediaLane, type MediaFrameOptions } from './media.js';
+import type { ClientEvents } from './client-events.js';
+
+export type { ClientEvents };
 
 /** The browser WebSocket surface the client needs (ws in Node implements it too). */
 export interface WebSocketLike {
@@ -34,23 +51,6 @@ export interface WebSocketLike {
   onopen: ((ev: unknown) => void) | null;
 }
 
-export interface ClientEvents {
-  chat: (e: ChatEvent) => void;
-  roster: (e: RosterEvent) => void;
-  error: (e: ErrorEvent) => void;
-  close: (e: CloseEvent) => void;
-  ended: (e: { reason: string }) => void;
-  hostControl: (e: HostControlEvent) => void;
-  trackPublished: (e: TrackEvent) => void;
-  trackUnpublished: (e: TrackEvent) => void;
-  media: (e: MediaEvent) => void;
-  keyframeRequest: (e: { track: number }) => void;
-  activeSpeakers: (e: { participants: string[] }) => void;
-  pong: (e: { ref: number }) => void;
-  /** Every decoded frame, after the typed event (for tools and tests). */
-  frame: (env: Envelope) => void;
-}
-
 const ACTION_NAMES: Record<number, HostControlEvent['action']> = {
   [HostAction.END_MEETING]: 'end_meeting',
   [HostAction.REMOVE]: 'remove',
@@ -60,32 +60,19 @@ const ACTION_NAMES: Record<number, HostControlEvent['action']> = {
   [HostAction.PROMOTE]: 'promote',
   [HostAction.DEMOTE]: 'demote',
 };
-const SOURCE_NAMES: Record<number, TrackEvent['source']> = { [TrackSource.AUDIO]: 'audio', [TrackSource.VIDEO]: 'video', [TrackSource.SCREEN]: 'screen' };
-const SOURCE_CODES = { audio: TrackSource.AUDIO, video: TrackSource.VIDEO, screen: TrackSource.SCREEN } as const;
 
 function toRosterParticipant(p: Participant | null | undefined): RosterParticipant {
-  return {
-    id: p?.id ?? '',
-    role: p?.role ?? '',
-    capabilities: p?.capabilities ?? [],
-    displayName: p?.displayName ?? '',
-    joinedAt: p?.joinedAt ?? 0,
-  };
-}
-
-function toTrackEvent(env: Envelope): TrackEvent {
-  const t = env.trackInfo;
-  return { publisher: t?.publisher || env.from, id: t?.id ?? 0, source: SOURCE_NAMES[t?.source ?? 0] ?? 'audio', codec: t?.codec ?? '' };
+  return { id: p?.id ?? '', role: p?.role ?? '', capabilities: p?.capabilities ?? [], displayName: p?.displayName ?? '', joinedAt: p?.joinedAt ?? 0 };
 }
 
 export class EphemeraClient extends TypedEmitter<ClientEvents> {
   /** Everyone present, you included, by participant id. */
   readonly roster = new Map<string, RosterParticipant>();
-  /** Tracks published now, keyed `${publisher}/${id}`. */
-  readonly tracks = new Map<string, TrackEvent>();
   readonly meetingId: string;
   readonly you: RosterParticipant;
   readonly welcome: Welcome;
+  /** The relay's limits for this connection (from the WELCOME). */
+  readonly limits: { readonly maxFrameBytes: number; readonly maxFramesPerSecond: number; readonly maxReliableBacklogBytes: number; readonly idleTimeoutMs: number };
   /** Resolves once the connection has closed. */
   readonly closed: Promise<CloseEvent>;
   private resolveClosed!: (e: CloseEvent) => void;
@@ -94,6 +81,9 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
   private closeEvent: CloseEvent | null = null;
   /** Frames that arrive before the caller of connect() could attach listeners wait here for one macrotask. */
   private pending: unknown[] | null = [];
+  private readonly polls: PollLane;
+  private readonly documents: DocumentLane;
+  private readonly mediaLane: MediaLane;
 
   /** Use connect(); the constructor takes a socket that has already received its WELCOME. */
   constructor(readonly socket: WebSocketLike, welcome: Welcome, pingIntervalMs: number) {
@@ -101,11 +91,35 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
     this.welcome = welcome;
     this.meetingId = welcome.meetingId ?? '';
     this.you = toRosterParticipant(welcome.you);
+    const l = welcome.limits;
+    this.limits = {
+      maxFrameBytes: l?.maxFrameBytes || 256 * 1024,
+      maxFramesPerSecond: l?.maxFramesPerSecond || 400,
+      maxReliableBacklogBytes: l?.maxReliableBacklogBytes || 1024 * 1024,
+      idleTimeoutMs: l?.idleTimeoutMs || 30_000,
+    };
     for (const p of welcome.roster ?? []) this.roster.set(p.id ?? '', toRosterParticipant(p));
-    for (const t of welcome.tracks ?? []) {
-      const ev: TrackEvent = { publisher: t.publisher ?? '', id: t.id ?? 0, source: SOURCE_NAMES[t.source ?? 0] ?? 'audio', codec: t.codec ?? '' };
-      this.tracks.set(`${ev.publisher}/${ev.id}`, ev);
-    }
+    // One emitting function for the lanes: they raise this client's typed events.
+    const emit = this.emit.bind(this) as <K extends keyof ClientEvents>(event: K, ...args: Parameters<ClientEvents[K]>) => void;
+    this.polls = new PollLane(this, {
+      pollOpened: (e) => emit('pollOpened', e),
+      pollTally: (e) => emit('pollTally', e),
+      pollClosed: (e) => emit('pollClosed', e),
+      pollResults: (e) => emit('pollResults', e),
+    });
+    this.documents = new DocumentLane(this, {
+      // Nobody to take it: leave the transfer at once rather than hold the others back until the relay drops us.
+      documentOffered: (d) => (this.listenerCount('documentOffered') === 0 ? d.cancel() : emit('documentOffered', d)),
+      documentCancelled: (e) => emit('documentCancelled', e),
+      documentResendRequested: (e) => emit('documentResendRequested', e),
+    });
+    this.mediaLane = new MediaLane(this, {
+      trackPublished: (e) => emit('trackPublished', e),
+      trackUnpublished: (e) => emit('trackUnpublished', e),
+      media: (e) => emit('media', e),
+      keyframeRequest: (e) => emit('keyframeRequest', e),
+      activeSpeakers: (e) => emit('activeSpeakers', e),
+    }, welcome.tracks ?? []);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     socket.onmessage = (ev) => (this.pending !== null ? this.pending.push(ev.data) : this.onData(ev.data));
     socket.onclose = (ev) => (this.pending !== null ? this.pending.push({ close: ev }) : this.onClose(ev.code, ev.reason));
@@ -125,6 +139,11 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
   /** Bytes queued in this client's socket, not yet sent. */
   get bufferedAmount(): number {
     return this.socket.bufferedAmount;
+  }
+
+  /** Tracks published now, keyed `${publisher}/${id}`. */
+  get tracks(): Map<string, TrackEvent> {
+    return this.mediaLane.tracks;
   }
 
   /** Sends a raw envelope (the relay stamps `from` and `seq`). Returns the `ref` used. */
@@ -153,46 +172,78 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
 
   // Host controls (the relay refuses them with RELAY_ERR_NOT_PERMITTED unless you are a host).
   endMeeting(): number {
-    return this.send({ kind: Kind.HOST_CONTROL, hostControl: { action: HostAction.END_MEETING } });
+    return this.hostControl(HostAction.END_MEETING);
   }
+  /** Removes a participant; with `bar` its id may not rejoin this meeting. */
   remove(participantId: string, opts: { bar?: boolean } = {}): number {
-    return this.send({ kind: Kind.HOST_CONTROL, hostControl: { action: HostAction.REMOVE, target: participantId, bar: opts.bar ?? false } });
+    return this.hostControl(HostAction.REMOVE, participantId, { bar: opts.bar ?? false });
   }
   lock(): number {
-    return this.send({ kind: Kind.HOST_CONTROL, hostControl: { action: HostAction.LOCK } });
+    return this.hostControl(HostAction.LOCK);
   }
   unlock(): number {
-    return this.send({ kind: Kind.HOST_CONTROL, hostControl: { action: HostAction.UNLOCK } });
+    return this.hostControl(HostAction.UNLOCK);
   }
   askMute(participantId: string, track = 0): number {
-    return this.send({ kind: Kind.HOST_CONTROL, hostControl: { action: HostAction.ASK_MUTE, target: participantId, track } });
+    return this.hostControl(HostAction.ASK_MUTE, participantId, { track });
   }
   promote(participantId: string): number {
-    return this.send({ kind: Kind.HOST_CONTROL, hostControl: { action: HostAction.PROMOTE, target: participantId } });
+    return this.hostControl(HostAction.PROMOTE, participantId);
   }
   demote(participantId: string): number {
-    return this.send({ kind: Kind.HOST_CONTROL, hostControl: { action: HostAction.DEMOTE, target: participantId } });
+    return this.hostControl(HostAction.DEMOTE, participantId);
+  }
+  private hostControl(action: HostAction, target = '', extra: { bar?: boolean; track?: number } = {}): number {
+    return this.send({ kind: Kind.HOST_CONTROL, hostControl: { action, target, ...extra } });
+  }
+
+  // Polls.
+  /** Opens a poll (hosts and presenters with the poll capability). Returns the poll id. */
+  openPoll(spec: PollSpec): string {
+    return this.polls.open(spec);
+  }
+  /** Answers a poll: choices[q] = the option index (or indexes) for question q. One answer per participant. */
+  answerPoll(pollId: string, choices: PollChoices): number {
+    return this.polls.answer(pollId, choices);
+  }
+  closePoll(pollId: string): number {
+    return this.polls.close(pollId);
+  }
+  /** Shares your poll's tally (the relay's, never who answered) with everyone. */
+  shareResults(pollId: string): number {
+    return this.polls.shareResults(pollId);
+  }
+
+  // Documents.
+  /** Shares a document with everyone (or `to` one participant, or the `hosts`); resolves once it is all sent. */
+  shareDocument(source: DocumentSource, opts: ShareDocumentOptions): Promise<ShareResult> {
+    return this.documents.share(source, opts);
+  }
+  /** Cancels a document you share (for every receiver) or leaves one you receive. False if no such transfer. */
+  cancelDocument(transferId: string): boolean {
+    return this.documents.cancel(transferId);
+  }
+  /** Asks the sharer of a transfer to offer it again (the relay keeps no copy). */
+  requestResend(transferId: string): number {
+    return this.documents.requestResend(transferId);
   }
 
   // Media.
   publishTrack(track: { id: number; source: 'audio' | 'video' | 'screen'; codec?: string }): number {
-    return this.send({ kind: Kind.TRACK_PUBLISH, trackInfo: { id: track.id, source: SOURCE_CODES[track.source], codec: track.codec ?? '' } });
+    return this.mediaLane.publishTrack(track);
   }
   unpublishTrack(id: number): number {
-    return this.send({ kind: Kind.TRACK_UNPUBLISH, track: id, trackInfo: { id } });
+    return this.mediaLane.unpublishTrack(id);
   }
   subscribe(publisher: string, track: number): number {
-    return this.send({ kind: Kind.TRACK_SUBSCRIBE, subscription: { publisher, track } });
+    return this.mediaLane.subscribe(publisher, track);
   }
   unsubscribe(publisher: string, track: number): number {
-    return this.send({ kind: Kind.TRACK_UNSUBSCRIBE, subscription: { publisher, track } });
+    return this.mediaLane.unsubscribe(publisher, track);
   }
   /** Sends one media frame on a published track. */
-  sendMedia(track: number, payload: Uint8Array, opts: { keyframe?: boolean; timestamp?: number; audioLevel?: number } = {}): void {
-    if (this.closeEvent !== null || this.socket.readyState !== 1) return;
-    this.socket.send(
-      encodeEnvelope({ kind: Kind.MEDIA, track, keyframe: opts.keyframe ?? false, timestamp: opts.timestamp ?? 0, audioLevel: opts.audioLevel ?? 0, payload }),
-    );
+  sendMedia(track: number, payload: Uint8Array, opts: MediaFrameOptions = {}): void {
+    this.mediaLane.sendMedia(track, payload, opts);
   }
 
   /** Leaves the meeting (the relay closes with 1000) and resolves once closed. */
@@ -232,9 +283,13 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
     this.emit('frame', decoded.value);
   }
 
-  /** Dispatches one decoded frame from the relay to its typed event. */
+  /** Dispatches one decoded frame from the relay to its lane or typed event. */
   protected handle(env: Envelope): void {
-    switch (env.kind) {
+    const kind = env.kind;
+    if (kind === Kind.MEDIA || (kind >= Kind.TRACK_PUBLISH && kind <= Kind.ACTIVE_SPEAKERS)) return this.mediaLane.handle(env);
+    if (kind >= Kind.DOC_OFFER && kind <= Kind.DOC_CREDIT) return this.documents.handle(env);
+    if (kind >= Kind.POLL_OPEN && kind <= Kind.POLL_RESULTS) return this.polls.handle(env);
+    switch (kind) {
       case Kind.CHAT: {
         const msg = decodeChatMessage(env.payload ?? new Uint8Array());
         if (!msg.ok) return;
@@ -242,9 +297,6 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
         this.emit('chat', { from: env.from, text: msg.value.text, audience, seq: env.seq, sentAt: msg.value.sentAt });
         return;
       }
-      case Kind.MEDIA:
-        this.emit('media', { from: env.from, track: env.track, keyframe: env.keyframe, timestamp: env.timestamp, audioLevel: env.audioLevel, seq: env.seq, payload: env.payload ?? new Uint8Array() });
-        return;
       case Kind.ROSTER: {
         const r = env.roster;
         const p = toRosterParticipant(r?.participant);
@@ -256,7 +308,9 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
       }
       case Kind.ERROR: {
         const e = env.error;
-        this.emit('error', { code: e?.code ?? '', message: e?.message ?? '', closeCode: e?.closeCode ?? 0, ref: e?.ref ?? env.ref });
+        const ref = e?.ref ?? env.ref;
+        this.documents.onError(ref, e?.code ?? '');
+        this.emit('error', { code: e?.code ?? '', message: e?.message ?? '', closeCode: e?.closeCode ?? 0, ref });
         return;
       }
       case Kind.MEETING_ENDED:
@@ -267,24 +321,6 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
         this.emit('hostControl', { from: env.from, action: ACTION_NAMES[c?.action ?? 0] ?? 'end_meeting', target: c?.target ?? '', bar: c?.bar ?? false, track: c?.track ?? 0 });
         return;
       }
-      case Kind.TRACK_PUBLISH: {
-        const t = toTrackEvent(env);
-        this.tracks.set(`${t.publisher}/${t.id}`, t);
-        this.emit('trackPublished', t);
-        return;
-      }
-      case Kind.TRACK_UNPUBLISH: {
-        const t = toTrackEvent(env);
-        this.tracks.delete(`${t.publisher}/${t.id}`);
-        this.emit('trackUnpublished', t);
-        return;
-      }
-      case Kind.KEYFRAME_REQUEST:
-        this.emit('keyframeRequest', { track: env.keyframeRequest?.track ?? env.track });
-        return;
-      case Kind.ACTIVE_SPEAKERS:
-        this.emit('activeSpeakers', { participants: env.activeSpeakers?.participants ?? [] });
-        return;
       case Kind.PONG:
         this.emit('pong', { ref: env.ref });
         return;
@@ -298,6 +334,7 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
     if (this.closeEvent !== null) return;
     if (this.pingTimer !== null) clearInterval(this.pingTimer);
     this.closeEvent = { code, reason: String(reason) };
+    this.documents.onClosed();
     this.emit('close', this.closeEvent);
     this.resolveClosed(this.closeEvent);
   }

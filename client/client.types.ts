@@ -149,6 +149,8 @@ export interface ShareDocumentOptions {
   readonly sha256?: Uint8Array;
   /** Called after each chunk is sent. */
   readonly onProgress?: (sent: number, size: number) => void;
+  /** Aborting cancels the transfer for every receiver (like cancelDocument()). */
+  readonly signal?: AbortSignal;
 }
 
 /** How a shared document ended for the sharer. */

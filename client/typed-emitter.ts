@@ -25,6 +25,11 @@ export class TypedEmitter<Events extends { [K in keyof Events]: (...args: never[
     return this.on(event, wrapped);
   }
 
+  /** How many listeners an event has. */
+  listenerCount<K extends keyof Events>(event: K): number {
+    return this.listeners.get(event)?.size ?? 0;
+  }
+
   protected emit<K extends keyof Events>(event: K, ...args: Parameters<Events[K]>): void {
     const set = this.listeners.get(event);
     if (set === undefined) return;

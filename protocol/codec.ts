@@ -3,12 +3,9 @@
  * Generated protobufjs code stays behind this module; callers use the types exported here.
  */
 import $protobuf from 'protobufjs/minimal.js';
+// Must come before the generated code: uint64 fields are plain numbers, absent ones included (see the module).
+import './numbers-not-longs.js';
 import { ephemera } from './generated/ephemera.js';
-
-// uint64 fields (seq, offsets, timestamps) decode to plain numbers, not Long objects: every value the protocol
-// carries stays below 2^53.
-$protobuf.util.Long = undefined as unknown as typeof $protobuf.util.Long;
-$protobuf.configure();
 
 const v1 = ephemera.v1;
 

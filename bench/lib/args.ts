@@ -7,11 +7,11 @@ export interface BenchOptions {
   quick: boolean;
   scenarios: readonly string[];
   servers: readonly ServerName[];
-  /** Seconds of the measurement window of every step (default 5, quick 0.7). */
+  /** Seconds of the measurement window of every step (default 5, quick 0.5). */
   durationS: number;
-  /** Seconds of warm-up before each window (default 2, quick 0.3). */
+  /** Seconds of warm-up before each window (default 2, quick 0.25). */
   warmupS: number;
-  /** Load-generator worker threads (default 2). */
+  /** Load-generator worker threads (default 1: they all share the one load core). */
   workers: number;
   /** Repeats of a failing step before the step-up stops (default 1, quick 0): the machine is noisy. */
   retries: number;
@@ -19,6 +19,8 @@ export interface BenchOptions {
   p99LimitMs: number;
   /** Ephemera audio/video scenarios as MEDIA on subscribed tracks (default); false sends them as CHAT. */
   media: boolean;
+  /** Interleave senders across meetings instead of meeting by meeting (default false). */
+  spread: boolean;
   /** Run bench/invite's invite-service figures too (default: when no --scenarios/--servers subset is asked for). */
   invite: boolean;
   help: boolean;
@@ -29,11 +31,13 @@ export const USAGE = `usage: npm run bench -- [options]
   --quick                 few short steps, whole run under 3 minutes
   --scenarios a,b         subset of: ${SCENARIO_NAMES.join(', ')}
   --servers x,y           subset of: ${SERVER_NAMES.join(', ')}
-  --duration S            measurement window per step in seconds (default 5, quick 0.7)
-  --warmup S              warm-up before each window in seconds (default 2, quick 0.3)
-  --workers N             load-generator worker threads (default 2)
+  --duration S            measurement window per step in seconds (default 5, quick 0.5)
+  --warmup S              warm-up before each window in seconds (default 2, quick 0.25)
+  --workers N             load-generator worker threads on the load core (default 1)
   --retries N             repeats of a failing step (default 1, quick 0)
   --p99-limit MS          pass threshold for p99 latency (default 10)
+  --spread                spread each meeting's frames over the send interval (default: a meeting's senders
+                          fire one after another, which lets servers batch writes per recipient)
   --no-media              Ephemera audio/video scenarios as CHAT instead of MEDIA on subscribed tracks
   --invite / --no-invite  include the invite-service figures of bench/invite (default: only on a run of
                           every scenario and server)
@@ -58,10 +62,11 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
   let servers: readonly ServerName[] = SERVER_NAMES;
   let durationS: number | undefined;
   let warmupS: number | undefined;
-  let workers = 2;
+  let workers = 1;
   let retries: number | undefined;
   let p99LimitMs = 10;
   let media = true;
+  let spread = false;
   let invite: boolean | undefined;
   let subset = false;
   let help = false;
@@ -106,6 +111,9 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
       case '--media':
         media = true;
         break;
+      case '--spread':
+        spread = true;
+        break;
       case '--no-media':
         media = false;
         break;
@@ -127,12 +135,13 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     quick,
     scenarios: Object.freeze([...scenarios]),
     servers: Object.freeze([...servers]),
-    durationS: durationS ?? (quick ? 0.7 : 5),
-    warmupS: warmupS ?? (quick ? 0.3 : 2),
+    durationS: durationS ?? (quick ? 0.5 : 5),
+    warmupS: warmupS ?? (quick ? 0.25 : 2),
     workers,
     retries: retries ?? (quick ? 0 : 1),
     p99LimitMs,
     media,
+    spread,
     invite: invite ?? !subset,
     help,
   });

@@ -73,7 +73,7 @@ export function spawnPinned(opts: SpawnPinnedOptions): PinnedChild {
   let exited = false;
   const onLine = (line: string): void => {
     lines.push(line);
-    if (lines.length > 40) lines.shift();
+    if (lines.length > 200) lines.shift();
     for (const w of waiters) w(line);
   };
   createInterface({ input: child.stdout! }).on('line', onLine);

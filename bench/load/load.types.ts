@@ -21,6 +21,8 @@ export interface TrafficRun {
   measureToUs: number;
   /** How long to wait after the window for in-flight frames before counting the rest as lost. */
   drainMs: number;
+  /** Spread each meeting's senders over the send interval instead of sending a meeting's frames together. */
+  spread: boolean;
 }
 
 export interface JoinRun {

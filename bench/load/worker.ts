@@ -134,9 +134,23 @@ async function openMeetings(plans: MeetingPlan[]): Promise<OpenResult> {
       failed += members.length;
       firstError ??= `media set-up: ${(err as Error).message}`;
     }
-    for (const m of publishers) senders.push(m);
   }
+  senders = meetings.flatMap((members) => members.filter((m) => m.sender));
   return { opened, failed, ...(firstError === undefined ? {} : { firstError }), elapsedMs: Date.now() - started };
+}
+
+/**
+ * The spread send order: the first sender of every meeting, then the second of every meeting, and so on. Send
+ * events are evenly spaced in this order, so each meeting's frames spread over the whole send interval, as
+ * independent participants' frames would. The default order (meeting by meeting) sends a meeting's frames close
+ * together, which lets servers batch writes per recipient, as the peer figures in shared/PERFORMANCE.md were taken.
+ */
+function interleavedSenders(all: Member[][]): Member[] {
+  const perMeeting = all.map((members) => members.filter((m) => m.sender));
+  const out: Member[] = [];
+  const most = Math.max(0, ...perMeeting.map((p) => p.length));
+  for (let k = 0; k < most; k++) for (const p of perMeeting) if (k < p.length) out.push(p[k]!);
+  return out;
 }
 
 async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
@@ -155,7 +169,8 @@ async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
   let sent = 0;
   let expected = 0;
   let maxLag = 0;
-  const n = senders.length;
+  const order = run.spread ? interleavedSenders(meetings) : senders;
+  const n = order.length;
   const burst = run.burst;
   if (n > 0) {
     // Send events are spread evenly: event e (sender e % n) is due at startAt + e * spacing.
@@ -174,7 +189,7 @@ async function runTraffic(run: TrafficRun): Promise<TrafficResult> {
           if (scheduled >= run.measureFromUs && now - scheduled > maxLag) maxLag = now - scheduled;
         }
         while (e < due) {
-          const s = senders[e % n]!;
+          const s = order[e % n]!;
           const frame = s.frame!;
           for (let b = 0; b < burst; b++) {
             const t = nowUs();

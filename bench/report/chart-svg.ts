@@ -72,18 +72,18 @@ function drawPanel(out: string[], x: number, y: number, panel: Panel, rows: [str
       out.push(`<text x="${x + 4}" y="${by + BAR_H - 3}" class="na">${esc(r.error ? 'not run' : 'n/a')}</text>`);
       return;
     }
-    const w = Math.max(1, (v / max) * (PANEL_W - 50));
+    const w = Math.max(1, (v / max) * (PANEL_W - 95));
     const color = COLORS[server] ?? '#444';
     const opacity = r.passed ? 1 : 0.45;
     out.push(`<rect x="${x}" y="${by}" width="${w.toFixed(1)}" height="${BAR_H}" fill="${color}" fill-opacity="${opacity}"/>`);
-    out.push(`<text x="${(x + w + 4).toFixed(1)}" y="${by + BAR_H - 3}" class="value">${fmt(v)}${r.passed ? '' : ' (no step passed)'}</text>`);
+    out.push(`<text x="${(x + w + 4).toFixed(1)}" y="${by + BAR_H - 3}" class="value">${fmt(v)}${r.passed ? '' : ' (failed)'}</text>`);
   });
 }
 
 /** The SVG document for `results`. */
 export function renderChart(results: BenchResults): string {
   const body: string[] = [];
-  let y = 50;
+  let y = 62;
   for (const [scenario, perServer] of Object.entries(results.scenarios)) {
     const rows = Object.entries(perServer);
     if (rows.length === 0) continue;
@@ -105,7 +105,7 @@ export function renderChart(results: BenchResults): string {
       '.panel{font-size:11px;fill:#333}.label{font-size:11px}.value{font-size:10px;fill:#222}.na{font-size:10px;fill:#999}.note{font-size:11px;fill:#555}</style>',
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
     '<text x="10" y="20" class="title">Ephemera and its peers: server CPU per delivered frame and p99 latency (highest step sustained)</text>',
-    `<text x="10" y="36" class="sub">${esc(subtitle)}</text>`,
+    `<text x="10" y="36" class="sub">${esc(subtitle)}; faded bars: no step passed, figures of the first step</text>`,
     ...body,
     '</svg>',
     '',

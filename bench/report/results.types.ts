@@ -68,6 +68,8 @@ export interface MachineInfo {
   serverCore: number;
   loadCore: number;
   p99LimitMs: number;
+  /** by-meeting: a meeting's senders fire one after another; spread: interleaved across meetings. */
+  sendOrder: 'by-meeting' | 'spread';
 }
 
 export interface BenchResults {

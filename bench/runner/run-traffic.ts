@@ -12,6 +12,9 @@ import { describeStep, failureOf, mb, maxMs, percentileMs, round, summarise } fr
 import type { RunContext } from './runner.types.js';
 import { sampleWindow } from './window-sampler.js';
 
+/** Fewer connections than this say nothing reliable about memory per connection. */
+const MIN_CONNECTIONS_FOR_MEMORY = 1000;
+
 /** Time the workers get to receive a step's orders before its schedule starts. */
 const LEAD_MS = 100;
 
@@ -27,7 +30,7 @@ async function step(ctx: RunContext, s: TrafficScenario, level: TrafficLevel, co
   const measureFromUs = startAtUs + ctx.warmupMs * 1000;
   const measureToUs = measureFromUs + ctx.measureMs * 1000;
   const [traffic, sample] = await Promise.all([
-    ctx.gen.traffic({ payloadBytes: s.payloadBytes, burst: s.burst, ratePerSender: level.ratePerSender, startAtUs, measureFromUs, measureToUs, drainMs: ctx.drainMs }),
+    ctx.gen.traffic({ payloadBytes: s.payloadBytes, burst: s.burst, ratePerSender: level.ratePerSender, startAtUs, measureFromUs, measureToUs, drainMs: ctx.drainMs, spread: ctx.spread }),
     sampleWindow(ctx.server.pid, measureFromUs, measureToUs),
   ]);
   const windowS = ctx.measureMs / 1000;
@@ -70,8 +73,12 @@ export async function runTrafficScenario(ctx: RunContext, s: TrafficScenario): P
       meetingsOpen = level.meetings;
       connections += opened.opened;
       openFailures += opened.failed;
-      if (opened.failed > 0) ctx.log(`  ${ctx.server.endpoint.name}: ${opened.failed} connections failed (${opened.firstError ?? '?'})`);
-      if (bytesPerConn === null && opened.opened > 0) {
+      if (opened.failed > 0) {
+        ctx.log(`  ${ctx.server.endpoint.name}: ${opened.failed} connections failed (${opened.firstError ?? '?'})`);
+        if (process.env.BENCH_SERVER_TAIL) ctx.log(ctx.server.tail());
+      }
+      // Memory per connection only where enough connections dwarf the noise of the heap (GC can shrink RSS).
+      if (bytesPerConn === null && opened.opened >= MIN_CONNECTIONS_FOR_MEMORY) {
         await new Promise((r) => setTimeout(r, 200));
         bytesPerConn = Math.round((readRssBytes(ctx.server.pid) - ctx.baselineRssBytes) / opened.opened);
       }

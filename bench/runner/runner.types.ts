@@ -11,6 +11,8 @@ export interface RunContext {
   /** Wait after a window for in-flight frames before counting the rest as lost. */
   drainMs: number;
   retries: number;
+  /** Traffic senders spread across meetings (see TrafficRun.spread). */
+  spread: boolean;
   p99LimitMs: number;
   /** Server RSS (bytes) before any client connected. */
   baselineRssBytes: number;

@@ -32,6 +32,5 @@ export async function sampleWindow(pid: number, fromUs: number, toUs: number): P
   const server1 = readCpuUs(pid);
   const client1 = processCpuUs();
   const scale = (toUs - fromUs) / Math.max(1, t1 - t0);
-  if (process.env.BENCH_DEBUG_CPU) { const u = process.cpuUsage(); console.log("DEBUG client user/sys ms total", (u.user/1000).toFixed(0), (u.system/1000).toFixed(0)); }
   return { serverCpuUs: (server1 - server0) * scale, clientCpuUs: (client1 - client0) * scale, rssBytes: readRssBytes(pid) };
 }

@@ -29,6 +29,8 @@ export interface RunningServer {
   readonly endpoint: ServerEndpoint;
   /** The pid whose /proc CPU and memory are the server's (nats-server's own pid for nats). */
   readonly pid: number;
+  /** The last lines the server printed (for diagnosing failures). */
+  tail(): string;
   close(): Promise<void>;
 }
 

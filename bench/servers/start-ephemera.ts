@@ -43,7 +43,8 @@ export function relayArgs(transport: 'uws' | 'ws', dataDir: string): string[] {
     '--port', '0',
     '--admin-port', '0',
     '--data-dir', dataDir,
-    '--log-level', 'warn',
+    // BENCH_RELAY_LOG_LEVEL=info|debug shows more of the relay when diagnosing a failing step.
+    '--log-level', process.env.BENCH_RELAY_LOG_LEVEL ?? 'warn',
     '--max-connections-per-ip', '1000000',
     '--handshakes-per-ip-per-second', '1000000',
     '--idle-timeout-ms', '3600000',
@@ -75,7 +76,7 @@ export async function startEphemera(transport: 'uws' | 'ws', core: number, media
     const port = Number(m[1]);
     return {
       ok: true,
-      server: { endpoint: { name, wire: 'ephemera', host: '127.0.0.1', port, ephemera: { dataDir, media } }, pid: child.pid, close: cleanup },
+      server: { endpoint: { name, wire: 'ephemera', host: '127.0.0.1', port, ephemera: { dataDir, media } }, pid: child.pid, tail: () => child.tail(), close: cleanup },
     };
   } catch (err) {
     await cleanup();

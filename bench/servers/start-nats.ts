@@ -44,7 +44,7 @@ export async function startNats(core: number): Promise<StartResult> {
   };
   try {
     await child.waitForLine(/Server is ready/, 15_000);
-    return { ok: true, server: { endpoint: { name: 'nats', wire: 'nats', host: '127.0.0.1', port }, pid: child.pid, close: cleanup } };
+    return { ok: true, server: { endpoint: { name: 'nats', wire: 'nats', host: '127.0.0.1', port }, pid: child.pid, tail: () => child.tail(), close: cleanup } };
   } catch (err) {
     await cleanup();
     throw err;

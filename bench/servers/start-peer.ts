@@ -22,7 +22,7 @@ export async function startPeer(name: ServerName, core: number): Promise<StartRe
     const port = Number(m[1]);
     return {
       ok: true,
-      server: { endpoint: { name, wire: name === 'socketio' ? 'socketio' : 'raw', host: '127.0.0.1', port }, pid: child.pid, close: () => child.close() },
+      server: { endpoint: { name, wire: name === 'socketio' ? 'socketio' : 'raw', host: '127.0.0.1', port }, pid: child.pid, tail: () => child.tail(), close: () => child.close() },
     };
   } catch (err) {
     await child.close();

@@ -20,7 +20,7 @@ describe('parseArgs', () => {
     expect(o.servers).toEqual(['uws-raw', 'nats']);
     expect(o.scenarios).toEqual(['idle']);
     expect(o.durationS).toBe(2);
-    expect(o.warmupS).toBe(0.3);
+    expect(o.warmupS).toBe(0.25);
     expect(o.retries).toBe(0);
     expect(o.invite).toBe(false);
   });

@@ -28,7 +28,7 @@ describe('LoadGenerator', () => {
     ]);
     expect(opened).toMatchObject({ opened: 9, failed: 0 });
     const start = nowUs() + 50_000;
-    const r = await gen.traffic({ payloadBytes: 100, burst: 2, ratePerSender: 50, startAtUs: start, measureFromUs: start + 200_000, measureToUs: start + 700_000, drainMs: 1000 });
+    const r = await gen.traffic({ payloadBytes: 100, burst: 2, ratePerSender: 50, startAtUs: start, measureFromUs: start + 200_000, measureToUs: start + 700_000, drainMs: 1000, spread: true });
     // 6 senders x 50/s x 2 frames x 0.5 s = 300 frames, give or take the window edges.
     expect(r.sent).toBeGreaterThan(250);
     expect(r.sent).toBeLessThan(350);

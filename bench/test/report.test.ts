@@ -70,6 +70,7 @@ const RESULTS: BenchResults = {
     serverCore: 0,
     loadCore: 1,
     p99LimitMs: 10,
+    sendOrder: 'by-meeting',
   },
   skipped: { 'ephemera-ws': 'not built yet' },
 };

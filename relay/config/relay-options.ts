@@ -32,6 +32,10 @@ export interface RelayOptions {
   readonly tlsKeyFile: string | undefined;
   readonly maxConnectionsPerIp: number;
   readonly handshakesPerIpPerSecond: number;
+  readonly verificationsPerTurn: number;
+  readonly maxPendingVerificationsPerIp: number;
+  readonly maxQueuedVerifications: number;
+  readonly verificationMaxWaitMs: number;
   readonly cdrSinks: readonly string[];
   readonly cdrFile: string | undefined;
   readonly cdrWebhookUrl: string | undefined;

@@ -3,10 +3,13 @@ import type { Connection } from '../transport/transport.types.js';
 import type { JoinClaims, MeetingPolicyClaims, Role } from '../auth/claims.types.js';
 import type { LeaveReason } from './meeting.types.js';
 import { capabilityMask } from './permissions.js';
+import { utf8Bytes } from '../../protocol/forward-frame.js';
 import type { Meeting } from './meeting.js';
 
 export class Session {
   readonly participantId: string;
+  /** UTF-8 bytes of participantId, for the hot-path frame encoder (protocol/forward-frame.ts). */
+  readonly idBytes: Uint8Array;
   readonly meetingId: string;
   readonly displayName: string | undefined;
   readonly remoteAddress: string;
@@ -30,6 +33,7 @@ export class Session {
 
   constructor(claims: JoinClaims, remoteAddress: string, burst: number, now: number) {
     this.participantId = claims.participantId;
+    this.idBytes = utf8Bytes(claims.participantId);
     this.meetingId = claims.meetingId;
     this.displayName = claims.displayName;
     this.remoteAddress = remoteAddress;

@@ -9,7 +9,7 @@ import type { RelayOptions } from '../config/relay-options.js';
 import type { LeaveReason, MeetingObserver } from './meeting.types.js';
 import { Meeting } from './meeting.js';
 import { Session } from './session.js';
-import { EndedMeetings, IpLimiter, parseJoin, refusal } from './admission.js';
+import { cheapTokenCheck, EndedMeetings, IpLimiter, parseJoin, refusal, VerificationGate } from './admission.js';
 import { errorFrame, participantInfo, welcomeFrame } from './relay-frames.js';
 import { routeFrame } from './frame-router.js';
 import { bump, type RelayStats } from './relay-stats.js';
@@ -34,6 +34,7 @@ export class Switchboard implements TransportHandlers<Session> {
   readonly meetings = new Map<string, Meeting>();
   private transport: Transport | null = null;
   private readonly ipLimiter: IpLimiter;
+  private readonly verifyGate: VerificationGate;
   private readonly ended: EndedMeetings;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly laneTimer: NodeJS.Timeout;
@@ -43,6 +44,12 @@ export class Switchboard implements TransportHandlers<Session> {
   constructor(private readonly deps: SwitchboardDeps) {
     const o = deps.options;
     this.ipLimiter = new IpLimiter(o.maxConnectionsPerIp, o.handshakesPerIpPerSecond);
+    this.verifyGate = new VerificationGate({
+      maxPendingPerIp: o.maxPendingVerificationsPerIp,
+      maxQueued: o.maxQueuedVerifications,
+      perTurn: o.verificationsPerTurn,
+      maxWaitMs: o.verificationMaxWaitMs,
+    });
     this.ended = new EndedMeetings(24 * 3_600_000, 100_000);
     this.sweepTimer = setInterval(() => this.sweep(), o.slowConsumerCheckMs);
     this.sweepTimer.unref();
@@ -65,23 +72,43 @@ export class Switchboard implements TransportHandlers<Session> {
     return refusal(code);
   }
 
+  /**
+   * Admission, cheapest refusals first (admission.ts): path, version and token presence, origin, the per-IP
+   * rate and connection cap, readiness, ended meetings, the token's shape; only then the signature check, rationed
+   * by the verification gate; then the meeting's rules.
+   */
   async upgrade(req: UpgradeRequest): Promise<UpgradeDecision<Session>> {
     const o = this.deps.options;
     const parsed = parseJoin(req);
     if (typeof parsed === 'string') return this.refuse(parsed);
     const origin = req.headers.origin;
     if (origin !== undefined && o.allowedOrigins.length > 0 && !o.allowedOrigins.includes(origin)) return this.refuse('RELAY_ERR_ORIGIN');
+    const ip = req.remoteAddress;
     const now = Date.now();
-    if (!this.ipLimiter.admitHandshake(req.remoteAddress, now)) return this.refuse('RELAY_ERR_TOO_MANY_CONNECTIONS');
-    if (this.closed || !this.deps.isReady()) return this.refuse('RELAY_ERR_NOT_READY');
-    if (this.ended.has(parsed.meetingId, now)) return this.refuse('RELAY_ERR_MEETING_ENDED');
-    const result = await this.deps.verifier.verify(parsed.token, parsed.meetingId);
-    if (!result.ok) return this.refuse(result.code);
-    const claims = result.claims;
-    const check = this.checkMeetingRules(claims);
-    if (check !== null) return this.refuse(check);
-    bump(this.deps.stats.joins, 'accepted');
-    return { accept: true, protocol: 'ephemera.v1', context: new Session(claims, req.remoteAddress, o.frameBurst, performance.now()) };
+    if (!this.ipLimiter.admitHandshake(ip, now)) return this.refuse('RELAY_ERR_TOO_MANY_CONNECTIONS');
+    try {
+      if (this.closed || !this.deps.isReady()) return this.refuse('RELAY_ERR_NOT_READY');
+      if (this.ended.has(parsed.meetingId, now)) return this.refuse('RELAY_ERR_MEETING_ENDED');
+      const malformed = cheapTokenCheck(parsed.token);
+      if (malformed !== null) return this.refuse(malformed);
+      const ticket = this.verifyGate.acquire(ip, now);
+      if (!(ticket === true || (ticket !== false && (await ticket)))) return this.refuse('RELAY_ERR_TOO_MANY_CONNECTIONS');
+      let result;
+      try {
+        if (this.closed) return this.refuse('RELAY_ERR_NOT_READY');
+        result = await this.deps.verifier.verify(parsed.token, parsed.meetingId);
+      } finally {
+        this.verifyGate.release(ip);
+      }
+      if (!result.ok) return this.refuse(result.code);
+      const claims = result.claims;
+      const check = this.checkMeetingRules(claims);
+      if (check !== null) return this.refuse(check);
+      bump(this.deps.stats.joins, 'accepted');
+      return { accept: true, protocol: 'ephemera.v1', context: new Session(claims, ip, o.frameBurst, performance.now()) };
+    } finally {
+      this.ipLimiter.handshakeDone(ip);
+    }
   }
 
   /** The meeting's own rules for a join; checked at the upgrade and again when the socket opens. */

@@ -21,6 +21,8 @@ export type { TransportError, TransportErrorCode } from './transport-errors.js';
 export { createUwsTransport, uwsIdleTimeout } from './uws-transport.js';
 export { createWsTransport } from './ws-transport.js';
 export { uwsIsNative } from './uws-loader.js';
+export { zeroBytes } from './zero-bytes.js';
+export { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './transport-options.js';
 
 /** The transport names the relay accepts (`--transport`). */
 export type TransportName = 'uws' | 'ws';

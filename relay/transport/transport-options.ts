@@ -14,6 +14,11 @@ const MAX_PAYLOAD_BYTES = 2 ** 31 - 1;
 /** Largest send-buffer cap (2 GiB, the relay's own maximum; the uWS transport applies 2 GiB - 1). */
 const MAX_BACKPRESSURE_BYTES = 2 ** 31;
 
+/** Default of TransportOptions.handshakeTimeoutMs: uWS's own (fixed) HTTP idle timeout. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Shortest handshake timeout: node:http checks its deadlines at most every 100 ms here. */
+const MIN_HANDSHAKE_TIMEOUT_MS = 100;
+
 /** TransportOptions after validation: frozen, and `tls` is either absent or two readable files. */
 export type ResolvedTransportOptions = Readonly<TransportOptions>;
 
@@ -66,6 +71,11 @@ export function resolveTransportOptions(who: string, options: TransportOptions):
     maxBackpressureBytes: int(who, 'maxBackpressureBytes', options.maxBackpressureBytes, 1, MAX_BACKPRESSURE_BYTES),
     idleTimeoutSeconds: int(who, 'idleTimeoutSeconds', options.idleTimeoutSeconds, 0, 86_400),
     closeTimeoutMs: int(who, 'closeTimeoutMs', options.closeTimeoutMs, 1, MAX_TIMER_MS),
+    // Only present when given, so that resolved options compare equal to the input (the default lives in
+    // DEFAULT_HANDSHAKE_TIMEOUT_MS).
+    ...(options.handshakeTimeoutMs !== undefined
+      ? { handshakeTimeoutMs: int(who, 'handshakeTimeoutMs', options.handshakeTimeoutMs, MIN_HANDSHAKE_TIMEOUT_MS, MAX_TIMER_MS) }
+      : {}),
     ...(tls ? { tls } : {}),
   };
   return Object.freeze(resolved);

@@ -69,6 +69,14 @@ export interface TransportOptions {
   readonly idleTimeoutSeconds: number;
   /** Milliseconds a close handshake may take before the socket is forced shut. */
   readonly closeTimeoutMs: number;
+  /**
+   * Milliseconds a client may take from connecting (TLS handshake included) to a complete HTTP upgrade request;
+   * a slower one (slowloris, or a connection that sends nothing) is cut off. Optional, default 10 000. Applied by
+   * the ws transport (node:http headersTimeout and requestTimeout, TLS handshakeTimeout); uWS enforces its own
+   * fixed HTTP idle timeout of 10 s (the connection goes after 10 to 14 s: its timers tick every 4 s) and
+   * ignores this value.
+   */
+  readonly handshakeTimeoutMs?: number;
   readonly tls?: TlsOptions;
 }
 

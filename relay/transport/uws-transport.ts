@@ -12,6 +12,8 @@
  *   runs with 1006 and an empty reason, which is indistinguishable from a vanished peer: the core then sees 1006;
  * - idleTimeout = idleTimeoutSeconds with sendPingsAutomatically: uWS accepts 0 or 8..960 seconds (anything else
  *   aborts the process), so 1..7 becomes 8 and more than 960 becomes 960; its timers tick every 4 s.
+ * - Received message bytes are zeroed once the core's message handler returned (they live in uWS's receive
+ *   buffer otherwise, until overwritten).
  */
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket_context_t } from '@trufflesuite/uws-js-unofficial';
 import { CloseCode } from '../../protocol/codes.js';
@@ -38,6 +40,7 @@ import {
   type UwsUserData,
 } from './uws-connection.js';
 import { loadUws, uwsIsNative, uwsNotNativeError } from './uws-loader.js';
+import { zeroBytes } from './zero-bytes.js';
 
 /** uWS reads maxBackpressure as a signed 32-bit integer. */
 const UWS_MAX_BACKPRESSURE = 2 ** 31 - 1;
@@ -185,10 +188,14 @@ export function createUwsTransport<C>(options: TransportOptions, handlers: Trans
     },
     message(ws: UwsSocket, message: ArrayBuffer, isBinary: boolean) {
       const conn = ws.getUserData().conn as UwsConnection<C>;
+      const data = new Uint8Array(message);
       enterUwsCallback();
       try {
-        handlers.message(conn, new Uint8Array(message), isBinary);
+        handlers.message(conn, data, isBinary);
       } finally {
+        // The view points into uWS's receive buffer (or its fragment buffer), which keeps the unmasked bytes
+        // until later traffic overwrites them: wipe them now that nobody may read them (SECURITY.md).
+        zeroBytes(data);
         leaveUwsCallback();
       }
     },

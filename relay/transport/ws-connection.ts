@@ -11,6 +11,9 @@
  *
  * Listeners are shared functions that find their connection through a symbol on the ws object or socket: no
  * closures per connection or per message.
+ *
+ * Wiping (SECURITY.md): a received message is zeroed once the core's handler returned; a frame built here is
+ * zeroed at the turn's flush once every socket it was written to has handed all its bytes to the kernel.
  */
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
@@ -18,6 +21,7 @@ import { CloseCode } from '../../protocol/codes.js';
 import { closeReason, SLOW_CONSUMER_REASON, sendableCloseCode } from './close-frame.js';
 import type { Connection, TransportHandlers } from './transport.types.js';
 import { buildBinaryFrame, frameHeaderLength } from './ws-frame.js';
+import { zeroBytes } from './zero-bytes.js';
 
 /** State the connections of one ws transport share. */
 export interface WsShared<C> {
@@ -44,15 +48,39 @@ type Tagged = { [kConn]?: WsConnection<unknown> };
 // Sockets corked in this turn; one setImmediate uncorks them all.
 const corked: WsConnection<unknown>[] = [];
 let flushScheduled = false;
+// Frames written on the corked path in this turn, each once (a publish writes one frame to many sockets in a
+// row, hence the dedupe on the last one), and frames handed to ws.send, which may still hold them after the turn.
+const turnFrames: Buffer[] = [];
+let lastTurnFrame: Buffer | null = null;
+let heldFrames: Set<Buffer> | null = null;
 
+/**
+ * Uncorks every socket written in this turn, then wipes the turn's frames that no socket can still be writing:
+ * a socket whose buffer is empty after the uncork handed all of its bytes to the kernel; one that still holds
+ * bytes (a slow reader) may hold any of its frames, which are then left to the garbage collector unwiped.
+ */
 function flushCorked(): void {
   flushScheduled = false;
+  let keep = heldFrames;
   for (let i = 0; i < corked.length; i++) {
     const conn = corked[i] as WsConnection<unknown>;
     conn.corked = false;
     conn.socket.uncork();
+    const frames = conn.turnFrames;
+    if (conn.socket.writableLength !== 0) {
+      keep ??= new Set();
+      for (let j = 0; j < frames.length; j++) keep.add(frames[j] as Buffer);
+    }
+    frames.length = 0;
   }
   corked.length = 0;
+  for (let i = 0; i < turnFrames.length; i++) {
+    const frame = turnFrames[i] as Buffer;
+    if (keep === null || !keep.has(frame)) frame.fill(0);
+  }
+  turnFrames.length = 0;
+  lastTurnFrame = null;
+  heldFrames = null;
 }
 
 function terminateAfterTimeout(conn: WsConnection<unknown>): void {
@@ -68,9 +96,17 @@ function toBytes(data: RawData): Uint8Array {
 
 function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
   const conn = (this as Tagged)[kConn];
-  if (conn === undefined || conn.closed) return;
-  conn.alive = true;
-  conn.shared.handlers.message(conn, toBytes(data), isBinary);
+  const bytes = toBytes(data);
+  try {
+    if (conn === undefined || conn.closed) return;
+    conn.alive = true;
+    conn.shared.handlers.message(conn, bytes, isBinary);
+  } finally {
+    // The message is a view into the socket's read buffer (unmasked in place by ws): wipe it once the core is
+    // done, so that the bytes do not outlive the call in memory the garbage collector frees without clearing.
+    zeroBytes(bytes);
+    if (Array.isArray(data)) for (let i = 0; i < data.length; i++) zeroBytes(data[i] as Buffer);
+  }
 }
 
 function onAlive(this: WebSocket): void {
@@ -120,6 +156,8 @@ export class WsConnection<C> implements Connection<C> {
   closeTimer: NodeJS.Timeout | null = null;
   /** Topics this connection is subscribed to (for the cleanup at close). */
   topics: Set<string> | null = null;
+  /** Frames written to this socket on the corked path in this turn (see flushCorked). */
+  readonly turnFrames: Buffer[] = [];
 
   constructor(
     readonly context: C,
@@ -157,6 +195,8 @@ export class WsConnection<C> implements Connection<C> {
       return false;
     }
     if (buffered !== socket.writableLength) {
+      // ws's Sender may queue the bytes (a view, not a copy): this frame must not be wiped at the flush.
+      (heldFrames ??= new Set()).add(frame);
       this.ws.send(frame.subarray(headerLength), SEND_OPTIONS);
       return true;
     }
@@ -170,6 +210,11 @@ export class WsConnection<C> implements Connection<C> {
       }
     }
     socket.write(frame);
+    this.turnFrames.push(frame);
+    if (frame !== lastTurnFrame) {
+      lastTurnFrame = frame;
+      turnFrames.push(frame);
+    }
     // Batching pays for small frames; once a turn has queued this much, hand it to the kernel now so that the
     // buffer (and the hard cap measured on it) reflects what the peer has not read, not what we have not flushed.
     if (socket.writableLength >= EARLY_FLUSH_BYTES) {

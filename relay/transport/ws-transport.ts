@@ -12,6 +12,8 @@
  * - close(code, reason) sends the close frame; if the peer does not complete the handshake within
  *   closeTimeoutMs the socket is destroyed.
  * - Plain HTTP requests get 426 with a JSON body.
+ * - A connection that has not sent a complete upgrade request within handshakeTimeoutMs (TLS handshake
+ *   included) is destroyed (node:http headersTimeout/requestTimeout, TLS handshakeTimeout).
  */
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -32,7 +34,7 @@ import {
 } from './http-refusal.js';
 import { normalizeAddress } from './remote-address.js';
 import { transportError } from './transport-errors.js';
-import { resolveTransportOptions } from './transport-options.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, resolveTransportOptions } from './transport-options.js';
 import type { Transport, TransportHandlers, TransportOptions, UpgradeDecision, UpgradeRequest } from './transport.types.js';
 import { publishFrame, WsConnection, type WsShared } from './ws-connection.js';
 
@@ -99,6 +101,17 @@ export function createWsTransport<C>(options: TransportOptions, handlers: Transp
     },
   };
 
+  // Slowloris: node:http's defaults (headers within 60 s, checked every 30 s; the TLS handshake within 120 s)
+  // let a client hold a socket for a minute or more by trickling its request. A connection must have sent a
+  // complete upgrade request within handshakeTimeoutMs (checked every quarter of it, at most every second),
+  // as uWS does with its own 10 s HTTP idle timeout.
+  const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const httpDeadlines = {
+    headersTimeout: handshakeTimeoutMs,
+    requestTimeout: handshakeTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, Math.max(25, Math.floor(handshakeTimeoutMs / 4))),
+  };
+
   let server: Server;
   if (opts.tls) {
     let cert: Buffer;
@@ -110,12 +123,12 @@ export function createWsTransport<C>(options: TransportOptions, handlers: Transp
       throw new Error('createWsTransport: cannot read options.tls.certFile or options.tls.keyFile', { cause: err });
     }
     try {
-      server = createHttpsServer({ cert, key });
+      server = createHttpsServer({ cert, key, handshakeTimeout: handshakeTimeoutMs, ...httpDeadlines });
     } catch (err) {
       throw new Error('createWsTransport: options.tls.certFile / keyFile are not a usable PEM certificate and key', { cause: err });
     }
   } else {
-    server = createHttpServer();
+    server = createHttpServer(httpDeadlines);
   }
 
   const wssOptions: ServerOptions & { closeTimeout: number } = {

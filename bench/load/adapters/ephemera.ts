@@ -97,9 +97,19 @@ export function ephemeraAdapter(opts: EphemeraAdapterOptions): Adapter {
         } else if (kind === KIND_ERROR) {
           const d = decodeEnvelope(data);
           const code = d.ok ? (d.value.error?.code ?? 'unknown') : 'unreadable';
-          setupError ??= code;
+          setupError ??= `relay refused: ${code}`;
           fail?.(`relay refused: ${code}`);
         }
+      });
+      let closeInfo = '';
+      ws.on('close', (code, reason) => {
+        closeInfo = `${code} ${reason.toString()}${closeInfo}`;
+        // A set-up round trip cannot complete any more: fail it now rather than at its timeout.
+        for (const waiter of pongs.values()) waiter(`connection closed (${closeInfo})`);
+        pongs.clear();
+      });
+      ws.on('error', (err) => {
+        closeInfo += ` after error: ${err.message}`;
       });
       const conn = await whenJoined(ws, handlers.onClose, (j, f) => {
         joined = j;
@@ -109,6 +119,10 @@ export function ephemeraAdapter(opts: EphemeraAdapterOptions): Adapter {
       /** Sends `envelopes` then a PING, and resolves at its PONG (rejects if the relay refused any of them). */
       const roundTrip = (envelopes: EnvelopeInit[]): Promise<void> =>
         new Promise((resolve, reject) => {
+          if (ws.readyState !== ws.OPEN) {
+            reject(new Error(`set-up failed: connection closed (${closeInfo})`));
+            return;
+          }
           const ref = nextRef++;
           const timer = setTimeout(() => {
             pongs.delete(ref);
@@ -116,7 +130,7 @@ export function ephemeraAdapter(opts: EphemeraAdapterOptions): Adapter {
           }, SETUP_TIMEOUT_MS);
           pongs.set(ref, (error) => {
             clearTimeout(timer);
-            if (error) reject(new Error(`relay refused the set-up: ${error}`));
+            if (error) reject(new Error(`set-up failed: ${error}`));
             else resolve();
           });
           for (const env of envelopes) ws.send(encodeEnvelope(env), { binary: true });

@@ -78,6 +78,7 @@ function offer(meeting: Meeting, session: Session, env: Envelope): void {
     payload: env.payload,
   });
   for (const s of receivers) book.sendTo(s, frame);
+  frame.fill(0); // the transports copied it; the relay keeps no copy of content
   book.grant(t, true);
 }
 
@@ -121,6 +122,7 @@ function chunk(meeting: Meeting, session: Session, env: Envelope): void {
     r.forwarded = end;
     book.sendTo(r.session, frame);
   }
+  frame.fill(0); // the transports copied it; the relay keeps no copy of content
   if (slow !== null) for (const r of slow) if (book.active.has(t.id)) book.removeReceiver(t, r, 'too_slow', true);
   if (last && book.active.has(t.id)) book.finish(t);
 }

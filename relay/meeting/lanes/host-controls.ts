@@ -6,8 +6,8 @@
  * - REMOVE: the target gets ERROR RELAY_ERR_REMOVED and is closed with 4006; with `bar` its participant id may
  *   not join again for the rest of the meeting (403 RELAY_ERR_BARRED). A participant that already left may be
  *   barred too (REMOVE with `bar` of an id the meeting has seen).
- * - LOCK / UNLOCK: while locked, new participant ids are refused (403 RELAY_ERR_MEETING_LOCKED); present ones
- *   may reconnect.
+ * - LOCK / UNLOCK: while locked, new participant ids are refused (403 RELAY_ERR_MEETING_LOCKED, checked by the
+ *   switchboard at the upgrade); present ones may reconnect and hosts may join.
  * - ASK_MUTE: announced; the target's client mutes (the relay cannot mute media it does not decode).
  * - PROMOTE: attendee -> presenter with every capability. DEMOTE: presenter -> attendee with its token's
  *   capabilities (see permissions.ts); tracks it may no longer publish are unpublished. Hosts cannot be

@@ -1,6 +1,6 @@
 /**
  * Media lanes (lossy): tracks, subscriptions and frames. A receiver gets only the tracks it subscribed to.
- * A frame is encoded once and goes to the track's subscribers by native topic publish while nobody is congested;
+ * A frame is encoded once (into the forward encoder's scratch buffer, zeroed after the fan-out) and goes to the track's subscribers by native topic publish while nobody is congested;
  * once someone is, the relay sends per receiver and drops for the congested ones only (counted on the track's
  * lane). After a drop, a video/screen receiver gets nothing on that track until the next keyframe (skipped frames
  * count as drops), and the publisher is asked for one once the receiver can take it (KEYFRAME_REQUEST, at most
@@ -12,6 +12,7 @@ import type { Meeting } from '../meeting.js';
 import type { Session } from '../session.js';
 import { CAP_AUDIO, CAP_SCREEN, CAP_VIDEO } from '../permissions.js';
 import { refuse } from './refuse.js';
+import { encodeForwardFrame, releaseForwardFrame, type ForwardFields } from '../../../protocol/forward-frame.js';
 
 /** Keyframe requests to one publisher for one track at most this often. */
 export const KEYFRAME_REQUEST_INTERVAL_MS = 500;
@@ -19,6 +20,10 @@ export const KEYFRAME_REQUEST_INTERVAL_MS = 500;
 export const MAX_TRACKS_PER_PUBLISHER = 16;
 /** Longest codec name (informational, forwarded to everyone). */
 const MAX_CODEC_LENGTH = 64;
+
+const EMPTY = new Uint8Array(0);
+/** Reused for every media frame: no allocation per frame; content references are cleared after each use. */
+const FWD: ForwardFields = { kind: Kind.MEDIA, from: EMPTY, seq: 0, audience: 0, to: null, track: 0, keyframe: false, timestamp: 0, audioLevel: 0, payload: EMPTY };
 
 export class MediaTrack {
   readonly topic: string;
@@ -139,16 +144,16 @@ export function handleMediaFrame(meeting: Meeting, session: Session, env: Envelo
   if (env.audioLevel > 0 && track.lane === 'audio') meeting.laneState.speakers.observe(session, env.audioLevel);
   const subscribers = track.subscribers;
   if (subscribers.size === 0) return;
-  const frame = encodeEnvelope({
-    kind: Kind.MEDIA,
-    from: session.participantId,
-    seq: meeting.nextSeq(),
-    track: env.track,
-    keyframe: env.keyframe,
-    timestamp: env.timestamp,
-    audioLevel: env.audioLevel,
-    payload: env.payload,
-  });
+  FWD.from = session.idBytes;
+  FWD.seq = meeting.nextSeq();
+  FWD.track = env.track;
+  FWD.keyframe = env.keyframe;
+  FWD.timestamp = env.timestamp;
+  FWD.audioLevel = env.audioLevel;
+  FWD.payload = env.payload;
+  const frame = encodeForwardFrame(FWD);
+  FWD.from = EMPTY;
+  FWD.payload = EMPTY;
   const limit = meeting.ctx.options.lossyDropBytes;
   const waiting = track.waitingForKeyframe;
   let congested = waiting.size > 0;
@@ -165,6 +170,7 @@ export function handleMediaFrame(meeting: Meeting, session: Session, env: Envelo
     session.conn!.publish(track.topic, frame);
     stats.framesOut += subscribers.size;
     stats.bytesOut += subscribers.size * frame.length;
+    releaseForwardFrame(frame);
     return;
   }
   const keyframe = env.keyframe;
@@ -188,4 +194,5 @@ export function handleMediaFrame(meeting: Meeting, session: Session, env: Envelo
     stats.framesOut++;
     stats.bytesOut += frame.length;
   }
+  releaseForwardFrame(frame);
 }

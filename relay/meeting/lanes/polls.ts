@@ -43,17 +43,15 @@ function openPoll(meeting: Meeting, session: Session, env: Envelope): void {
   if (poll === null) return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
   meeting.activity.pollsOpened++;
   meeting.markFeature('polls');
-  toOthers(
-    meeting,
-    session,
-    encodeEnvelope({
-      kind: Kind.POLL_OPEN,
-      from: session.participantId,
-      seq: meeting.nextSeq(),
-      pollOpen: { pollId: poll.id, optionCounts: poll.optionCounts as number[], anonymous, multipleChoice },
-      payload: env.payload,
-    }),
-  );
+  const frame = encodeEnvelope({
+    kind: Kind.POLL_OPEN,
+    from: session.participantId,
+    seq: meeting.nextSeq(),
+    pollOpen: { pollId: poll.id, optionCounts: poll.optionCounts as number[], anonymous, multipleChoice },
+    payload: env.payload,
+  });
+  toOthers(meeting, session, frame);
+  frame.fill(0); // the question texts: the transports copied them, the relay keeps no copy
 }
 
 function answerPoll(meeting: Meeting, session: Session, env: Envelope): void {

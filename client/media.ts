@@ -1,0 +1,104 @@
+/**
+ * The client's media lanes: publish tracks (audio, video, screen), subscribe to others' tracks, send frames, and
+ * typed events for frames, track announcements, keyframe requests and active speakers.
+ */
+import { encodeEnvelope, Kind, TrackSource, type Envelope, type EnvelopeInit, type Track } from '../protocol/index.js';
+import type { MediaEvent, TrackEvent } from './client.types.js';
+
+export interface MediaLaneHost {
+  send(env: EnvelopeInit): number;
+  sendRaw(bytes: Uint8Array): void;
+}
+
+export interface MediaLaneEvents {
+  trackPublished(e: TrackEvent): void;
+  trackUnpublished(e: TrackEvent): void;
+  media(e: MediaEvent): void;
+  keyframeRequest(e: { track: number }): void;
+  activeSpeakers(e: { participants: string[] }): void;
+}
+
+export interface MediaFrameOptions {
+  /** This frame starts a decodable sequence (video/screen). */
+  keyframe?: boolean;
+  /** The publisher's media timestamp, forwarded as is. */
+  timestamp?: number;
+  /** Audio: 0 (silence) to 127 (loud), for active-speaker detection. */
+  audioLevel?: number;
+}
+
+const SOURCE_NAMES: Record<number, TrackEvent['source']> = { [TrackSource.AUDIO]: 'audio', [TrackSource.VIDEO]: 'video', [TrackSource.SCREEN]: 'screen' };
+const SOURCE_CODES = { audio: TrackSource.AUDIO, video: TrackSource.VIDEO, screen: TrackSource.SCREEN } as const;
+
+export function toTrackEvent(t: Track | null | undefined, from = ''): TrackEvent {
+  return { publisher: t?.publisher || from, id: t?.id ?? 0, source: SOURCE_NAMES[t?.source ?? 0] ?? 'audio', codec: t?.codec ?? '' };
+}
+
+export class MediaLane {
+  /** Tracks published now, keyed `${publisher}/${id}`. */
+  readonly tracks = new Map<string, TrackEvent>();
+
+  constructor(private readonly host: MediaLaneHost, private readonly events: MediaLaneEvents, initial: readonly Track[]) {
+    for (const t of initial) {
+      const ev = toTrackEvent(t);
+      this.tracks.set(`${ev.publisher}/${ev.id}`, ev);
+    }
+  }
+
+  publishTrack(track: { id: number; source: 'audio' | 'video' | 'screen'; codec?: string }): number {
+    return this.host.send({ kind: Kind.TRACK_PUBLISH, trackInfo: { id: track.id, source: SOURCE_CODES[track.source], codec: track.codec ?? '' } });
+  }
+
+  unpublishTrack(id: number): number {
+    return this.host.send({ kind: Kind.TRACK_UNPUBLISH, track: id, trackInfo: { id } });
+  }
+
+  subscribe(publisher: string, track: number): number {
+    return this.host.send({ kind: Kind.TRACK_SUBSCRIBE, subscription: { publisher, track } });
+  }
+
+  unsubscribe(publisher: string, track: number): number {
+    return this.host.send({ kind: Kind.TRACK_UNSUBSCRIBE, subscription: { publisher, track } });
+  }
+
+  /** Sends one media frame on a track you published. */
+  sendMedia(track: number, payload: Uint8Array, opts: MediaFrameOptions = {}): void {
+    this.host.sendRaw(
+      encodeEnvelope({ kind: Kind.MEDIA, track, keyframe: opts.keyframe ?? false, timestamp: opts.timestamp ?? 0, audioLevel: opts.audioLevel ?? 0, payload }),
+    );
+  }
+
+  handle(env: Envelope): void {
+    switch (env.kind) {
+      case Kind.MEDIA:
+        this.events.media({
+          from: env.from,
+          track: env.track,
+          keyframe: env.keyframe,
+          timestamp: env.timestamp,
+          audioLevel: env.audioLevel,
+          seq: env.seq,
+          payload: env.payload ?? new Uint8Array(),
+        });
+        return;
+      case Kind.TRACK_PUBLISH: {
+        const t = toTrackEvent(env.trackInfo, env.from);
+        this.tracks.set(`${t.publisher}/${t.id}`, t);
+        this.events.trackPublished(t);
+        return;
+      }
+      case Kind.TRACK_UNPUBLISH: {
+        const t = toTrackEvent(env.trackInfo, env.from);
+        this.tracks.delete(`${t.publisher}/${t.id}`);
+        this.events.trackUnpublished(t);
+        return;
+      }
+      case Kind.KEYFRAME_REQUEST:
+        this.events.keyframeRequest({ track: env.keyframeRequest?.track ?? env.track });
+        return;
+      case Kind.ACTIVE_SPEAKERS:
+        this.events.activeSpeakers({ participants: env.activeSpeakers?.participants ?? [] });
+        return;
+    }
+  }
+}

@@ -78,7 +78,7 @@ export const SCENARIOS: readonly Scenario[] = Object.freeze([
     name: 'idle',
     summary: 'memory per idle connection, 10-person meetings, source addresses spread over 127.0.0.x',
     meetingSize: 10,
-    connections: { full: 10_000, quick: 2_000 },
+    connections: { full: 10_000, quick: 1_000 },
   },
 ]);
 

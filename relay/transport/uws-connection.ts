@@ -200,6 +200,7 @@ export class UwsConnection<C> implements Connection<C> {
    * when it runs inside our own close() so that handlers.close is never re-entered from a Connection method.
    */
   onUwsClose(code: number, message: ArrayBuffer): void {
+    if (process.env.DEBUG_UWS) console.error('uws close', code, Buffer.from(message).toString(), 'local', this.localCode, 'over', this.overLimit, 'ctx', (this.context as any)?.participantId);
     this.closed = true;
     this.ws = null;
     if (this.closeTimer !== null) {

@@ -125,7 +125,10 @@ export function rawJoin(baseUrl: string, meetingId: string, token: string, optio
       ws.terminate();
       reject(err);
     };
+    let lastError: Error | null = null;
+    let refusing = false;
     ws.once('unexpected-response', (_req, res) => {
+      refusing = true;
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
@@ -139,8 +142,10 @@ export function rawJoin(baseUrl: string, meetingId: string, token: string, optio
         fail(new UpgradeRefused(res.statusCode ?? 0, body, res.headers));
       });
     });
-    ws.once('error', (err) => setTimeout(() => fail(err), 20));
-    ws.once('close', (code) => fail(new Error(`closed with ${code} before WELCOME`)));
+    ws.once('error', (err) => (lastError = err));
+    ws.once('close', (code) => {
+      if (!refusing) fail(lastError ?? new Error(`closed with ${code} before WELCOME`));
+    });
     ws.once('message', () => {
       if (settled) return;
       settled = true;
@@ -357,8 +362,10 @@ export interface RawWs {
   readonly socket: Socket;
   readonly status: number;
   readonly headers: Record<string, string>;
-  /** Frames received so far. */
+  /** Frames received so far (none when discarding). */
   readonly frames: ServerFrame[];
+  /** Bytes received after the upgrade answer, when discarding. */
+  readonly received: { bytes: number };
   /**
    * Resolves when the server's close frame arrived (answered at once, as a client must) or the TCP connection
    * closed without one; `closeCode` is the code of the server's close frame, null when there was none.
@@ -396,13 +403,22 @@ function parseServerFrames(buf: Buffer): { frames: ServerFrame[]; rest: Buffer }
  * Opens a WebSocket by hand: writes the upgrade request, resolves once the answer head arrived (whatever the
  * status), then parses the server's frames as they come.
  */
-export function rawWs(port: number, path: string, protocols: string[], extraHeaders: Record<string, string> = {}, localAddress?: string): Promise<RawWs> {
+export function rawWs(
+  port: number,
+  path: string,
+  protocols: string[],
+  extraHeaders: Record<string, string> = {},
+  localAddress?: string,
+  /** Count the bytes after the upgrade instead of parsing frames (cheap readers for crowds); see `received`. */
+  discard = false,
+): Promise<RawWs> {
   return new Promise((resolve, reject) => {
     const socket = netConnect({ port, host: '127.0.0.1', ...(localAddress !== undefined ? { localAddress } : {}) });
     let buf = Buffer.alloc(0);
     let head: { status: number; headers: Record<string, string> } | null = null;
     let closeCode: number | null = null;
     const frames: ServerFrame[] = [];
+    const received = { bytes: 0 };
     let endedResolve!: (v: { closeCode: number | null }) => void;
     const ended = new Promise<{ closeCode: number | null }>((r) => (endedResolve = r));
     socket.on('connect', () => socket.write(upgradeRequest(path, protocols, extraHeaders)));
@@ -414,6 +430,10 @@ export function rawWs(port: number, path: string, protocols: string[], extraHead
       endedResolve({ closeCode });
     });
     socket.on('data', (chunk: Buffer) => {
+      if (head !== null && discard) {
+        received.bytes += chunk.length;
+        return;
+      }
       buf = Buffer.concat([buf, chunk]);
       if (head === null) {
         const end = buf.indexOf('\r\n\r\n');
@@ -421,7 +441,12 @@ export function rawWs(port: number, path: string, protocols: string[], extraHead
         const parsed = parseHttpHead(buf.subarray(0, end + 4).toString('latin1'));
         head = { status: parsed.status, headers: parsed.headers };
         buf = buf.subarray(end + 4);
-        resolve({ socket, status: head.status, headers: head.headers, frames, ended, send: (f) => void socket.write(f) });
+        resolve({ socket, status: head.status, headers: head.headers, frames, ended, received, send: (f) => void socket.write(f) });
+        if (discard) {
+          received.bytes += buf.length;
+          buf = Buffer.alloc(0);
+          return;
+        }
       }
       const { frames: got, rest } = parseServerFrames(buf);
       buf = Buffer.from(rest);

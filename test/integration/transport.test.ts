@@ -389,6 +389,31 @@ describe.each(TRANSPORTS)('%s transport', (name: Name) => {
     expect(core.messages).toHaveLength(1);
   });
 
+  it('wipes the received bytes once the message handler returned (the handler saw them intact)', async () => {
+    await start();
+    const views: Uint8Array[] = [];
+    const seen: string[] = [];
+    const message = core.message.bind(core);
+    core.message = (conn, data, isBinary) => {
+      views.push(data);
+      seen.push(Buffer.from(data).toString());
+      message(conn, data, isBinary);
+    };
+    const { c } = await pair();
+    c.ws.send(Buffer.from('secret bytes 0123456789'));
+    await waitFor(() => c.received.length === 1);
+    expect(seen).toEqual(['secret bytes 0123456789']);
+    expect(c.received[0]!.toString()).toBe('secret bytes 0123456789');
+    if (name === 'ws') {
+      expect(views[0]!.byteLength).toBe(23);
+      expect(views[0]!.every((b) => b === 0)).toBe(true);
+    } else {
+      // uWS detaches the ArrayBuffer after the callback: the wipe of the memory under it (uWS's receive buffer)
+      // is seen by the memory scan of test/ephemeral, not from JS.
+      expect(views[0]!.byteLength).toBe(0);
+    }
+  });
+
   it('delivers close(code, reason) to the client, and the methods stay safe afterwards', async () => {
     await start();
     const { c, conn } = await pair();
@@ -571,6 +596,48 @@ describe('ws transport idle timeout', () => {
     expect(core.closes[0]!.conn.context.path).toBe('/mute');
     expect(live.ws.readyState).toBe(WebSocket.OPEN);
     live.ws.terminate();
+  });
+});
+
+describe('ws transport handshake deadline', () => {
+  let transport: Transport | undefined;
+  afterEach(async () => {
+    await transport?.close();
+    transport = undefined;
+  });
+
+  it('cuts off a connection that trickles its upgrade request or sends nothing, after handshakeTimeoutMs', async () => {
+    const core = new TestCore();
+    transport = createTransport('ws', { ...BASE, handshakeTimeoutMs: 1_000 }, core);
+    const port = await transport.listen();
+    const request = 'GET /v1/meetings/abc HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n';
+    const cut = (trickle: boolean): Promise<{ ms: number; answer: string }> =>
+      new Promise((resolve) => {
+        const socket = netConnect(port, '127.0.0.1');
+        const t0 = Date.now();
+        let i = 0;
+        let answer = '';
+        const timer = setInterval(() => {
+          if (trickle && i < request.length && !socket.destroyed) socket.write(request[i++]!);
+        }, 50);
+        socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+        socket.on('error', () => {});
+        socket.on('close', () => {
+          clearInterval(timer);
+          resolve({ ms: Date.now() - t0, answer });
+        });
+      });
+    const [trickled, silent] = await Promise.all([cut(true), cut(false)]);
+    for (const r of [trickled, silent]) {
+      expect(r.ms).toBeGreaterThanOrEqual(900);
+      expect(r.ms).toBeLessThan(2_500);
+      expect(r.answer.startsWith('HTTP/1.1 408')).toBe(true);
+    }
+    expect(core.requests).toEqual([]);
+  });
+
+  it('rejects a handshakeTimeoutMs out of range, naming it', () => {
+    expect(() => createTransport('ws', { ...BASE, handshakeTimeoutMs: 10 }, new TestCore())).toThrow(/handshakeTimeoutMs/);
   });
 });
 

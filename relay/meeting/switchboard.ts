@@ -4,12 +4,12 @@
  */
 import { CloseCode, decodeEnvelope, ErrorCodes, type ErrorCode } from '../../protocol/index.js';
 import type { Connection, Transport, TransportHandlers, UpgradeDecision, UpgradeRequest } from '../transport/transport.types.js';
-import type { JoinClaims, TokenVerifier } from '../auth/claims.types.js';
+import type { JoinClaims, TokenVerifier, VerifyResult } from '../auth/claims.types.js';
 import type { RelayOptions } from '../config/relay-options.js';
 import type { LeaveReason, MeetingObserver } from './meeting.types.js';
 import { Meeting } from './meeting.js';
 import { Session } from './session.js';
-import { cheapTokenCheck, EndedMeetings, IpLimiter, parseJoin, refusal, VerificationGate } from './admission.js';
+import { cheapTokenCheck, EndedMeetings, IpLimiter, parseJoin, refusal, VerificationGate, type ParsedJoin } from './admission.js';
 import { errorFrame, participantInfo, welcomeFrame } from './relay-frames.js';
 import { routeFrame } from './frame-router.js';
 import { bump, type RelayStats } from './relay-stats.js';
@@ -29,6 +29,10 @@ export interface SwitchboardDeps {
 const LANE_TICK_MS = 250;
 /** Sample one frame in this many for the handling-time histogram. */
 const SAMPLE_EVERY = 64;
+
+function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
+}
 
 export class Switchboard implements TransportHandlers<Session> {
   readonly meetings = new Map<string, Meeting>();
@@ -67,7 +71,7 @@ export class Switchboard implements TransportHandlers<Session> {
     return n;
   }
 
-  private refuse(code: ErrorCode): UpgradeDecision<Session> {
+  private refuse<C = Session>(code: ErrorCode): UpgradeDecision<C> {
     bump(this.deps.stats.joins, code);
     return refusal(code);
   }
@@ -77,39 +81,77 @@ export class Switchboard implements TransportHandlers<Session> {
    * rate and connection cap, readiness, ended meetings, the token's shape; only then the signature check, rationed
    * by the verification gate; then the meeting's rules.
    */
-  async upgrade(req: UpgradeRequest): Promise<UpgradeDecision<Session>> {
-    const o = this.deps.options;
+  /**
+   * Decides an upgrade. Synchronous whenever nothing has to wait (the common case: the signing key is cached and
+   * the verification gate has room), because uWS.js mishandles res.upgrade() made later from JavaScript while it
+   * is parsing another request: the new socket is closed right after its WELCOME (1006; found by join storms in
+   * the bench). Only a queued verification or a key fetch makes the decision asynchronous.
+   */
+  upgrade(req: UpgradeRequest): UpgradeDecision<Session> | Promise<UpgradeDecision<Session>> {
     const parsed = parseJoin(req);
     if (typeof parsed === 'string') return this.refuse(parsed);
     const origin = req.headers.origin;
+    const o = this.deps.options;
     if (origin !== undefined && o.allowedOrigins.length > 0 && !o.allowedOrigins.includes(origin)) return this.refuse('RELAY_ERR_ORIGIN');
     const ip = req.remoteAddress;
     const now = Date.now();
     if (!this.ipLimiter.admitHandshake(ip, now)) return this.refuse('RELAY_ERR_TOO_MANY_CONNECTIONS');
+    let settled = true;
     try {
       if (this.closed || !this.deps.isReady()) return this.refuse('RELAY_ERR_NOT_READY');
       if (this.ended.has(parsed.meetingId, now)) return this.refuse('RELAY_ERR_MEETING_ENDED');
       const malformed = cheapTokenCheck(parsed.token);
       if (malformed !== null) return this.refuse(malformed);
       const ticket = this.verifyGate.acquire(ip, now);
-      if (!(ticket === true || (ticket !== false && (await ticket)))) return this.refuse('RELAY_ERR_TOO_MANY_CONNECTIONS');
-      let result;
-      try {
-        if (this.closed) return this.refuse('RELAY_ERR_NOT_READY');
-        result = await this.deps.verifier.verify(parsed.token, parsed.meetingId);
-      } finally {
-        this.verifyGate.release(ip);
+      if (ticket === false) return this.refuse('RELAY_ERR_TOO_MANY_CONNECTIONS');
+      if (ticket === true) {
+        const decision = this.verifyGranted(parsed, ip);
+        if (!isPromise(decision)) return decision;
+        settled = false;
+        return decision.finally(() => this.ipLimiter.handshakeDone(ip));
       }
-      if (!result.ok) return this.refuse(result.code);
-      const claims = result.claims;
-      const check = this.checkMeetingRules(claims);
-      if (check !== null) return this.refuse(check);
-      bump(this.deps.stats.joins, 'accepted');
-      return { accept: true, protocol: 'ephemera.v1', context: new Session(claims, ip, o.frameBurst, performance.now()) };
+      settled = false;
+      return ticket
+        .then((granted) => (granted ? this.verifyGranted(parsed, ip) : this.refuse('RELAY_ERR_TOO_MANY_CONNECTIONS')))
+        .finally(() => this.ipLimiter.handshakeDone(ip));
     } finally {
-      this.ipLimiter.handshakeDone(ip);
+      if (settled) this.ipLimiter.handshakeDone(ip);
     }
   }
+
+  /** Verifies a token once the gate granted the work; releases the gate when the verification is done. */
+  private verifyGranted(parsed: ParsedJoin, ip: string): UpgradeDecision<Session> | Promise<UpgradeDecision<Session>> {
+    if (this.closed) {
+      this.verifyGate.release(ip);
+      return this.refuse('RELAY_ERR_NOT_READY');
+    }
+    let result: VerifyResult | Promise<VerifyResult>;
+    try {
+      result = this.deps.verifier.verify(parsed.token, parsed.meetingId);
+    } catch {
+      this.verifyGate.release(ip);
+      return this.refuse('RELAY_ERR_TOKEN_INVALID');
+    }
+    if (!isPromise(result)) {
+      this.verifyGate.release(ip);
+      return this.decide(result, ip);
+    }
+    return result.then(
+      (r) => this.decide(r, ip),
+      () => this.refuse<Session>('RELAY_ERR_TOKEN_INVALID'),
+    ).finally(() => this.verifyGate.release(ip));
+  }
+
+  /** The meeting's rules for a verified token, and the session it opens. */
+  private decide(result: VerifyResult, ip: string): UpgradeDecision<Session> {
+    if (!result.ok) return this.refuse(result.code);
+    const claims = result.claims;
+    const check = this.checkMeetingRules(claims);
+    if (check !== null) return this.refuse(check);
+    bump(this.deps.stats.joins, 'accepted');
+    return { accept: true, protocol: 'ephemera.v1', context: new Session(claims, ip, this.deps.options.frameBurst, performance.now()) };
+  }
+
 
   /** The meeting's own rules for a join; checked at the upgrade and again when the socket opens. */
   private checkMeetingRules(claims: Pick<JoinClaims, 'meetingId' | 'participantId' | 'role' | 'policy'>): ErrorCode | null {

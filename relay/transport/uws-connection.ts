@@ -92,6 +92,8 @@ export class UwsConnection<C> implements Connection<C> {
   closeTimer: NodeJS.Timeout | null = null;
   /** handlers.close was called. */
   reported = false;
+  /** handlers.open was called (it is deferred after an asynchronous upgrade); close is only reported after it. */
+  coreOpened = false;
 
   constructor(
     readonly context: C,
@@ -200,7 +202,6 @@ export class UwsConnection<C> implements Connection<C> {
    * when it runs inside our own close() so that handlers.close is never re-entered from a Connection method.
    */
   onUwsClose(code: number, message: ArrayBuffer): void {
-    if (process.env.DEBUG_UWS) console.error('uws close', code, Buffer.from(message).toString(), 'local', this.localCode, 'over', this.overLimit, 'ctx', (this.context as any)?.participantId);
     this.closed = true;
     this.ws = null;
     if (this.closeTimer !== null) {
@@ -218,7 +219,7 @@ export class UwsConnection<C> implements Connection<C> {
     this.reported = true;
     this.shared.open.delete(this);
     try {
-      this.shared.handlers.close(this, code);
+      if (this.coreOpened) this.shared.handlers.close(this, code);
     } finally {
       this.shared.onRemoved();
     }

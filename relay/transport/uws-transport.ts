@@ -118,6 +118,21 @@ export function createUwsTransport<C>(options: TransportOptions, handlers: Trans
     res.upgrade(userData, key, typeof decision.protocol === 'string' ? decision.protocol : '', extensions, context);
   }
 
+  /** True while an asynchronous upgrade runs inside res.cork(); the socket it opens waits in deferredOpen. */
+  let deferOpens = false;
+  let deferredOpen: UwsConnection<C> | null = null;
+
+  function openInCore(conn: UwsConnection<C>): void {
+    if (conn.closed && conn.reported) return;
+    conn.coreOpened = true;
+    enterUwsCallback();
+    try {
+      handlers.open(conn);
+    } finally {
+      leaveUwsCallback();
+    }
+  }
+
   function onUpgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
     enterUwsCallback();
     try {
@@ -154,7 +169,18 @@ export function createUwsTransport<C>(options: TransportOptions, handlers: Trans
       result.then(
         (decision) => {
           if (aborted) return;
-          res.cork(() => finishUpgrade(res, decision, remoteAddress, key, extensions, context));
+          // uWS.js closes unrelated sockets when the open handler of a socket upgraded inside res.cork() corks
+          // other sockets (a topic publish does): the core's open work runs right after the cork instead
+          // (found by join storms in the bench: peers saw 1006 right after their WELCOME).
+          deferOpens = true;
+          try {
+            res.cork(() => finishUpgrade(res, decision, remoteAddress, key, extensions, context));
+          } finally {
+            deferOpens = false;
+          }
+          const conn = deferredOpen;
+          deferredOpen = null;
+          if (conn !== null) openInCore(conn);
         },
         () => {
           if (aborted) return;
@@ -179,12 +205,8 @@ export function createUwsTransport<C>(options: TransportOptions, handlers: Trans
       const conn = ws.getUserData().conn as UwsConnection<C>;
       conn.ws = ws;
       open.add(conn);
-      enterUwsCallback();
-      try {
-        handlers.open(conn);
-      } finally {
-        leaveUwsCallback();
-      }
+      if (deferOpens) deferredOpen = conn;
+      else openInCore(conn);
     },
     message(ws: UwsSocket, message: ArrayBuffer, isBinary: boolean) {
       const conn = ws.getUserData().conn as UwsConnection<C>;

@@ -3,20 +3,24 @@
  * test/soak/stalled-readers.soak.test.ts (long, with waves of stalled readers rejoining).
  *
  * A relay child process; `meetings` meetings, each with `crowdPerMeeting` participants (the crowd) plus a talker,
- * a listener and a filler; and a quiet bystander meeting of two. Raw `ws` clients.
+ * a listener and a filler; a quiet bystander meeting of two; a sample meeting (below).
  * - Baseline: everyone reads. Talkers send a timestamped chat every 50 ms (to their meeting), fillers send
- *   `fillBytesPerSecond` of chat per meeting, the bystanders chat every 50 ms. Listeners and bystanders record
- *   latencies.
- * - Stall: the crowd stops reading (their sockets are paused), the same traffic goes on until the relay has cut
- *   every stalled participant as a slow consumer, or `stallLimitMs`. The relay's RSS is sampled every 100 ms.
- * Reported: latencies of both phases, RSS before and at peak, disconnects by reason, relay CPU, how long the
- * cutting took, and the close code and ERROR that a sample of the crowd finds once it reads again.
+ *   `fillBytesPerSecond` of chat per meeting, the bystanders chat every 50 ms; the listeners and a bystander
+ *   record latencies. The crowd speaks WebSocket by hand and only counts the bytes it receives, so that reading
+ *   costs this process little and the baseline measures the relay.
+ * - Sample: `sample` participants of a meeting of their own stop reading while a filler floods them; once the
+ *   relay has cut them all (its frames-rejected metric says so), they read again and must find ERROR
+ *   RELAY_ERR_SLOW_CONSUMER and close 4003 (within the close handshake's time limit, which is what a slow reader
+ *   that recovers experiences; one that never reads again finds a dead connection).
+ * - Stall: the crowd stops reading (sockets paused) while the same traffic goes on, until the relay has cut every
+ *   stalled participant, or `stallLimitMs`. Sampled every 100 ms: the relay's RSS and the kernel's TCP memory.
+ * Everyone that does not otherwise send pings every 5 s, as clients do, so that nobody reaches the idle timeout.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { decodeChatMessage, decodeEnvelope, encodeChatMessage, encodeEnvelope, Kind, RosterChange } from '../../protocol/index.js';
+import { decodeChatMessage, decodeEnvelope, encodeChatMessage, encodeEnvelope, Kind, RosterChange, type Envelope } from '../../protocol/index.js';
 import { meetingId } from '../helpers/relay-harness.js';
 import {
   clientFrame,
@@ -45,7 +49,7 @@ export interface StalledOptions {
   /** Relay settings of the run (also used for the memory bound). */
   readonly maxReliableBacklogBytes: number;
   readonly hardBackpressureBytes: number;
-  /** Crowd members that resume reading afterwards to check what they were told. */
+  /** Participants of the sample meeting, which check what a cut participant is told. */
   readonly sample: number;
   /** Soak: after the cut, the crowd rejoins and stalls again this many more times. */
   readonly waves?: number;
@@ -63,17 +67,23 @@ export interface StalledResult {
   readonly rssJoined: number;
   readonly rssPeak: number;
   readonly rssEnd: number;
+  /** Kernel TCP memory of the whole machine (/proc/net/sockstat), bytes: before the stall and at its peak. */
+  readonly tcpMemBefore: number;
+  readonly tcpMemPeak: number;
   readonly baseline: PhaseStats;
   readonly stalled: PhaseStats;
   readonly bystanderBaseline: PhaseStats;
   readonly bystanderStalled: PhaseStats;
+  /** How long each wave took until every stalled participant was cut. */
   readonly cutMs: number[];
-  readonly slowConsumers: number;
+  /** Crowd members cut per wave (slow consumer or, on uws, shut by uWS at its own cap). */
+  readonly cutPerWave: number[];
   readonly disconnects: Record<string, number>;
   readonly othersClosed: number;
   /** Reasons of the LEFT roster events the listeners saw. */
   readonly rosterReasons: Record<string, number>;
   readonly relayCpuMs: number;
+  readonly sampleCutMs: number;
   readonly sampleCloses: Array<{ code: number; errors: string[] }>;
   readonly stderr: string;
 }
@@ -82,20 +92,23 @@ function stats(v: number[]): PhaseStats {
   return { n: v.length, p50: percentile(v, 0.5), p99: percentile(v, 0.99), max: percentile(v, 1) };
 }
 
-/** One member of the crowd. */
-interface Member {
-  readonly id: string;
-  readonly w: RawWs;
-  readonly sampled: boolean;
+/** Kernel memory of all TCP sockets of the machine, bytes. */
+function tcpMemBytes(): number {
+  const m = /TCP:.* mem (\d+)/.exec(readFileSync('/proc/net/sockstat', 'utf8'));
+  return m === null ? 0 : Number(m[1]) * 4096;
 }
+
+const PING = encodeEnvelope({ kind: Kind.PING });
+const MASKED_PING = clientFrame(2, PING);
 
 /** Runs the scenario and always stops the relay. */
 export async function runStalledReaders(o: StalledOptions): Promise<StalledResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ephemera-stalled-'));
   const token = tokenMinter(dataDir);
   let relay: RelayChild | undefined;
-  const all: RawPeer[] = [];
-  const crowdSockets: RawWs[] = [];
+  const peers: RawPeer[] = [];
+  const raws: RawWs[] = [];
+  const timers: NodeJS.Timeout[] = [];
   try {
     relay = await startRelayChild({
       args: [
@@ -110,10 +123,16 @@ export async function runStalledReaders(o: StalledOptions): Promise<StalledResul
       ],
     });
     const r = relay;
-    const join = async (mid: string, pid: string, keep = false): Promise<RawPeer> => {
-      const p = await rawJoin(r.url, mid, token(mid, pid, { role: pid.startsWith('filler') || pid === 'talker' ? 'presenter' : 'attendee' }), {}, keep);
-      all.push(p);
+    const join = async (mid: string, pid: string): Promise<RawPeer> => {
+      const p = await rawJoin(r.url, mid, token(mid, pid, { role: pid.startsWith('filler') || pid === 'talker' ? 'presenter' : 'attendee' }), {}, false);
+      peers.push(p);
       return p;
+    };
+    const joinRaw = async (mid: string, pid: string, discard: boolean): Promise<RawWs> => {
+      const w = await rawWs(r.port, `/v1/meetings/${mid}`, ['ephemera.v1', `bearer.${token(mid, pid)}`], {}, undefined, discard);
+      if (w.status !== 101) throw new Error(`join of ${pid} refused with ${w.status}`);
+      raws.push(w);
+      return w;
     };
     const mids = Array.from({ length: o.meetings }, () => meetingId());
     const t0 = performance.now();
@@ -128,180 +147,173 @@ export async function runStalledReaders(o: StalledOptions): Promise<StalledResul
     const quiet = meetingId();
     const byA = await join(quiet, 'a');
     const byB = await join(quiet, 'b');
-    const others = [...talkers, ...listeners, ...fillers, byA, byB];
+    const sampleMid = meetingId();
+    const sampleFiller = await join(sampleMid, 'filler-sample');
+    const sample: RawWs[] = [];
+    for (let i = 0; i < o.sample; i++) sample.push(await joinRaw(sampleMid, `s${i}`, false));
+    const others = [...talkers, ...listeners, ...fillers, byA, byB, sampleFiller];
 
-    // The crowd speaks WebSocket by hand and only counts what it receives: reading costs the test process little,
-    // so that the baseline measures the relay rather than this process. The sample parses frames.
-    const joinCrowd = async (wave: number): Promise<Member[]> => {
-      const crowd: Member[] = [];
+    let crowd: RawWs[] = [];
+    const joinCrowd = async (wave: number): Promise<void> => {
       const total = o.meetings * o.crowdPerMeeting;
+      const next: RawWs[] = [];
       for (let i = 0; i < total; i += 50) {
-        const batch: Promise<Member>[] = [];
-        for (let j = i; j < Math.min(total, i + 50); j++) {
-          const mid = mids[j % o.meetings]!;
-          const id = `c${j}-w${wave}`;
-          const sampled = j < o.sample;
-          batch.push(
-            rawWs(r.port, `/v1/meetings/${mid}`, ['ephemera.v1', `bearer.${token(mid, id)}`], {}, undefined, !sampled).then((w) => {
-              if (w.status !== 101) throw new Error(`crowd join refused with ${w.status}`);
-              crowdSockets.push(w);
-              return { id, w, sampled };
-            }),
-          );
-        }
-        crowd.push(...(await Promise.all(batch)));
+        const batch: Promise<RawWs>[] = [];
+        for (let j = i; j < Math.min(total, i + 50); j++) batch.push(joinRaw(mids[j % o.meetings]!, `c${j}-w${wave}`, true));
+        next.push(...(await Promise.all(batch)));
       }
-      return crowd;
+      crowd = next;
     };
-    let crowd = await joinCrowd(0);
+    await joinCrowd(0);
     const joinMs = performance.now() - t0;
     await sleep(500);
     const rssJoined = rssBytes(r.pid);
 
-    // Latency probes: chat text is `${n}:${performance.now()}`; the listener and bystander b read them.
+    // Latency probes: chat text `${n}:${performance.now()}` from the talkers and from a.
     let recording: number[] = [];
     let bystanderRecording: number[] = [];
-    const onChat = (into: () => number[]) => (env: { kind: number; from: string; payload: Uint8Array }): void => {
+    const rosterReasons: Record<string, number> = {};
+    const onFrame = (into: () => number[]) => (env: Envelope): void => {
+      if (env.kind === Kind.ROSTER && env.roster?.change === RosterChange.LEFT) {
+        const reason = env.roster.reason ?? '';
+        rosterReasons[reason] = (rosterReasons[reason] ?? 0) + 1;
+        return;
+      }
       if (env.kind !== Kind.CHAT || (env.from !== 'talker' && env.from !== 'a')) return;
       const m = decodeChatMessage(env.payload);
-      if (!m.ok) return;
-      const at = Number(m.value.text.split(':')[1]);
-      into().push(performance.now() - at);
+      if (m.ok) into().push(performance.now() - Number(m.value.text.split(':')[1]));
     };
-    // A sampled crowd member starts reading again the moment its meeting hears that it left as a slow consumer,
-    // well within the close handshake's time limit: it must find ERROR RELAY_ERR_SLOW_CONSUMER and close 4003.
-    const bySampleId = new Map<string, Member>();
-    const rosterReasons: Record<string, number> = {};
-    const listen = onChat(() => recording);
-    for (const l of listeners) {
-      l.onFrame = (env) => {
-        if (env.kind === Kind.ROSTER && env.roster?.change === RosterChange.LEFT) {
-          const id = env.roster.participant?.id ?? '';
-          rosterReasons[env.roster.reason ?? ''] = (rosterReasons[env.roster.reason ?? ''] ?? 0) + 1;
-          const m = bySampleId.get(id);
-          if (m !== undefined) m.w.socket.resume();
-          return;
-        }
-        listen(env);
-      };
-    }
-    byB.onFrame = onChat(() => bystanderRecording);
-    // Everyone who does not otherwise send pings now and then, as clients do (so that nobody hits the idle timeout;
-    // writing works while reading is paused).
-    const ping = clientFrame(2, encodeEnvelope({ kind: Kind.PING }));
-    const pingTimer = setInterval(() => {
-      for (const l of listeners) l.ws.send(encodeEnvelope({ kind: Kind.PING }));
-      byB.ws.send(encodeEnvelope({ kind: Kind.PING }));
-      for (const c of crowdSockets) if (!c.socket.destroyed) c.socket.write(ping);
-    }, 5_000);
+    for (const l of listeners) l.onFrame = onFrame(() => recording);
+    byB.onFrame = onFrame(() => bystanderRecording);
     let n = 0;
     const probe = (): Uint8Array => encodeEnvelope({ kind: Kind.CHAT, payload: encodeChatMessage({ text: `${++n}:${performance.now()}` }) });
-    const talkTimer = setInterval(() => {
-      for (const t of talkers) t.ws.send(probe());
-      byA.ws.send(probe());
-    }, 50);
+    timers.push(
+      setInterval(() => {
+        for (const t of talkers) t.ws.send(probe());
+        byA.ws.send(probe());
+      }, 50),
+    );
     // Fillers: every 100 ms, a tenth of fillBytesPerSecond per meeting, in chats of at most 16 KiB.
     const fillChunk = Math.min(16_384, Math.ceil(o.fillBytesPerSecond / 10));
     const fillCount = Math.max(1, Math.round(o.fillBytesPerSecond / 10 / fillChunk));
     const fill = encodeEnvelope({ kind: Kind.CHAT, payload: randomBytes(fillChunk) });
-    const fillTimer = setInterval(() => {
-      for (const f of fillers) for (let i = 0; i < fillCount; i++) f.ws.send(fill);
-    }, 100);
+    timers.push(
+      setInterval(() => {
+        for (const f of fillers) for (let i = 0; i < fillCount; i++) f.ws.send(fill);
+      }, 100),
+    );
+    timers.push(
+      setInterval(() => {
+        for (const p of [...listeners, byB]) p.ws.send(PING);
+        for (const w of [...crowd, ...sample]) if (!w.socket.destroyed) w.socket.write(MASKED_PING);
+      }, 5_000),
+    );
 
-    try {
-      await sleep(o.baselineMs);
-      const baseline = recording;
-      const bystanderBaseline = bystanderRecording;
-      recording = [];
-      bystanderRecording = [];
+    await sleep(o.baselineMs);
+    const baseline = recording;
+    const bystanderBaseline = bystanderRecording;
 
-      const cpu0 = cpuMs(r.pid);
-      let rssPeak = rssJoined;
-      const rssTimer = setInterval(() => {
+    // The sample: flooded while not reading, then reading again once all are cut.
+    const rejected = (): Promise<number> => metricValue(r.adminPort, 'ephemera_frames_rejected_total', { code: 'RELAY_ERR_SLOW_CONSUMER' });
+    for (const w of sample) w.socket.pause();
+    const sampleStart = performance.now();
+    const loud = encodeEnvelope({ kind: Kind.CHAT, payload: randomBytes(64 * 1024) });
+    const loudTimer = setInterval(() => {
+      if (sampleFiller.ws.bufferedAmount < 1 << 20) sampleFiller.ws.send(loud);
+    }, 40);
+    timers.push(loudTimer);
+    while ((await rejected()) < o.sample && performance.now() - sampleStart < 15_000) await sleep(50);
+    const sampleCutMs = performance.now() - sampleStart;
+    clearInterval(loudTimer);
+    for (const w of sample) w.socket.resume();
+    const ends = await Promise.all(sample.map((w) => Promise.race([w.ended, sleep(10_000).then(() => ({ closeCode: -1 }))])));
+    const sampleCloses = sample.map((w, i) => ({
+      code: ends[i]!.closeCode ?? 1006,
+      errors: w.frames.flatMap((f) => {
+        const d = f.opcode === 2 ? decodeEnvelope(f.payload) : null;
+        return d !== null && d.ok && d.value.kind === Kind.ERROR ? [d.value.error?.code ?? ''] : [];
+      }),
+    }));
+    for (const w of sample) w.frames.length = 0;
+    // On ws the relay reports a close once the close handshake is over: let the sample's closes land first.
+    const sampleGone = performance.now();
+    while (performance.now() - sampleGone < 5_000 && (await metricValue(r.adminPort, 'ephemera_disconnects_total', { reason: 'slow_consumer' })) < o.sample) await sleep(100);
+
+    // The crowd stalls.
+    recording = [];
+    bystanderRecording = [];
+    const cpu0 = cpuMs(r.pid);
+    const tcpMemBefore = tcpMemBytes();
+    let rssPeak = rssJoined;
+    let tcpMemPeak = tcpMemBefore;
+    timers.push(
+      setInterval(() => {
         try {
           rssPeak = Math.max(rssPeak, rssBytes(r.pid));
         } catch {
-          // the relay is gone: the test fails on its own checks
+          // the relay is gone: the checks fail on their own
         }
-      }, 100);
-      const cutMs: number[] = [];
-      let slowBefore = 0;
-      const waves = 1 + (o.waves ?? 0);
-      let sampleCloses: Array<{ code: number; errors: string[] }> = [];
-      try {
-        for (let wave = 0; wave < waves; wave++) {
-          if (wave > 0) {
-            for (const c of crowd) c.w.socket.destroy();
-            crowdSockets.length = 0;
-            crowd = await joinCrowd(wave);
-          }
-          const stallStart = performance.now();
-          bySampleId.clear();
-          for (const c of crowd) {
-            c.w.socket.pause();
-            if (c.sampled) bySampleId.set(c.id, c);
-          }
-          const target = slowBefore + crowd.length;
-          let slow = slowBefore;
-          while (performance.now() - stallStart < o.stallLimitMs) {
-            await sleep(250);
-            slow = await metricValue(r.adminPort, 'ephemera_disconnects_total', { reason: 'slow_consumer' });
-            if (slow >= target) break;
-          }
-          cutMs.push(performance.now() - stallStart);
-          slowBefore = slow;
-          const sample = crowd.filter((c) => c.sampled);
-          const ends = await Promise.all(sample.map((c) => Promise.race([c.w.ended, sleep(10_000).then(() => ({ closeCode: -1 }))])));
-          sampleCloses = sample.map((c, i) => ({
-            code: ends[i]!.closeCode ?? 1006,
-            errors: c.w.frames.flatMap((f) => {
-              const d = f.opcode === 2 ? decodeEnvelope(f.payload) : null;
-              return d !== null && d.ok && d.value.kind === Kind.ERROR ? [d.value.error?.code ?? ''] : [];
-            }),
-          }));
-          for (const c of sample) c.w.frames.length = 0;
-        }
-      } finally {
-        clearInterval(rssTimer);
+        tcpMemPeak = Math.max(tcpMemPeak, tcpMemBytes());
+      }, 100),
+    );
+    const gone = async (): Promise<number> =>
+      (await metricValue(r.adminPort, 'ephemera_disconnects_total', { reason: 'slow_consumer' })) + (await metricValue(r.adminPort, 'ephemera_disconnects_total', { reason: 'disconnect' }));
+    const cutMs: number[] = [];
+    const cutPerWave: number[] = [];
+    for (let wave = 0; wave <= (o.waves ?? 0); wave++) {
+      if (wave > 0) {
+        for (const w of crowd) w.socket.destroy();
+        await sleep(1_000);
+        await joinCrowd(wave);
       }
-      const relayCpuMs = cpuMs(r.pid) - cpu0;
-      const stalled = recording;
-      const bystanderStalled = bystanderRecording;
-      clearInterval(talkTimer);
-      clearInterval(fillTimer);
-      const disconnects: Record<string, number> = {};
-      for (const reason of ['slow_consumer', 'disconnect', 'leave', 'idle_timeout', 'rate_limited']) {
-        disconnects[reason] = await metricValue(r.adminPort, 'ephemera_disconnects_total', { reason });
+      const before = await gone();
+      const stallStart = performance.now();
+      for (const w of crowd) w.socket.pause();
+      let now = before;
+      while (performance.now() - stallStart < o.stallLimitMs) {
+        await sleep(200);
+        now = await gone();
+        if (now - before >= crowd.length) break;
       }
-      clearInterval(pingTimer);
-      for (const c of crowd) c.w.socket.destroy();
-      await sleep(3_000);
-      return {
-        joinMs,
-        rssJoined,
-        rssPeak,
-        rssEnd: rssBytes(r.pid),
-        baseline: stats(baseline),
-        stalled: stats(stalled),
-        bystanderBaseline: stats(bystanderBaseline),
-        bystanderStalled: stats(bystanderStalled),
-        cutMs,
-        slowConsumers: disconnects.slow_consumer ?? 0,
-        disconnects,
-        othersClosed: others.filter((p) => p.closeCode !== null).length,
-        rosterReasons,
-        relayCpuMs,
-        sampleCloses,
-        stderr: r.stderr(),
-      };
-    } finally {
-      clearInterval(talkTimer);
-      clearInterval(fillTimer);
-      clearInterval(pingTimer);
+      cutMs.push(performance.now() - stallStart);
+      cutPerWave.push(now - before);
     }
+    const relayCpuMs = cpuMs(r.pid) - cpu0;
+    const stalled = recording;
+    const bystanderStalled = bystanderRecording;
+    for (const t of timers) clearInterval(t);
+    const disconnects: Record<string, number> = {};
+    for (const reason of ['slow_consumer', 'disconnect', 'leave', 'idle_timeout', 'rate_limited']) {
+      disconnects[reason] = await metricValue(r.adminPort, 'ephemera_disconnects_total', { reason });
+    }
+    const othersClosed = others.filter((p) => p.closeCode !== null).length;
+    for (const w of crowd) w.socket.destroy();
+    await sleep(3_000);
+    return {
+      joinMs,
+      rssJoined,
+      rssPeak,
+      rssEnd: rssBytes(r.pid),
+      tcpMemBefore,
+      tcpMemPeak,
+      baseline: stats(baseline),
+      stalled: stats(stalled),
+      bystanderBaseline: stats(bystanderBaseline),
+      bystanderStalled: stats(bystanderStalled),
+      cutMs,
+      cutPerWave,
+      disconnects,
+      othersClosed,
+      rosterReasons,
+      relayCpuMs,
+      sampleCutMs,
+      sampleCloses,
+      stderr: r.stderr(),
+    };
   } finally {
-    for (const p of all) p.ws.terminate();
-    for (const w of crowdSockets) w.socket.destroy();
+    for (const t of timers) clearInterval(t);
+    for (const p of peers) p.ws.terminate();
+    for (const w of raws) w.socket.destroy();
     await relay?.kill();
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -312,10 +324,12 @@ export function describeStalled(transport: string, o: StalledOptions, r: Stalled
   const mib = (b: number): string => (b / 1048576).toFixed(0);
   const ph = (s: PhaseStats): string => `p50 ${s.p50.toFixed(1)} / p99 ${s.p99.toFixed(1)} / max ${s.max.toFixed(1)} ms (n ${s.n})`;
   return (
-    `stalled readers over ${transport}: ${o.meetings * o.crowdPerMeeting} stalled in ${o.meetings} meetings, fill ${(o.fillBytesPerSecond / 1024).toFixed(0)} KiB/s per meeting; ` +
-    `joined in ${(r.joinMs / 1000).toFixed(1)} s; cut in ${r.cutMs.map((m) => (m / 1000).toFixed(1)).join(', ')} s; disconnects ${JSON.stringify(r.disconnects)}; ` +
-    `relay RSS ${mib(r.rssJoined)} MiB joined, ${mib(r.rssPeak)} MiB peak, ${mib(r.rssEnd)} MiB after; relay CPU while stalled ${(r.relayCpuMs / 1000).toFixed(1)} s; ` +
-    `listeners baseline ${ph(r.baseline)}, stalled ${ph(r.stalled)}; bystanders baseline ${ph(r.bystanderBaseline)}, stalled ${ph(r.bystanderStalled)}; ` +
-    `roster LEFT reasons ${JSON.stringify(r.rosterReasons)}; sample closes ${JSON.stringify(r.sampleCloses.slice(0, 3))}`
+    `stalled readers over ${transport}: ${o.meetings * o.crowdPerMeeting} stalled in ${o.meetings} meetings x ${1 + (o.waves ?? 0)} waves, ` +
+    `fill ${(o.fillBytesPerSecond / 1024).toFixed(0)} KiB/s per meeting; joined in ${(r.joinMs / 1000).toFixed(1)} s; ` +
+    `cut ${r.cutPerWave.join(', ')} in ${r.cutMs.map((m) => (m / 1000).toFixed(1)).join(', ')} s; disconnects ${JSON.stringify(r.disconnects)}; ` +
+    `relay RSS ${mib(r.rssJoined)} MiB joined, ${mib(r.rssPeak)} MiB peak, ${mib(r.rssEnd)} MiB after; kernel TCP memory ${mib(r.tcpMemBefore)} -> ${mib(r.tcpMemPeak)} MiB; ` +
+    `relay CPU while stalled ${(r.relayCpuMs / 1000).toFixed(1)} s; listeners baseline ${ph(r.baseline)}, stalled ${ph(r.stalled)}; ` +
+    `bystanders baseline ${ph(r.bystanderBaseline)}, stalled ${ph(r.bystanderStalled)}; roster LEFT reasons ${JSON.stringify(r.rosterReasons)}; ` +
+    `sample cut in ${(r.sampleCutMs / 1000).toFixed(1)} s, closes ${JSON.stringify(r.sampleCloses.slice(0, 2))}`
   );
 }

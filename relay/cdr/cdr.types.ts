@@ -52,6 +52,8 @@ export interface CdrActivity {
   pollsOpened: number;
   pollAnswers: number;
   documentsOffered: number;
+  /** Document bytes the sharers sent through the relay (counted, never kept). */
+  documentBytes: number;
   tracksPublished: number;
 }
 

@@ -20,7 +20,7 @@ const PARTICIPANT_KEYS = ['id', 'role', 'sessions'];
 const PARTICIPANT_OPTIONAL = ['displayName', 'ip'];
 const SESSION_KEYS = ['joinedAt', 'leftAt', 'leaveReason'];
 const LANE_KEYS = ['framesIn', 'bytesIn', 'framesOut', 'bytesOut', 'dropped'];
-const ACTIVITY_KEYS = ['hostActions', 'pollsOpened', 'pollAnswers', 'documentsOffered', 'tracksPublished'];
+const ACTIVITY_KEYS = ['hostActions', 'pollsOpened', 'pollAnswers', 'documentsOffered', 'documentBytes', 'tracksPublished'];
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 type Obj = Record<string, unknown>;

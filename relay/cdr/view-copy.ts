@@ -40,6 +40,7 @@ export function copyActivity(a: Partial<CdrActivity> | undefined): CdrActivity {
     pollsOpened: count(a?.pollsOpened),
     pollAnswers: count(a?.pollAnswers),
     documentsOffered: count(a?.documentsOffered),
+    documentBytes: count(a?.documentBytes),
     tracksPublished: count(a?.tracksPublished),
   };
 }

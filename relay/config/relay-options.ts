@@ -24,6 +24,11 @@ export interface RelayOptions {
   readonly slowConsumerCheckMs: number;
   readonly emptyTimeoutMs: number;
   readonly maxDurationMs: number;
+  readonly pollTallyIntervalMs: number;
+  readonly maxPollsPerMeeting: number;
+  readonly docWindowBytes: number;
+  readonly docStallTimeoutMs: number;
+  readonly maxTransfersPerMeeting: number;
   readonly maxParticipants: number;
   readonly duplicateIdentity: 'replace' | 'refuse';
   readonly drainTimeoutMs: number;

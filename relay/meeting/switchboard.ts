@@ -14,6 +14,7 @@ import { errorFrame, participantInfo, welcomeFrame } from './relay-frames.js';
 import { routeFrame } from './frame-router.js';
 import { bump, type RelayStats } from './relay-stats.js';
 import type { Logger } from '../log/logger.js';
+import type { LaneOptions } from './lanes/lane-options.js';
 
 export interface SwitchboardDeps {
   readonly options: RelayOptions;
@@ -43,10 +44,18 @@ export class Switchboard implements TransportHandlers<Session> {
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly laneTimer: NodeJS.Timeout;
   private frameCounter = 0;
+  private readonly laneOptions: Partial<LaneOptions>;
   private closed = false;
 
   constructor(private readonly deps: SwitchboardDeps) {
     const o = deps.options;
+    this.laneOptions = {
+      pollTallyIntervalMs: o.pollTallyIntervalMs,
+      maxPollsPerMeeting: o.maxPollsPerMeeting,
+      docWindowBytes: o.docWindowBytes,
+      docStallTimeoutMs: o.docStallTimeoutMs,
+      maxTransfersPerMeeting: o.maxTransfersPerMeeting,
+    };
     this.ipLimiter = new IpLimiter(o.maxConnectionsPerIp, o.handshakesPerIpPerSecond);
     this.verifyGate = new VerificationGate({
       maxPendingPerIp: o.maxPendingVerificationsPerIp,
@@ -189,6 +198,7 @@ export class Switchboard implements TransportHandlers<Session> {
         transport: this.transport!,
         observer: this.deps.observer,
         forget: (m) => this.forget(m),
+        lanes: this.laneOptions,
       }, session.policy);
       this.meetings.set(meeting.meetingId, meeting);
       this.deps.observer.meetingStarted?.(meeting);

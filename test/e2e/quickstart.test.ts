@@ -48,7 +48,7 @@ describe('quick start: ephemera start + ephemera demo', () => {
     expect(cdr.endReason).toBe('host_ended');
     expect(cdr.durationMs).toBeGreaterThan(0);
     expect(cdr.durationMs).toBeLessThan(elapsed + 1_000);
-    for (const f of ['chat', 'audio', 'video', 'screen_share']) expect(cdr.features).toContain(f);
+    for (const f of ['chat', 'polls', 'documents', 'audio', 'video', 'screen_share']) expect(cdr.features).toContain(f);
 
     server.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => server!.once('exit', (c) => resolve(c)));

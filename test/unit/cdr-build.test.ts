@@ -63,7 +63,7 @@ describe('buildCdr', () => {
         video: { framesIn: 100, bytesIn: 100_000, framesOut: 180, bytesOut: 180_000, dropped: 20 },
         screen: { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, dropped: 0 },
       },
-      activity: { hostActions: { end: 1, mute: 2 }, pollsOpened: 1, pollAnswers: 2, documentsOffered: 0, tracksPublished: 3 },
+      activity: { hostActions: { end: 1, mute: 2 }, pollsOpened: 1, pollAnswers: 2, documentsOffered: 0, documentBytes: 0, tracksPublished: 3 },
       recovered: false,
     });
     expect(validateCdrRecord(r)).toEqual([]);
@@ -143,7 +143,7 @@ describe('canary: a record holds only the metadata put into the view', () => {
     ...['schema', 'id', 'cdrId', 'sequence', 'partial', 'meetingId', 'relayNode', 'startedAt', 'endedAt', 'durationMs', 'endReason'],
     ...['participants', 'role', 'sessions', 'joinedAt', 'leftAt', 'leaveReason', 'displayName', 'ip', 'peakParticipants'],
     ...['participantMinutes', 'features', 'lanes', 'activity', 'recovered', 'hostActions', 'pollsOpened', 'pollAnswers'],
-    ...['documentsOffered', 'tracksPublished', 'framesIn', 'bytesIn', 'framesOut', 'bytesOut', 'dropped'],
+    ...['documentsOffered', 'documentBytes', 'tracksPublished', 'framesIn', 'bytesIn', 'framesOut', 'bytesOut', 'dropped'],
     ...['control', 'chat', 'poll', 'document', 'audio', 'video', 'screen', 'polls', 'documents', 'screen_share', 'host_controls'],
     ...['host', 'presenter', 'attendee', 'leave', 'disconnect', 'meeting_ended', 'host_ended', 'relay_failure'],
     CDR_SCHEMA,

@@ -140,6 +140,9 @@ async function tail(argv: string[]): Promise<number> {
       }
     };
     watchFile(path, { interval: 250 }, poll);
+    // Lines appended after the first read but before watchFile took its baseline would otherwise wait for the next
+    // change: read once more now.
+    poll();
     const stop = (): void => {
       unwatchFile(path);
       process.off('SIGINT', stop);

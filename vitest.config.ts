@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'bench/test/**/*.test.ts'],
     exclude: ['test/soak/**', 'node_modules/**'],
     pool: 'forks',
     // Two cores: keep file-level parallelism low so that timing-sensitive socket tests stay honest.

@@ -80,3 +80,91 @@ export function scanProcessMemory(pid: number, needles: readonly Buffer[]): { hi
   }
   return { hits, bytes };
 }
+
+/** The glibc malloc chunk a hit lies in. */
+export interface HeapChunk {
+  /** Address of the chunk header (the user data starts 16 bytes later). */
+  readonly start: number;
+  /** Chunk size, header included. */
+  readonly size: number;
+  /** Allocated or free (from the next chunk's PREV_INUSE bit; the top chunk counts as free; mmapped ones are
+   * always allocated: glibc unmaps them when they are freed). */
+  readonly inUse: boolean;
+  /** Allocated by glibc with mmap (large allocations) rather than from the main heap. */
+  readonly mmapped: boolean;
+}
+
+function readMapping(fd: number, m: Mapping): Buffer {
+  const bytes = Buffer.alloc(m.end - m.start);
+  readSync(fd, bytes, 0, bytes.length, m.start);
+  return bytes;
+}
+
+/** Walks glibc's main heap: contiguous chunks from the start of [heap], each with its size in its second word. */
+function walkMainHeap(m: Mapping, bytes: Buffer): HeapChunk[] {
+  const chunks: HeapChunk[] = [];
+  let at = 0;
+  while (at + 16 <= bytes.length) {
+    const size = Number(bytes.readBigUInt64LE(at + 8) & ~7n);
+    if (size < 32 || at + size > bytes.length) {
+      // The top chunk (or something the walk does not understand): the rest is one free region.
+      chunks.push({ start: m.start + at, size: bytes.length - at, inUse: false, mmapped: false });
+      break;
+    }
+    const next = at + size;
+    const inUse = next + 16 <= bytes.length ? (bytes.readBigUInt64LE(next + 8) & 1n) === 1n : false;
+    chunks.push({ start: m.start + at, size, inUse, mmapped: false });
+    at = next;
+  }
+  return chunks;
+}
+
+/**
+ * Walks an anonymous mapping made of glibc mmapped chunks (large allocations: page-aligned, IS_MMAPPED bit set,
+ * sizes adding up to the mapping exactly); anything else (V8's heap, thread arenas, stacks) gives [].
+ */
+function walkMmapped(m: Mapping, bytes: Buffer): HeapChunk[] {
+  const chunks: HeapChunk[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    if (at + 16 > bytes.length) return [];
+    const word = bytes.readBigUInt64LE(at + 8);
+    const size = Number(word & ~7n);
+    if ((word & 2n) === 0n || size < 4096 || size % 4096 !== 0 || at + size > bytes.length) return [];
+    chunks.push({ start: m.start + at, size, inUse: true, mmapped: true });
+    at += size;
+  }
+  return chunks;
+}
+
+/**
+ * Finds the malloc chunk of each address: in the main heap ([heap]) or in a mapping of mmapped chunks. Addresses
+ * elsewhere (V8's heap, thread arenas) give undefined. The process should be stopped.
+ */
+export function heapChunksOf(pid: number, addresses: readonly number[]): Array<HeapChunk | undefined> {
+  const maps = mappings(pid).filter(isWritablePrivate);
+  const wanted = maps.filter((m) => addresses.some((a) => a >= m.start && a < m.end) && (m.path === '[heap]' || m.path === ''));
+  const chunks: HeapChunk[] = [];
+  const fd = openSync(`/proc/${pid}/mem`, 'r');
+  try {
+    for (const m of wanted) {
+      const bytes = readMapping(fd, m);
+      chunks.push(...(m.path === '[heap]' ? walkMainHeap(m, bytes) : walkMmapped(m, bytes)));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  chunks.sort((a, b) => a.start - b.start);
+  return addresses.map((a) => {
+    let lo = 0;
+    let hi = chunks.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const c = chunks[mid]!;
+      if (a < c.start) hi = mid - 1;
+      else if (a >= c.start + c.size) lo = mid + 1;
+      else return c;
+    }
+    return undefined;
+  });
+}

@@ -53,6 +53,8 @@ export interface StalledOptions {
   readonly sample: number;
   /** Soak: after the cut, the crowd rejoins and stalls again this many more times. */
   readonly waves?: number;
+  /** How long to wait after the last wave before the final RSS reading (default 3 s). */
+  readonly settleMs?: number;
 }
 
 export interface PhaseStats {
@@ -78,6 +80,8 @@ export interface StalledResult {
   readonly cutMs: number[];
   /** Crowd members cut per wave (slow consumer or, on uws, shut by uWS at its own cap). */
   readonly cutPerWave: number[];
+  /** The relay's peak RSS during each wave. */
+  readonly rssPeakPerWave: number[];
   readonly disconnects: Record<string, number>;
   readonly othersClosed: number;
   /** Reasons of the LEFT roster events the listeners saw. */
@@ -204,7 +208,7 @@ export async function runStalledReaders(o: StalledOptions): Promise<StalledResul
     );
     timers.push(
       setInterval(() => {
-        for (const p of [...listeners, byB]) p.ws.send(PING);
+        for (const p of [...listeners, byB, sampleFiller]) p.ws.send(PING);
         for (const w of [...crowd, ...sample]) if (!w.socket.destroyed) w.socket.write(MASKED_PING);
       }, 5_000),
     );
@@ -260,7 +264,10 @@ export async function runStalledReaders(o: StalledOptions): Promise<StalledResul
       (await metricValue(r.adminPort, 'ephemera_disconnects_total', { reason: 'slow_consumer' })) + (await metricValue(r.adminPort, 'ephemera_disconnects_total', { reason: 'disconnect' }));
     const cutMs: number[] = [];
     const cutPerWave: number[] = [];
+    const rssPeakPerWave: number[] = [];
     for (let wave = 0; wave <= (o.waves ?? 0); wave++) {
+      const rssBefore = rssPeak;
+      rssPeak = rssBytes(r.pid);
       if (wave > 0) {
         for (const w of crowd) w.socket.destroy();
         await sleep(1_000);
@@ -277,6 +284,8 @@ export async function runStalledReaders(o: StalledOptions): Promise<StalledResul
       }
       cutMs.push(performance.now() - stallStart);
       cutPerWave.push(now - before);
+      rssPeakPerWave.push(rssPeak);
+      rssPeak = Math.max(rssPeak, rssBefore);
     }
     const relayCpuMs = cpuMs(r.pid) - cpu0;
     const stalled = recording;
@@ -288,7 +297,7 @@ export async function runStalledReaders(o: StalledOptions): Promise<StalledResul
     }
     const othersClosed = others.filter((p) => p.closeCode !== null).length;
     for (const w of crowd) w.socket.destroy();
-    await sleep(3_000);
+    await sleep(o.settleMs ?? 3_000);
     return {
       joinMs,
       rssJoined,
@@ -302,6 +311,7 @@ export async function runStalledReaders(o: StalledOptions): Promise<StalledResul
       bystanderStalled: stats(bystanderStalled),
       cutMs,
       cutPerWave,
+      rssPeakPerWave,
       disconnects,
       othersClosed,
       rosterReasons,
@@ -327,7 +337,7 @@ export function describeStalled(transport: string, o: StalledOptions, r: Stalled
     `stalled readers over ${transport}: ${o.meetings * o.crowdPerMeeting} stalled in ${o.meetings} meetings x ${1 + (o.waves ?? 0)} waves, ` +
     `fill ${(o.fillBytesPerSecond / 1024).toFixed(0)} KiB/s per meeting; joined in ${(r.joinMs / 1000).toFixed(1)} s; ` +
     `cut ${r.cutPerWave.join(', ')} in ${r.cutMs.map((m) => (m / 1000).toFixed(1)).join(', ')} s; disconnects ${JSON.stringify(r.disconnects)}; ` +
-    `relay RSS ${mib(r.rssJoined)} MiB joined, ${mib(r.rssPeak)} MiB peak, ${mib(r.rssEnd)} MiB after; kernel TCP memory ${mib(r.tcpMemBefore)} -> ${mib(r.tcpMemPeak)} MiB; ` +
+    `relay RSS ${mib(r.rssJoined)} MiB joined, ${mib(r.rssPeak)} MiB peak (per wave ${r.rssPeakPerWave.map(mib).join(', ')}), ${mib(r.rssEnd)} MiB after; kernel TCP memory ${mib(r.tcpMemBefore)} -> ${mib(r.tcpMemPeak)} MiB; ` +
     `relay CPU while stalled ${(r.relayCpuMs / 1000).toFixed(1)} s; listeners baseline ${ph(r.baseline)}, stalled ${ph(r.stalled)}; ` +
     `bystanders baseline ${ph(r.bystanderBaseline)}, stalled ${ph(r.bystanderStalled)}; roster LEFT reasons ${JSON.stringify(r.rosterReasons)}; ` +
     `sample cut in ${(r.sampleCutMs / 1000).toFixed(1)} s, closes ${JSON.stringify(r.sampleCloses.slice(0, 2))}`

@@ -18,6 +18,7 @@ import {
   type Envelope,
   type Participant,
   type Welcome,
+  HOST_ACTION_NAMES,
 } from '../protocol/index.js';
 import { TypedEmitter } from './typed-emitter.js';
 import type {
@@ -51,15 +52,6 @@ export interface WebSocketLike {
   onopen: ((ev: unknown) => void) | null;
 }
 
-const ACTION_NAMES: Record<number, HostControlEvent['action']> = {
-  [HostAction.END_MEETING]: 'end_meeting',
-  [HostAction.REMOVE]: 'remove',
-  [HostAction.LOCK]: 'lock',
-  [HostAction.UNLOCK]: 'unlock',
-  [HostAction.ASK_MUTE]: 'ask_mute',
-  [HostAction.PROMOTE]: 'promote',
-  [HostAction.DEMOTE]: 'demote',
-};
 
 function toRosterParticipant(p: Participant | null | undefined): RosterParticipant {
   return { id: p?.id ?? '', role: p?.role ?? '', capabilities: p?.capabilities ?? [], displayName: p?.displayName ?? '', joinedAt: p?.joinedAt ?? 0 };
@@ -318,7 +310,7 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
         return;
       case Kind.HOST_CONTROL: {
         const c = env.hostControl;
-        this.emit('hostControl', { from: env.from, action: ACTION_NAMES[c?.action ?? 0] ?? 'end_meeting', target: c?.target ?? '', bar: c?.bar ?? false, track: c?.track ?? 0 });
+        this.emit('hostControl', { from: env.from, action: HOST_ACTION_NAMES[c?.action ?? 0] ?? 'end_meeting', target: c?.target ?? '', bar: c?.bar ?? false, track: c?.track ?? 0 });
         return;
       }
       case Kind.PONG:

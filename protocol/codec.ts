@@ -21,6 +21,17 @@ export const Audience = v1.Audience;
 export type Audience = ephemera.v1.Audience;
 export const HostAction = v1.HostControl.Action;
 export type HostAction = ephemera.v1.HostControl.Action;
+/** Names of the host actions, as CDRs count them and the client SDK reports them. */
+export type HostActionName = 'end_meeting' | 'remove' | 'lock' | 'unlock' | 'ask_mute' | 'promote' | 'demote';
+export const HOST_ACTION_NAMES: Readonly<Record<number, HostActionName>> = Object.freeze({
+  [v1.HostControl.Action.END_MEETING]: 'end_meeting',
+  [v1.HostControl.Action.REMOVE]: 'remove',
+  [v1.HostControl.Action.LOCK]: 'lock',
+  [v1.HostControl.Action.UNLOCK]: 'unlock',
+  [v1.HostControl.Action.ASK_MUTE]: 'ask_mute',
+  [v1.HostControl.Action.PROMOTE]: 'promote',
+  [v1.HostControl.Action.DEMOTE]: 'demote',
+});
 export const RosterChange = v1.RosterUpdate.Change;
 export type RosterChange = ephemera.v1.RosterUpdate.Change;
 export const TrackSource = v1.Track.Source;

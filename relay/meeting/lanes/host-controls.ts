@@ -13,7 +13,7 @@
  *   capabilities (see permissions.ts); tracks it may no longer publish are unpublished. Hosts cannot be
  *   promoted or demoted (RELAY_ERR_NOT_PERMITTED).
  */
-import { CloseCode, encodeEnvelope, HostAction, Kind, type Envelope } from '../../../protocol/index.js';
+import { CloseCode, encodeEnvelope, HostAction, Kind, type Envelope, HOST_ACTION_NAMES } from '../../../protocol/index.js';
 import type { Meeting } from '../meeting.js';
 import type { Session } from '../session.js';
 import { demotedCapabilities, mayUseHostControls, promotedCapabilities } from '../permissions.js';
@@ -21,15 +21,6 @@ import { errorFrame } from '../relay-frames.js';
 import { enforceTrackCapabilities } from './media.js';
 import { refuse } from './refuse.js';
 
-const ACTION_NAMES: Record<number, string> = {
-  [HostAction.END_MEETING]: 'end_meeting',
-  [HostAction.REMOVE]: 'remove',
-  [HostAction.LOCK]: 'lock',
-  [HostAction.UNLOCK]: 'unlock',
-  [HostAction.ASK_MUTE]: 'ask_mute',
-  [HostAction.PROMOTE]: 'promote',
-  [HostAction.DEMOTE]: 'demote',
-};
 
 function announce(meeting: Meeting, host: Session, env: Envelope): void {
   const c = env.hostControl!;
@@ -45,7 +36,7 @@ function announce(meeting: Meeting, host: Session, env: Envelope): void {
 }
 
 function count(meeting: Meeting, action: number): void {
-  const name = ACTION_NAMES[action]!;
+  const name = HOST_ACTION_NAMES[action]!;
   meeting.activity.hostActions[name] = (meeting.activity.hostActions[name] ?? 0) + 1;
   meeting.markFeature('host_controls');
 }
@@ -53,7 +44,7 @@ function count(meeting: Meeting, action: number): void {
 export function handleHostControl(meeting: Meeting, session: Session, env: Envelope): void {
   if (!mayUseHostControls(session.role)) return refuse(session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
   const control = env.hostControl;
-  if (control == null || ACTION_NAMES[control.action ?? 0] === undefined) return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
+  if (control == null || HOST_ACTION_NAMES[control.action ?? 0] === undefined) return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
   const action = control.action!;
   const targetId = control.target ?? '';
   const needsTarget = action === HostAction.REMOVE || action === HostAction.ASK_MUTE || action === HostAction.PROMOTE || action === HostAction.DEMOTE;

@@ -41,6 +41,8 @@ export interface BenchInvitesOptions {
   readonly connections?: number;
   /** Invites per request of the main run. Default 1 (so requests/s = invites/s). */
   readonly invitesPerRequest?: number;
+  /** Write a V8 CPU profile of the service into this folder (node --cpu-prof), to see where an invite's time goes. */
+  readonly cpuProfileDir?: string;
   /** Invites per request of a second, batched run (skipped when quick or 0). Default 10. */
   readonly batch?: number;
   /** Core the service is pinned to. Default 0. */
@@ -108,7 +110,12 @@ export async function benchInvites(options: BenchInvitesOptions = {}): Promise<B
     name: 'invite-service',
     core: options.serverCore ?? 0,
     command: process.execPath,
-    args: ['--import', 'tsx', fileURLToPath(new URL('./invite-bench-server.ts', import.meta.url))],
+    args: [
+      ...(options.cpuProfileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./invite-bench-server.ts', import.meta.url)),
+    ],
   });
   try {
     const m = await server.waitForLine(/^READY (\{.*\})$/, 20_000);
@@ -128,6 +135,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       connections: { type: 'string', default: '16' },
       batch: { type: 'string', default: '10' },
       quick: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
     },
   });
   const result = await benchInvites({
@@ -135,6 +143,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     connections: Number(values.connections),
     batch: Number(values.batch),
     quick: values.quick,
+    ...(values['cpu-prof'] !== undefined ? { cpuProfileDir: values['cpu-prof'] } : {}),
   });
   process.stdout.write(JSON.stringify(result) + '\n');
 }

@@ -18,6 +18,7 @@ import { LoadGenerator } from './load/load-generator.js';
 import { writeReports } from './report/write-results.js';
 import type { BenchResults, ServerScenarioResult } from './report/results.types.js';
 import { runScenario } from './runner/index.js';
+import { emptyResult } from './runner/figures.js';
 import { SCENARIOS } from './scenarios/scenarios.js';
 import { ephemeraUnavailable, natsServerAvailable, startServer, type ServerName, type StartResult } from './servers/index.js';
 
@@ -143,7 +144,7 @@ async function runAll(opts: BenchOptions): Promise<BenchResults> {
         }
         if (!started.ok) {
           log(`  ${name}: ${started.skipped}`);
-          perServer[name] = errorResult(started.skipped);
+          perServer[name] = emptyResult(started.skipped);
           continue;
         }
         const server = started.server;
@@ -170,7 +171,7 @@ async function runAll(opts: BenchOptions): Promise<BenchResults> {
         } catch (err) {
           const why = (err as Error).message.split('\n')[0] ?? 'error';
           log(`  ${name}: ${why}`);
-          perServer[name] = errorResult(why);
+          perServer[name] = emptyResult(why);
         } finally {
           const t2 = Date.now();
           await gen.closeClients().catch(() => {});
@@ -193,23 +194,6 @@ async function runAll(opts: BenchOptions): Promise<BenchResults> {
   return results;
 }
 
-function errorResult(error: string): ServerScenarioResult {
-  return {
-    deliveredPerSec: null,
-    p50Ms: null,
-    p99Ms: null,
-    p999Ms: null,
-    lost: null,
-    cpuUsPerFrame: null,
-    rssMB: null,
-    bytesPerConn: null,
-    clientCpuPct: null,
-    passed: false,
-    level: null,
-    steps: [],
-    error,
-  };
-}
 
 async function main(argv: readonly string[]): Promise<number> {
   let opts: BenchOptions;

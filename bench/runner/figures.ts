@@ -33,26 +33,30 @@ export function failureOf(step: Omit<StepResult, 'passed' | 'failure'>, p99Limit
   return why.length ? why.join(', ') : undefined;
 }
 
+/** A result with no figures (no step ran); `error` says why when a server could not run at all. */
+export function emptyResult(error?: string): ServerScenarioResult {
+  return {
+    deliveredPerSec: null,
+    p50Ms: null,
+    p99Ms: null,
+    p999Ms: null,
+    lost: null,
+    cpuUsPerFrame: null,
+    rssMB: null,
+    bytesPerConn: null,
+    clientCpuPct: null,
+    passed: false,
+    level: null,
+    steps: [],
+    ...(error !== undefined ? { error } : {}),
+  };
+}
+
 /** The scenario result: figures of the highest passing step, else of the first step (passed: false). */
 export function summarise(steps: StepResult[], bytesPerConn: number | null): ServerScenarioResult {
   const passing = steps.filter((s) => s.passed);
   const head = passing.length ? passing[passing.length - 1]! : steps[0];
-  if (!head) {
-    return {
-      deliveredPerSec: null,
-      p50Ms: null,
-      p99Ms: null,
-      p999Ms: null,
-      lost: null,
-      cpuUsPerFrame: null,
-      rssMB: null,
-      bytesPerConn,
-      clientCpuPct: null,
-      passed: false,
-      level: null,
-      steps,
-    };
-  }
+  if (!head) return { ...emptyResult(), bytesPerConn, steps };
   return {
     deliveredPerSec: head.deliveredPerSec,
     p50Ms: head.p50Ms,

@@ -15,8 +15,15 @@ export interface RelayProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
-export async function spawnRelay(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<RelayProcess> {
-  const child = spawn(process.execPath, [EPHEMERA_BIN, 'relay', '--port', '0', '--admin-port', '0', ...args], {
+/** Where and how to run the child: its working folder (heap snapshots land there) and extra node flags. */
+export interface SpawnRelayOptions {
+  readonly cwd?: string;
+  readonly nodeArgs?: readonly string[];
+}
+
+export async function spawnRelay(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000, opts: SpawnRelayOptions = {}): Promise<RelayProcess> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), EPHEMERA_BIN, 'relay', '--port', '0', '--admin-port', '0', ...args], {
+    cwd: opts.cwd ?? process.cwd(),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -27,7 +34,7 @@ export async function spawnRelay(args: string[], env: NodeJS.ProcessEnv = {}, ti
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const started = Date.now();
   while (!/admin on http:\/\/[^:]+:(\d+)/.test(out)) {
-    if (child.exitCode !== null || Date.now() - started > timeoutMs) {
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() - started > timeoutMs) {
       child.kill('SIGKILL');
       throw new Error(`relay did not start (exit ${child.exitCode}):\n${out}\n${err}`);
     }

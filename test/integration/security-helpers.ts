@@ -4,7 +4,7 @@
  * node flags and environment, process memory and CPU readings from /proc, a self-signed certificate, raw HTTP
  * exchanges, a seeded PRNG, percentiles and metric scrapes.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { WebSocket, type ClientOptions } from 'ws';
 import { BEARER_PREFIX, decodeEnvelope, SUBPROTOCOL, type Envelope } from '../../protocol/index.js';
 import { DEFAULT_CAPABILITIES, loadOrCreateDevKeys, mintJoinToken, type Capability, type Role } from '../../relay/auth/index.js';
-import { EPHEMERA_BIN } from '../helpers/relay-process.js';
+import { spawnRelay } from '../helpers/relay-process.js';
 
 export const TRANSPORT_NAMES = ['uws', 'ws'] as const;
 export type TransportName = (typeof TRANSPORT_NAMES)[number];
@@ -185,37 +185,23 @@ export interface RelayChild {
  * environment. Resolves once it prints its URLs.
  */
 export async function startRelayChild(opts: { args: string[]; env?: NodeJS.ProcessEnv; cwd?: string; nodeArgs?: string[]; timeoutMs?: number }): Promise<RelayChild> {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), EPHEMERA_BIN, 'relay', '--port', '0', '--admin-port', '0', ...opts.args], {
-    cwd: opts.cwd ?? process.cwd(),
-    env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const r = await spawnRelay(opts.args, opts.env ?? {}, opts.timeoutMs ?? 20_000, {
+    ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+    ...(opts.nodeArgs !== undefined ? { nodeArgs: opts.nodeArgs } : {}),
   });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const started = Date.now();
-  while (!/admin on http:\/\/[^:]+:(\d+)/.test(out)) {
-    if (child.exitCode !== null || child.signalCode !== null || Date.now() - started > (opts.timeoutMs ?? 20_000)) {
-      child.kill('SIGKILL');
-      throw new Error(`relay did not start (exit ${child.exitCode}):\n${out}\n${err}`);
-    }
-    await sleep(20);
-  }
-  const url = /listening on (wss?:\/\/[^\s]+)/.exec(out)![1]!;
+  const child = r.child;
   return {
     child,
     pid: child.pid!,
-    url,
-    port: Number(/:(\d+)$/.exec(url)![1]),
-    adminPort: Number(/admin on http:\/\/[^:]+:(\d+)/.exec(out)![1]),
-    stdout: () => out,
-    stderr: () => err,
-    exited,
+    url: r.url,
+    port: Number(/:(\d+)$/.exec(r.url)![1]),
+    adminPort: r.adminPort,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    exited: r.exited,
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
+      await r.exited;
     },
   };
 }

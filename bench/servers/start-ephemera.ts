@@ -52,6 +52,11 @@ export function relayArgs(transport: 'uws' | 'ws', dataDir: string): string[] {
   ];
 }
 
+function profileFlags(): string[] {
+  const dir = process.env.BENCH_RELAY_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 export async function startEphemera(transport: 'uws' | 'ws', core: number, media: boolean): Promise<StartResult> {
   const why = await ephemeraUnavailable();
   if (why) return { ok: false, skipped: why };
@@ -63,7 +68,8 @@ export async function startEphemera(transport: 'uws' | 'ws', core: number, media
     name,
     core,
     command: process.execPath,
-    args: [join(ROOT, 'bin/ephemera.js'), 'relay', ...relayArgs(transport, dataDir)],
+    // BENCH_RELAY_PROF=<dir> writes a --cpu-prof profile of the relay (summarise with bench/lib/profile-summary.ts).
+    args: [...profileFlags(), join(ROOT, 'bin/ephemera.js'), 'relay', ...relayArgs(transport, dataDir)],
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'production' },
   });

@@ -41,6 +41,9 @@ function emptyLanes(): Record<Lane, LaneStats> {
   return out;
 }
 
+/** Numbers meeting topics (unique in the process). */
+let topicCounter = 0;
+
 export class Meeting implements MeetingView {
   readonly cdrId = randomUUID();
   readonly relayNode: string;
@@ -52,6 +55,8 @@ export class Meeting implements MeetingView {
   readonly lanes = emptyLanes();
   readonly activity: ActivityCounts = { hostActions: {}, pollsOpened: 0, pollAnswers: 0, documentsOffered: 0, tracksPublished: 0, documentBytes: 0 };
   /** Topic every present participant is subscribed to; hosts also to hostsTopic. */
+  /** Send backlogs past lossyDropBytes found by the last periodic check (the switchboard's sweep). */
+  congestedReceivers = 0;
   readonly topic: string;
   readonly hostsTopic: string;
   readonly barred = new Set<string>();
@@ -73,8 +78,9 @@ export class Meeting implements MeetingView {
     this.maxParticipants = Math.min(ctx.options.maxParticipants, policy.maxParticipants ?? Infinity);
     this.maxDurationMs = Math.min(ctx.options.maxDurationMs, (policy.maxDurationSeconds ?? Infinity) * 1000);
     this.locked = policy.locked ?? false;
-    this.topic = `m/${meetingId}`;
-    this.hostsTopic = `m/${meetingId}/hosts`;
+    // Short process-unique topics: uWS hashes and copies the topic name on every publish.
+    this.topic = `m${(++topicCounter).toString(36)}`;
+    this.hostsTopic = `${this.topic}h`;
     this.laneState = new MeetingLaneState(this);
     this.maxDurationTimer = setTimeout(() => this.end('max_duration'), this.maxDurationMs);
     this.maxDurationTimer.unref();

@@ -12,6 +12,8 @@ import { Session } from './session.js';
 import { cheapTokenCheck, EndedMeetings, IpLimiter, parseJoin, refusal, VerificationGate, type ParsedJoin } from './admission.js';
 import { errorFrame, participantInfo, welcomeFrame } from './relay-frames.js';
 import { routeFrame } from './frame-router.js';
+import { handleMediaFrame } from './lanes/media.js';
+import { releaseMediaEnvelope, scanMediaEnvelope } from '../../protocol/media-scan.js';
 import { bump, type RelayStats } from './relay-stats.js';
 import type { Logger } from '../log/logger.js';
 import type { LaneOptions } from './lanes/lane-options.js';
@@ -242,16 +244,27 @@ export class Switchboard implements TransportHandlers<Session> {
     const o = this.deps.options;
     if (data.byteLength > o.maxFrameBytes) return this.fatal(session, 'RELAY_ERR_FRAME_TOO_LARGE', 'frame_too_large');
     if (!session.takeFrameToken(now, o.maxFramesPerSecond, o.frameBurst)) return this.fatal(session, 'RELAY_ERR_RATE_LIMITED', 'rate_limited');
+    if ((++this.frameCounter & (SAMPLE_EVERY - 1)) === 0) {
+      this.route(meeting, session, data);
+      this.deps.stats.fanoutSamplesUs.push((performance.now() - now) * 1000);
+      if (this.deps.stats.fanoutSamplesUs.length > 4096) this.deps.stats.fanoutSamplesUs.length = 0;
+      return;
+    }
+    this.route(meeting, session, data);
+  }
+
+  /** Media frames take the allocation-free reader; everything else (and anything unusual) the full decoder. */
+  private route(meeting: Meeting, session: Session, data: Uint8Array): void {
+    const media = scanMediaEnvelope(data);
+    if (media !== null) {
+      handleMediaFrame(meeting, session, media, data.byteLength);
+      releaseMediaEnvelope();
+      return;
+    }
     const decoded = decodeEnvelope(data);
     if (!decoded.ok) {
       this.deps.stats.malformedFrames++;
       return this.fatal(session, 'RELAY_ERR_MALFORMED_FRAME', 'malformed_frame');
-    }
-    if ((++this.frameCounter & (SAMPLE_EVERY - 1)) === 0) {
-      routeFrame(meeting, session, decoded.value, data.byteLength);
-      this.deps.stats.fanoutSamplesUs.push((performance.now() - now) * 1000);
-      if (this.deps.stats.fanoutSamplesUs.length > 4096) this.deps.stats.fanoutSamplesUs.length = 0;
-      return;
     }
     routeFrame(meeting, session, decoded.value, data.byteLength);
   }
@@ -288,12 +301,16 @@ export class Switchboard implements TransportHandlers<Session> {
     const o = this.deps.options;
     const now = performance.now();
     for (const meeting of this.meetings.values()) {
+      let congested = 0;
       for (const session of meeting.sessions.values()) {
         const conn = session.conn;
         if (conn === null || conn.closed) continue;
-        if (conn.bufferedAmount() > o.maxReliableBacklogBytes) this.fatal(session, 'RELAY_ERR_SLOW_CONSUMER', 'slow_consumer');
+        const backlog = conn.bufferedAmount();
+        if (backlog > o.maxReliableBacklogBytes) this.fatal(session, 'RELAY_ERR_SLOW_CONSUMER', 'slow_consumer');
         else if (now - session.lastReceivedAt > o.idleTimeoutMs) this.fatal(session, 'RELAY_ERR_IDLE_TIMEOUT', 'idle_timeout');
+        else if (backlog > o.lossyDropBytes) congested++;
       }
+      meeting.congestedReceivers = congested;
     }
     this.ipLimiter.sweep(Date.now());
   }

@@ -45,6 +45,14 @@ import { zeroBytes } from './zero-bytes.js';
 /** uWS reads maxBackpressure as a signed 32-bit integer. */
 const UWS_MAX_BACKPRESSURE = 2 ** 31 - 1;
 
+/**
+ * The connection of a uWS socket. uWS.js copies the upgrade's user data onto the socket itself (getUserData()
+ * returns the socket), so this is a plain property read rather than a native call per message.
+ */
+function connOf<C>(ws: UwsSocket): UwsConnection<C> {
+  return (ws as unknown as UwsUserData).conn as UwsConnection<C>;
+}
+
 /** The idleTimeout uWS accepts nearest to `seconds`: 0 (off) or 8..960. */
 export function uwsIdleTimeout(seconds: number): number {
   if (seconds <= 0) return 0;
@@ -202,14 +210,14 @@ export function createUwsTransport<C>(options: TransportOptions, handlers: Trans
     sendPingsAutomatically: true,
     upgrade: onUpgrade,
     open(ws: UwsSocket) {
-      const conn = ws.getUserData().conn as UwsConnection<C>;
+      const conn = connOf<C>(ws);
       conn.ws = ws;
       open.add(conn);
       if (deferOpens) deferredOpen = conn;
       else openInCore(conn);
     },
     message(ws: UwsSocket, message: ArrayBuffer, isBinary: boolean) {
-      const conn = ws.getUserData().conn as UwsConnection<C>;
+      const conn = connOf<C>(ws);
       const data = new Uint8Array(message);
       enterUwsCallback();
       try {
@@ -222,7 +230,7 @@ export function createUwsTransport<C>(options: TransportOptions, handlers: Trans
       }
     },
     drain(ws: UwsSocket) {
-      const conn = ws.getUserData().conn as UwsConnection<C>;
+      const conn = connOf<C>(ws);
       if (conn.closed) return;
       enterUwsCallback();
       try {
@@ -232,7 +240,7 @@ export function createUwsTransport<C>(options: TransportOptions, handlers: Trans
       }
     },
     close(ws: UwsSocket, code: number, message: ArrayBuffer) {
-      const conn = ws.getUserData().conn as UwsConnection<C>;
+      const conn = connOf<C>(ws);
       enterUwsCallback();
       try {
         conn.onUwsClose(code, message);

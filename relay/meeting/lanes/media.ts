@@ -13,6 +13,7 @@ import type { Session } from '../session.js';
 import { CAP_AUDIO, CAP_SCREEN, CAP_VIDEO } from '../permissions.js';
 import { refuse } from './refuse.js';
 import { encodeForwardFrame, releaseForwardFrame, type ForwardFields } from '../../../protocol/forward-frame.js';
+import type { MediaEnvelope } from '../../../protocol/media-scan.js';
 
 /** Keyframe requests to one publisher for one track at most this often. */
 export const KEYFRAME_REQUEST_INTERVAL_MS = 500;
@@ -24,6 +25,9 @@ const MAX_CODEC_LENGTH = 64;
 const EMPTY = new Uint8Array(0);
 /** Reused for every media frame: no allocation per frame; content references are cleared after each use. */
 const FWD: ForwardFields = { kind: Kind.MEDIA, from: EMPTY, seq: 0, audience: 0, to: null, track: 0, keyframe: false, timestamp: 0, audioLevel: 0, payload: EMPTY };
+
+/** Numbers track topics (unique in the process, short: uWS hashes the topic name on every publish). */
+let trackCounter = 0;
 
 export class MediaTrack {
   readonly topic: string;
@@ -38,7 +42,7 @@ export class MediaTrack {
   lastKeyframeRequestAt = -Infinity;
 
   constructor(meeting: Meeting, readonly publisher: Session, readonly id: number, readonly source: number, readonly codec: string) {
-    this.topic = `${meeting.topic}/t/${publisher.participantId}/${id}`;
+    this.topic = `${meeting.topic}t${(++trackCounter).toString(36)}`;
     this.lane = source === TrackSource.AUDIO ? 'audio' : source === TrackSource.VIDEO ? 'video' : 'screen';
     this.needsKeyframes = source !== TrackSource.AUDIO;
   }
@@ -135,7 +139,7 @@ function requestKeyframe(meeting: Meeting, track: MediaTrack, now: number): void
 }
 
 /** The per-frame hot path: no closures, one encode, native publish unless someone is congested. */
-export function handleMediaFrame(meeting: Meeting, session: Session, env: Envelope, size: number): void {
+export function handleMediaFrame(meeting: Meeting, session: Session, env: MediaEnvelope, size: number): void {
   const track = meeting.laneState.publishedBy(session)?.get(env.track);
   if (track === undefined) return refuse(session, 'RELAY_ERR_UNKNOWN_TRACK', env.ref);
   const stats = meeting.lanes[track.lane];
@@ -157,7 +161,9 @@ export function handleMediaFrame(meeting: Meeting, session: Session, env: Envelo
   const limit = meeting.ctx.options.lossyDropBytes;
   const waiting = track.waitingForKeyframe;
   let congested = waiting.size > 0;
-  if (!congested) {
+  // Receivers' backlogs are read per frame only while the periodic check found one past the limit: until then a
+  // receiver's backlog grows by at most one check interval of frames (the hard cap still applies).
+  if (!congested && meeting.congestedReceivers > 0) {
     for (const sub of subscribers) {
       const conn = sub.conn;
       if (conn !== null && conn.bufferedAmount() > limit) {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTokenMinter } from '../load/adapters/ephemera-tokens.js';
 import { spawnPinned } from '../lib/child-process.js';
+import { NODE_SERVER_FLAGS } from './node-flags.js';
 import type { StartResult } from './server.types.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -52,9 +53,11 @@ export function relayArgs(transport: 'uws' | 'ws', dataDir: string): string[] {
   ];
 }
 
+/** Node flags for the relay: BENCH_RELAY_PROF=<dir> (a CPU profile), BENCH_RELAY_NODE_FLAGS (any, space-separated). */
 function profileFlags(): string[] {
   const dir = process.env.BENCH_RELAY_PROF;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+  const extra = (process.env.BENCH_RELAY_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), ...extra];
 }
 
 export async function startEphemera(transport: 'uws' | 'ws', core: number, media: boolean): Promise<StartResult> {
@@ -68,8 +71,7 @@ export async function startEphemera(transport: 'uws' | 'ws', core: number, media
     name,
     core,
     command: process.execPath,
-    // BENCH_RELAY_PROF=<dir> writes a --cpu-prof profile of the relay (summarise with bench/lib/profile-summary.ts).
-    args: [...profileFlags(), join(ROOT, 'bin/ephemera.js'), 'relay', ...relayArgs(transport, dataDir)],
+    args: [...NODE_SERVER_FLAGS, ...profileFlags(), join(ROOT, 'bin/ephemera.js'), 'relay', ...relayArgs(transport, dataDir)],
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'production' },
   });

@@ -1,6 +1,7 @@
 /** Starts one of the Node peers of bench/peers as a child pinned to the server core. */
 import { fileURLToPath } from 'node:url';
 import { spawnPinned } from '../lib/child-process.js';
+import { NODE_SERVER_FLAGS } from './node-flags.js';
 import type { ServerName, StartResult } from './server.types.js';
 
 const PEER_FILES: Partial<Record<ServerName, string>> = {
@@ -16,7 +17,7 @@ export async function startPeer(name: ServerName, core: number): Promise<StartRe
   const file = PEER_FILES[name];
   if (!file) return { ok: false, skipped: `${name} is not a Node peer` };
   const script = fileURLToPath(new URL(`../peers/${file}`, import.meta.url));
-  const child = spawnPinned({ name, core, command: process.execPath, args: [script, '--port', '0'] });
+  const child = spawnPinned({ name, core, command: process.execPath, args: [...NODE_SERVER_FLAGS, script, '--port', '0'] });
   try {
     const m = await child.waitForLine(/^READY (\d+)$/, 15_000);
     const port = Number(m[1]);

@@ -83,13 +83,13 @@ function ratioTable(perServer: Record<string, ServerScenarioResult>): string[] {
   const byEphemera = present.map((e) => ({ e, ratios: ratiosFor(perServer, e) }));
   const peers = [...new Set(byEphemera.flatMap((b) => b.ratios.map((r) => r.peer)))];
   const header = ['peer'];
-  for (const e of present) header.push(`${e} CPU/frame`, `${e} p99`, `${e} compared at`);
-  const out = [row(header), row(header.map((_, i) => (i === 0 ? '---' : i % 3 === 0 ? '---' : '---:')))];
+  for (const e of present) header.push(`${e} CPU/frame`, `${e} p99`, `${e} compared at`, `${e} CPU/frame at capacity`);
+  const out = [row(header), row(header.map((_, i) => (i === 0 ? '---' : i % 4 === 3 ? '---' : '---:')))];
   for (const peer of peers) {
     const cells = [peer];
     for (const b of byEphemera) {
       const r = b.ratios.find((q) => q.peer === peer);
-      cells.push(x(r?.cpu ?? null), x(r?.p99 ?? null), r?.level ?? 'headline figures');
+      cells.push(x(r?.cpu ?? null), x(r?.p99 ?? null), r?.level ?? 'headline figures', x(r?.cpuAtCapacity ?? null));
     }
     out.push(row(cells));
   }
@@ -176,7 +176,7 @@ export function renderResultsMd(results: BenchResults): string {
     '- **latency**: send timestamp in every payload, HdrHistogram with coordinated-omission correction.',
     '- **lost**: deliveries owed by frames sent in the window minus those received. **client CPU %**: the load generator\'s own CPU (near 100 % means the step measured the client).',
     '- **B/conn** in traffic scenarios: RSS growth per connection after the first clients joined, shown from 1,000 connections up (see `idle` for the memory figure).',
-    '- **Ratios**: Ephemera\'s figure divided by the peer\'s (below 1.00x: Ephemera cheaper or faster), at the same offered load: the highest step both sustained, else the highest both ran.',
+    '- **Ratios**: Ephemera\'s figure divided by the peer\'s (below 1.00x: Ephemera cheaper or faster), at the same offered load: the highest step both sustained, else the highest both ran. **At capacity**: CPU per frame with each server at its own highest sustained step (how shared/PERFORMANCE.md quotes the peers; per-frame cost falls as load rises, so this favours the server that sustains more).',
     '',
     '![server CPU per frame and p99 per server](results/chart.svg)',
     '',

@@ -85,6 +85,9 @@ describe('ratios', () => {
     const sio = r.find((x) => x.peer === 'socketio')!;
     expect(sio.level).toBe('10 mtg');
     expect(sio.cpu).toBeCloseTo(2 / 24);
+    // at capacity: each at its own highest sustained step (Ephemera 20 mtg, raw 30 mtg, Socket.IO 10 mtg)
+    expect(raw.cpuAtCapacity).toBeCloseTo(1.5 / 1.1);
+    expect(sio.cpuAtCapacity).toBeCloseTo(1.5 / 24);
     expect(r.find((x) => x.peer === 'nats')).toBeUndefined();
   });
 });

@@ -1,19 +1,13 @@
-/** The one WebSocket client every adapter uses: `ws` (bufferutil masking), no compression, binary as Buffer. */
-import WebSocket from 'ws';
+/** The one WebSocket client every adapter uses: LeanWebSocket (lean-websocket.ts), no compression, Buffers. */
+import { LeanWebSocket } from './lean-websocket.js';
+
+export type WebSocket = LeanWebSocket;
 
 /** How long a client may take to connect and join before open() fails. */
 export const JOIN_TIMEOUT_MS = 10_000;
 
 export function connect(url: string, localAddress: string, protocols?: string[]): WebSocket {
-  const ws = new WebSocket(url, protocols, {
-    perMessageDeflate: false,
-    localAddress,
-    maxPayload: 4 << 20,
-    skipUTF8Validation: true,
-    handshakeTimeout: JOIN_TIMEOUT_MS,
-  });
-  ws.binaryType = 'nodebuffer';
-  return ws;
+  return new LeanWebSocket(url, protocols, { localAddress, maxPayload: 4 << 20, handshakeTimeout: JOIN_TIMEOUT_MS });
 }
 
 /**

@@ -1,5 +1,6 @@
 /** bench/RESULTS.md from a results object: a table per scenario, Ephemera's ratios against every peer, the chart. */
 import { EPHEMERA_SERVERS, ratiosFor } from './ratios.js';
+import { evaluateTargets } from './targets.js';
 import type { BenchResults, ServerScenarioResult, StepResult } from './results.types.js';
 
 function n(v: number | null | undefined, digits = 2): string {
@@ -179,6 +180,14 @@ export function renderResultsMd(results: BenchResults): string {
     '- **Ratios**: Ephemera\'s figure divided by the peer\'s (below 1.00x: Ephemera cheaper or faster), at the same offered load: the highest step both sustained, else the highest both ran. **At capacity**: CPU per frame with each server at its own highest sustained step (how shared/PERFORMANCE.md quotes the peers; per-frame cost falls as load rises, so this favours the server that sustains more).',
     '',
     '![server CPU per frame and p99 per server](results/chart.svg)',
+    '',
+    '## Targets',
+    '',
+    'Evaluated from this run (bench/report/targets.ts). CPU ratios are at the same offered load (the strict reading); "at capacity" puts each server at its own highest sustained step.',
+    '',
+    row(['target', 'reached', 'met']),
+    row(['---', '---', '---']),
+    ...evaluateTargets(results).map((t) => row([t.target, t.reached, t.met === null ? 'not measured' : t.met ? 'yes' : 'no'])),
     '',
   ];
   const skipped = Object.entries(results.skipped);

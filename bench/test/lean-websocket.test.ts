@@ -1,7 +1,8 @@
 /** The load generator's lean WebSocket client against a real `ws` server: framing, fragments, control frames. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
 import { WebSocketServer, type WebSocket as WsSocket } from 'ws';
 import { LeanWebSocket } from '../load/adapters/lean-websocket.js';
 
@@ -88,6 +89,41 @@ describe('LeanWebSocket', () => {
     expect(messages.map((m) => m.data.length)).toEqual([0, 1, 125, 126, 127, 65535, 65536, 200_000, 3]);
     expect(messages.every((m) => m.data.every((b) => b === m.data.length % 251))).toBe(true);
     ws.terminate();
+  });
+
+  it('reassembles frames that arrive a few bytes at a time, headers split included', async () => {
+    // A hand-written server: the 101 response and three frames (2-, 4- and 10-byte length headers) written in
+    // 3-byte slices, each in its own TCP segment.
+    const frames = [Buffer.alloc(5, 1), Buffer.alloc(300, 2), Buffer.alloc(70_000, 3)].map((p) => {
+      const header = p.length < 126 ? Buffer.from([0x82, p.length]) : p.length < 65536 ? Buffer.from([0x82, 126, p.length >> 8, p.length & 255]) : Buffer.concat([Buffer.from([0x82, 127, 0, 0, 0, 0]), Buffer.from([(p.length >>> 24) & 255, (p.length >>> 16) & 255, (p.length >>> 8) & 255, p.length & 255])]);
+      return Buffer.concat([header, p]);
+    });
+    const server = createTcpServer((sock) => {
+      sock.setNoDelay(true);
+      sock.once('data', async (req) => {
+        const key = /Sec-WebSocket-Key: (\S+)/i.exec(req.toString())![1]!;
+        const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+        const bytes = Buffer.concat([Buffer.from(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`), ...frames]);
+        // small slices through the handshake and the first two frames, then the big one in larger pieces
+        for (let at = 0; at < bytes.length; ) {
+          const step = at < 400 ? 3 : 4096;
+          sock.write(bytes.subarray(at, at + step));
+          at += step;
+          await new Promise((r) => setTimeout(r, at < 400 ? 1 : 0));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const ws = new LeanWebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`, undefined, { maxPayload: 1 << 20, handshakeTimeout: 5000 });
+    const got = collect(ws, 3);
+    const messages = await got;
+    expect(messages.map((m) => [m.data.length, m.data.every((b) => b === m.data[0]), m.data[0]])).toEqual([
+      [5, true, 1],
+      [300, true, 2],
+      [70_000, true, 3],
+    ]);
+    ws.terminate();
+    server.close();
   });
 
   it('joins fragmented messages and answers pings', async () => {

@@ -135,21 +135,49 @@ export class LeanWebSocket extends EventEmitter {
   }
 
   private onData(chunk: Buffer): void {
-    let buf = chunk;
-    if (this.pendingBytes > 0) {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
-      if (this.pendingBytes < this.needBytes) return;
-      buf = Buffer.concat(this.pending, this.pendingBytes);
+    if (this.readyState === LeanWebSocket.CONNECTING) {
+      const buf = this.takePending(chunk);
+      this.keepRest(buf, this.handshake(buf));
+      return;
+    }
+    // Complete a frame left over from earlier chunks with just the bytes it lacks (never copy the whole chunk),
+    // then parse the rest of the chunk in place.
+    let offset = 0;
+    while (this.pendingBytes > 0) {
+      const want = this.needBytes - this.pendingBytes;
+      if (chunk.length - offset < want) {
+        this.pending.push(offset === 0 ? chunk : chunk.subarray(offset));
+        this.pendingBytes += chunk.length - offset;
+        return;
+      }
+      this.pending.push(chunk.subarray(offset, offset + want));
+      offset += want;
+      const head = Buffer.concat(this.pending, this.needBytes);
       this.pending = [];
       this.pendingBytes = 0;
+      this.keepRest(head, this.parseFrames(head));
+      if (this.readyState === LeanWebSocket.CLOSED) return;
     }
-    const used = this.readyState === LeanWebSocket.CONNECTING ? this.handshake(buf) : this.parseFrames(buf);
-    if (used < buf.length && this.readyState !== LeanWebSocket.CLOSED) {
-      const rest = buf.subarray(used);
-      this.pending.push(rest);
-      this.pendingBytes = rest.length;
-    }
+    const body = offset === 0 ? chunk : chunk.subarray(offset);
+    this.keepRest(body, this.parseFrames(body));
+  }
+
+  /** The pending bytes and `chunk` as one buffer (the handshake only). */
+  private takePending(chunk: Buffer): Buffer {
+    if (this.pendingBytes === 0) return chunk;
+    this.pending.push(chunk);
+    const all = Buffer.concat(this.pending, this.pendingBytes + chunk.length);
+    this.pending = [];
+    this.pendingBytes = 0;
+    return all;
+  }
+
+  /** Keeps the unparsed tail of `buf` for the next chunk. */
+  private keepRest(buf: Buffer, used: number): void {
+    if (used >= buf.length || this.readyState === LeanWebSocket.CLOSED) return;
+    const rest = buf.subarray(used);
+    this.pending.push(rest);
+    this.pendingBytes = rest.length;
   }
 
   /** Reads the handshake response; returns the bytes used (then parses any frames after it). */
@@ -157,7 +185,6 @@ export class LeanWebSocket extends EventEmitter {
     const end = buf.indexOf('\r\n\r\n');
     if (end < 0) {
       if (buf.length > MAX_HEADER_BYTES) this.fail(new Error('handshake response too long'));
-      this.needBytes = buf.length + 1;
       return 0;
     }
     const lines = buf.toString('latin1', 0, end).split('\r\n');

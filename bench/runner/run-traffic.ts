@@ -54,7 +54,7 @@ async function step(ctx: RunContext, s: TrafficScenario, level: TrafficLevel, co
     connections,
     connectionFailures: openFailures + traffic.closedDuringRun,
   };
-  const failure = failureOf(partial, ctx.p99LimitMs);
+  const failure = failureOf(partial, ctx.p99LimitMs, 1000 / level.ratePerSender);
   return { ...partial, passed: failure === undefined, ...(failure === undefined ? {} : { failure }) };
 }
 

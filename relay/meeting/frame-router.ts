@@ -4,7 +4,8 @@
  * ERROR frame RELAY_ERR_UNKNOWN_KIND. Each lane handler checks permissions (permissions.ts) and counts its frames;
  * control frames are counted here.
  */
-import { CloseCode, encodeEnvelope, Kind, type Envelope } from '../../protocol/index.js';
+import { CloseCode, decodeEnvelope, encodeEnvelope, Kind, type Envelope } from '../../protocol/index.js';
+import { releaseMediaEnvelope, scanMediaEnvelope } from '../../protocol/media-scan.js';
 import type { Lane } from './meeting.types.js';
 import type { Meeting } from './meeting.js';
 import type { Session } from './session.js';
@@ -26,6 +27,26 @@ export function laneOfKind(kind: number): Lane {
 function countControl(meeting: Meeting, size: number): void {
   meeting.lanes.control.framesIn++;
   meeting.lanes.control.bytesIn += size;
+}
+
+/**
+ * Routes one client frame as received. MEDIA frames, the most frequent, take the allocation-free reader; every
+ * other frame (and anything unusual) the full decoder. Returns false when the bytes are not a valid envelope.
+ */
+export function routeFrameBytes(meeting: Meeting, session: Session, data: Uint8Array): boolean {
+  const media = scanMediaEnvelope(data);
+  if (media !== null) {
+    try {
+      handleMediaFrame(meeting, session, media, data.byteLength);
+    } finally {
+      releaseMediaEnvelope();
+    }
+    return true;
+  }
+  const decoded = decodeEnvelope(data);
+  if (!decoded.ok) return false;
+  routeFrame(meeting, session, decoded.value, data.byteLength);
+  return true;
 }
 
 export function routeFrame(meeting: Meeting, session: Session, env: Envelope, size: number): void {

@@ -54,9 +54,9 @@ export class Meeting implements MeetingView {
   readonly features = new Set<Feature>();
   readonly lanes = emptyLanes();
   readonly activity: ActivityCounts = { hostActions: {}, pollsOpened: 0, pollAnswers: 0, documentsOffered: 0, tracksPublished: 0, documentBytes: 0 };
-  /** Topic every present participant is subscribed to; hosts also to hostsTopic. */
   /** Send backlogs past lossyDropBytes found by the last periodic check (the switchboard's sweep). */
   congestedReceivers = 0;
+  /** Topic every present participant is subscribed to; hosts also to hostsTopic. */
   readonly topic: string;
   readonly hostsTopic: string;
   readonly barred = new Set<string>();

@@ -2,7 +2,7 @@
  * The switchboard: the transport's handlers. It admits participants at the upgrade, opens meetings at their
  * first join, hands every frame to its meeting's router, and watches for slow, idle and flooding participants.
  */
-import { CloseCode, decodeEnvelope, ErrorCodes, type ErrorCode } from '../../protocol/index.js';
+import { CloseCode, ErrorCodes, type ErrorCode } from '../../protocol/index.js';
 import type { Connection, Transport, TransportHandlers, UpgradeDecision, UpgradeRequest } from '../transport/transport.types.js';
 import type { JoinClaims, TokenVerifier, VerifyResult } from '../auth/claims.types.js';
 import type { RelayOptions } from '../config/relay-options.js';
@@ -11,9 +11,7 @@ import { Meeting } from './meeting.js';
 import { Session } from './session.js';
 import { cheapTokenCheck, EndedMeetings, IpLimiter, parseJoin, refusal, VerificationGate, type ParsedJoin } from './admission.js';
 import { errorFrame, participantInfo, welcomeFrame } from './relay-frames.js';
-import { routeFrame } from './frame-router.js';
-import { handleMediaFrame } from './lanes/media.js';
-import { releaseMediaEnvelope, scanMediaEnvelope } from '../../protocol/media-scan.js';
+import { routeFrameBytes } from './frame-router.js';
 import { bump, type RelayStats } from './relay-stats.js';
 import type { Logger } from '../log/logger.js';
 import type { LaneOptions } from './lanes/lane-options.js';
@@ -253,20 +251,10 @@ export class Switchboard implements TransportHandlers<Session> {
     this.route(meeting, session, data);
   }
 
-  /** Media frames take the allocation-free reader; everything else (and anything unusual) the full decoder. */
   private route(meeting: Meeting, session: Session, data: Uint8Array): void {
-    const media = scanMediaEnvelope(data);
-    if (media !== null) {
-      handleMediaFrame(meeting, session, media, data.byteLength);
-      releaseMediaEnvelope();
-      return;
-    }
-    const decoded = decodeEnvelope(data);
-    if (!decoded.ok) {
-      this.deps.stats.malformedFrames++;
-      return this.fatal(session, 'RELAY_ERR_MALFORMED_FRAME', 'malformed_frame');
-    }
-    routeFrame(meeting, session, decoded.value, data.byteLength);
+    if (routeFrameBytes(meeting, session, data)) return;
+    this.deps.stats.malformedFrames++;
+    this.fatal(session, 'RELAY_ERR_MALFORMED_FRAME', 'malformed_frame');
   }
 
   /** An error that ends the connection: an ERROR frame with the code, then the close. */

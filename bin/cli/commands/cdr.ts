@@ -1,5 +1,5 @@
 /** `ephemera cdr`: inspect and replay call-detail records (tail, verify, failed, replay). */
-import { createReadStream, existsSync, openSync, readSync, closeSync, statSync, unwatchFile, watchFile } from 'node:fs';
+import { createReadStream, existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -139,12 +139,12 @@ async function tail(argv: string[]): Promise<number> {
         closeSync(fd);
       }
     };
-    watchFile(path, { interval: 250 }, poll);
-    // Lines appended after the first read but before watchFile took its baseline would otherwise wait for the next
-    // change: read once more now.
+    // Polls the size against our own offset (fs.watchFile compares with a baseline it takes asynchronously, so a
+    // line appended before that baseline was never reported).
+    const timer = setInterval(poll, 250);
     poll();
     const stop = (): void => {
-      unwatchFile(path);
+      clearInterval(timer);
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       resolveExit(0);

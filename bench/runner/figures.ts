@@ -1,6 +1,7 @@
 /** Turning raw counts and histograms into the figures of a step, and picking a scenario's headline step. */
 import type { Histogram } from 'hdr-histogram-js';
 import type { ServerScenarioResult, StepResult } from '../report/results.types.js';
+import type { WindowSample } from './window-sampler.js';
 
 /** Percentile in milliseconds from a histogram of microseconds (null when empty). */
 export function percentileMs(h: Histogram, p: number): number | null {
@@ -9,6 +10,28 @@ export function percentileMs(h: Histogram, p: number): number | null {
 
 export function maxMs(h: Histogram): number | null {
   return h.totalCount === 0 ? null : round(h.maxValue / 1000, 3);
+}
+
+/**
+ * The figures every timed step reads from its latency histogram and its window sample (CPU, RSS), and the
+ * CPU per delivered frame (or join) over `delivered`.
+ */
+export function windowFigures(h: Histogram, sample: WindowSample, measureMs: number, delivered: number) {
+  return {
+    p50Ms: percentileMs(h, 50),
+    p99Ms: percentileMs(h, 99),
+    p999Ms: percentileMs(h, 99.9),
+    maxMs: maxMs(h),
+    cpuUsPerFrame: delivered > 0 ? round(sample.serverCpuUs / delivered, 3) : null,
+    serverCpuPct: round((sample.serverCpuUs / (measureMs * 1000)) * 100, 1),
+    clientCpuPct: round((sample.clientCpuUs / (measureMs * 1000)) * 100, 1),
+    rssMB: mb(sample.rssBytes),
+  };
+}
+
+/** A step's figures with their verdict (failureOf). */
+export function judged(partial: Omit<StepResult, 'passed' | 'failure'>, failure: string | undefined): StepResult {
+  return { ...partial, passed: failure === undefined, ...(failure === undefined ? {} : { failure }) };
 }
 
 export function round(n: number, digits: number): number {

@@ -6,7 +6,7 @@
 import { nowUs } from '../lib/proc-stats.js';
 import type { ServerScenarioResult, StepResult } from '../report/results.types.js';
 import type { JoinScenario } from '../scenarios/scenario.types.js';
-import { describeStep, failureOf, mb, maxMs, percentileMs, round, summarise } from './figures.js';
+import { describeStep, failureOf, judged, round, summarise, windowFigures } from './figures.js';
 import type { RunContext } from './runner.types.js';
 import { sampleWindow } from './window-sampler.js';
 
@@ -21,31 +21,22 @@ async function step(ctx: RunContext, s: JoinScenario, rate: number, index: numbe
     sampleWindow(ctx.server.pid, measureFromUs, measureToUs),
   ]);
   const windowS = ctx.measureMs / 1000;
-  const h = joins.histogram;
   const partial = {
     level: `${rate} joins/s`,
     offeredPerSec: rate,
     deliveredPerSec: round(joins.joined / windowS, 0),
-    p50Ms: percentileMs(h, 50),
-    p99Ms: percentileMs(h, 99),
-    p999Ms: percentileMs(h, 99.9),
-    maxMs: maxMs(h),
+    ...windowFigures(joins.histogram, sample, ctx.measureMs, joins.joined),
     lost: joins.attempted - joins.joined,
     expected: joins.attempted,
     received: joins.joined,
-    cpuUsPerFrame: joins.joined > 0 ? round(sample.serverCpuUs / joins.joined, 3) : null,
-    serverCpuPct: round((sample.serverCpuUs / (ctx.measureMs * 1000)) * 100, 1),
-    clientCpuPct: round((sample.clientCpuUs / (ctx.measureMs * 1000)) * 100, 1),
     maxSendLagMs: round(joins.maxSendLagMs, 2),
-    rssMB: mb(sample.rssBytes),
     connections: joins.joined,
     connectionFailures: 0,
   };
   if (joins.firstError) ctx.log(`  ${ctx.server.endpoint.name}: join failures, first: ${joins.firstError}`);
-  const failure = failureOf(partial, ctx.p99LimitMs);
   // Let the server finish closing this step's connections before the next step is measured.
   await new Promise((r) => setTimeout(r, 250));
-  return { ...partial, passed: failure === undefined, ...(failure === undefined ? {} : { failure }) };
+  return judged(partial, failureOf(partial, ctx.p99LimitMs));
 }
 
 export async function runJoinScenario(ctx: RunContext, s: JoinScenario): Promise<ServerScenarioResult> {

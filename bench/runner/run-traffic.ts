@@ -8,7 +8,7 @@ import { nowUs } from '../lib/proc-stats.js';
 import type { MeetingPlan } from '../load/load.types.js';
 import type { ServerScenarioResult, StepResult } from '../report/results.types.js';
 import { offeredPerSec, type TrafficLevel, type TrafficScenario } from '../scenarios/scenario.types.js';
-import { describeStep, failureOf, mb, maxMs, percentileMs, round, summarise } from './figures.js';
+import { describeStep, failureOf, judged, round, summarise, windowFigures } from './figures.js';
 import type { RunContext } from './runner.types.js';
 import { sampleWindow } from './window-sampler.js';
 
@@ -34,28 +34,19 @@ async function step(ctx: RunContext, s: TrafficScenario, level: TrafficLevel, co
     sampleWindow(ctx.server.pid, measureFromUs, measureToUs),
   ]);
   const windowS = ctx.measureMs / 1000;
-  const h = traffic.histogram;
   const partial = {
     level: levelName(s, level),
     offeredPerSec: offeredPerSec(s, level),
     deliveredPerSec: round(traffic.received / windowS, 0),
-    p50Ms: percentileMs(h, 50),
-    p99Ms: percentileMs(h, 99),
-    p999Ms: percentileMs(h, 99.9),
-    maxMs: maxMs(h),
+    ...windowFigures(traffic.histogram, sample, ctx.measureMs, traffic.received),
     lost: Math.max(0, traffic.expected - traffic.received),
     expected: traffic.expected,
     received: traffic.received,
-    cpuUsPerFrame: traffic.received > 0 ? round(sample.serverCpuUs / traffic.received, 3) : null,
-    serverCpuPct: round((sample.serverCpuUs / (ctx.measureMs * 1000)) * 100, 1),
-    clientCpuPct: round((sample.clientCpuUs / (ctx.measureMs * 1000)) * 100, 1),
     maxSendLagMs: round(traffic.maxSendLagMs, 2),
-    rssMB: mb(sample.rssBytes),
     connections,
     connectionFailures: openFailures + traffic.closedDuringRun,
   };
-  const failure = failureOf(partial, ctx.p99LimitMs, 1000 / level.ratePerSender);
-  return { ...partial, passed: failure === undefined, ...(failure === undefined ? {} : { failure }) };
+  return judged(partial, failureOf(partial, ctx.p99LimitMs, 1000 / level.ratePerSender));
 }
 
 export async function runTrafficScenario(ctx: RunContext, s: TrafficScenario): Promise<ServerScenarioResult> {

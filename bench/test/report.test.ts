@@ -3,6 +3,7 @@ import { renderChart } from '../report/chart-svg.js';
 import { ratiosFor } from '../report/ratios.js';
 import { renderResultsMd } from '../report/results-md.js';
 import { evaluateTargets } from '../report/targets.js';
+import { summarise } from '../runner/figures.js';
 import type { BenchResults, ServerScenarioResult, StepResult } from '../report/results.types.js';
 
 function step(level: string, offered: number, cpu: number, p99: number, passed = true): StepResult {
@@ -28,22 +29,9 @@ function step(level: string, offered: number, cpu: number, p99: number, passed =
   };
 }
 
+/** The scenario result the runner builds from these steps (figures of the highest passing step). */
 function result(steps: StepResult[], bytesPerConn = 2000): ServerScenarioResult {
-  const head = [...steps].reverse().find((s) => s.passed) ?? steps[0]!;
-  return {
-    deliveredPerSec: head.deliveredPerSec,
-    p50Ms: head.p50Ms,
-    p99Ms: head.p99Ms,
-    p999Ms: head.p999Ms,
-    lost: head.lost,
-    cpuUsPerFrame: head.cpuUsPerFrame,
-    rssMB: head.rssMB,
-    bytesPerConn,
-    clientCpuPct: head.clientCpuPct,
-    passed: steps.some((s) => s.passed),
-    level: head.level,
-    steps,
-  };
+  return summarise(steps, bytesPerConn);
 }
 
 const RESULTS: BenchResults = {

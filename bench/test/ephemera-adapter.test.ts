@@ -2,26 +2,16 @@
  * The Ephemera adapter against the real relay on both transports: tokens from the relay's dev keys, CHAT on the
  * reliable lane, MEDIA after publish/subscribe on the audio lane, each frame to every other member only.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { adapterFor, type BenchClient, type Lane } from '../load/adapters/index.js';
-import { startServer, type RunningServer } from '../servers/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Lane } from '../load/adapters/index.js';
+import { useServerFixture } from './server-fixture.js';
 
-let server: RunningServer | null = null;
-let clients: BenchClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await server?.close();
-  server = null;
-});
+const fixture = useServerFixture();
+const clients = fixture.clients;
 
 describe.each(['ephemera-uws', 'ephemera-ws'] as const)('%s', (name) => {
   it.each(['reliable', 'audio'] as Lane[])('delivers %s frames to every other member only', async (lane) => {
-    const started = await startServer(name, { core: 0, media: true });
-    if (!started.ok) throw new Error(started.skipped);
-    server = started.server;
-    const adapter = await adapterFor(server.endpoint);
+    const adapter = await fixture.start(name, true);
     const got: number[][] = [[], [], [], []];
     const ids = ['alice', 'bob', 'carol', 'dave'];
     for (let i = 0; i < 4; i++) {

@@ -2,29 +2,20 @@
  * Every peer server, through the bench's own adapters: a frame reaches every other member of its meeting, not the
  * sender, not another meeting. Real processes pinned to core 0, real sockets.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { adapterFor, type BenchClient } from '../load/adapters/index.js';
-import { natsServerAvailable, startServer, type RunningServer, type ServerName } from '../servers/index.js';
+import { describe, expect, it } from 'vitest';
+import type { BenchClient } from '../load/adapters/index.js';
+import { natsServerAvailable, type ServerName } from '../servers/index.js';
+import { useServerFixture } from './server-fixture.js';
 
 const PEERS: ServerName[] = ['uws-raw', 'ws-naive', 'ws-preframed', 'ws-batched', 'socketio'];
 if (natsServerAvailable()) PEERS.push('nats');
 
-let server: RunningServer | null = null;
-let clients: BenchClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await server?.close();
-  server = null;
-});
+const fixture = useServerFixture();
+const clients = fixture.clients;
 
 describe.each(PEERS)('peer %s', (name) => {
   it('delivers to every other member of the meeting only', async () => {
-    const started = await startServer(name, { core: 0, media: false });
-    if (!started.ok) throw new Error(started.skipped);
-    server = started.server;
-    const adapter = await adapterFor(server.endpoint);
+    const adapter = await fixture.start(name, false);
     const got: number[][] = [];
     const open = async (meetingId: string, i: number): Promise<BenchClient> => {
       got[i] = [];

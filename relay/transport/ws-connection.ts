@@ -13,7 +13,8 @@
  * closures per connection or per message.
  *
  * Wiping (SECURITY.md): a received message is zeroed once the core's handler returned; a frame built here is
- * zeroed at the turn's flush once every socket it was written to has handed all its bytes to the kernel.
+ * zeroed at the turn's flush once every socket it was written to has handed all its bytes to the kernel; one that
+ * a slow socket still holds is zeroed when the last such socket drained or closed (`lagging`).
  */
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
@@ -53,11 +54,32 @@ let flushScheduled = false;
 const turnFrames: Buffer[] = [];
 let lastTurnFrame: Buffer | null = null;
 let heldFrames: Set<Buffer> | null = null;
+/**
+ * Frames that slow sockets still held at a flush, with how many sockets hold each: wiped once the last of them
+ * drained (handed everything to the kernel) or closed, so that content queued for a slow reader does not stay in
+ * memory after its meeting (issue 11).
+ */
+const lagging = new Map<Buffer, number>();
+
+/** The socket no longer holds any frame it lagged on (it drained or closed): wipe those nobody else holds. */
+function releaseLagging(conn: WsConnection<unknown>): void {
+  const frames = conn.lagFrames;
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i] as Buffer;
+    const n = (lagging.get(frame) ?? 1) - 1;
+    if (n > 0) lagging.set(frame, n);
+    else {
+      lagging.delete(frame);
+      frame.fill(0);
+    }
+  }
+  frames.length = 0;
+}
 
 /**
  * Uncorks every socket written in this turn, then wipes the turn's frames that no socket can still be writing:
  * a socket whose buffer is empty after the uncork handed all of its bytes to the kernel; one that still holds
- * bytes (a slow reader) may hold any of its frames, which are then left to the garbage collector unwiped.
+ * bytes (a slow reader) may hold any of its frames, which wait in `lagging` until it drained or closed.
  */
 function flushCorked(): void {
   flushScheduled = false;
@@ -69,7 +91,12 @@ function flushCorked(): void {
     const frames = conn.turnFrames;
     if (conn.socket.writableLength !== 0) {
       keep ??= new Set();
-      for (let j = 0; j < frames.length; j++) keep.add(frames[j] as Buffer);
+      for (let j = 0; j < frames.length; j++) {
+        const frame = frames[j] as Buffer;
+        keep.add(frame);
+        conn.lagFrames.push(frame);
+        lagging.set(frame, (lagging.get(frame) ?? 0) + 1);
+      }
     }
     frames.length = 0;
   }
@@ -133,7 +160,9 @@ function onError(this: WebSocket, err: Error & { code?: string }): void {
 
 function onDrain(this: Socket): void {
   const conn = (this as Tagged)[kConn];
-  if (conn === undefined || conn.closed) return;
+  if (conn === undefined) return;
+  if (conn.lagFrames.length > 0 && this.writableLength === 0) releaseLagging(conn);
+  if (conn.closed) return;
   conn.shared.handlers.drain(conn);
 }
 
@@ -158,6 +187,8 @@ export class WsConnection<C> implements Connection<C> {
   topics: Set<string> | null = null;
   /** Frames written to this socket on the corked path in this turn (see flushCorked). */
   readonly turnFrames: Buffer[] = [];
+  /** Frames this socket still held at a flush (see `lagging`). */
+  readonly lagFrames: Buffer[] = [];
 
   constructor(
     readonly context: C,
@@ -293,6 +324,8 @@ export class WsConnection<C> implements Connection<C> {
     }
     this.leaveTopics();
     this.socket.removeListener('drain', onDrain);
+    // The socket is gone: it will write none of the frames it still held.
+    releaseLagging(this as WsConnection<unknown>);
     this.shared.open.delete(this);
     try {
       this.shared.handlers.close(this, this.localCode !== 0 ? this.localCode : this.errorCode !== 0 ? this.errorCode : code);

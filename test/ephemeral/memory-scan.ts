@@ -87,8 +87,9 @@ export interface HeapChunk {
   readonly start: number;
   /** Chunk size, header included. */
   readonly size: number;
-  /** Allocated or free (from the next chunk's PREV_INUSE bit; the top chunk counts as free; mmapped ones are
-   * always allocated: glibc unmaps them when they are freed). */
+  /** Allocated or free (from the next chunk's PREV_INUSE bit, and tcache entries by their key; the top chunk
+   * counts as free; mmapped ones are always allocated: glibc unmaps them when they are freed). Fastbin entries
+   * cannot be told from allocated chunks. */
   readonly inUse: boolean;
   /** Allocated by glibc with mmap (large allocations) rather than from the main heap. */
   readonly mmapped: boolean;
@@ -100,23 +101,55 @@ function readMapping(fd: number, m: Mapping): Buffer {
   return bytes;
 }
 
-/** Walks glibc's main heap: contiguous chunks from the start of [heap], each with its size in its second word. */
-function walkMainHeap(m: Mapping, bytes: Buffer): HeapChunk[] {
+/** Largest chunk size glibc's per-thread cache (tcache) holds (64 bins up to 1032 bytes of user data). */
+const TCACHE_MAX_CHUNK = 0x410;
+
+/**
+ * Walks glibc's main heap: contiguous chunks from the start of [heap], each with its size in its second word.
+ * A chunk in the tcache keeps the PREV_INUSE bit of its neighbour set, so it looks allocated; its second user word
+ * holds the process's random `tcache_key` (glibc 2.34 and later), which tells it apart: the key is the one value
+ * that many small "allocated" chunks share there and that points into no mapping.
+ */
+function walkMainHeap(m: Mapping, bytes: Buffer, maps: readonly Mapping[]): HeapChunk[] {
   const chunks: HeapChunk[] = [];
+  const offsets: number[] = [];
   let at = 0;
   while (at + 16 <= bytes.length) {
     const size = Number(bytes.readBigUInt64LE(at + 8) & ~7n);
     if (size < 32 || at + size > bytes.length) {
       // The top chunk (or something the walk does not understand): the rest is one free region.
       chunks.push({ start: m.start + at, size: bytes.length - at, inUse: false, mmapped: false });
+      offsets.push(at);
       break;
     }
     const next = at + size;
     const inUse = next + 16 <= bytes.length ? (bytes.readBigUInt64LE(next + 8) & 1n) === 1n : false;
     chunks.push({ start: m.start + at, size, inUse, mmapped: false });
+    offsets.push(at);
     at = next;
   }
-  return chunks;
+  const keyWord = (i: number): bigint => bytes.readBigUInt64LE(offsets[i]! + 24);
+  // A tcache entry's first user word is its next pointer, mangled (safe-linking: (own address >> 12) ^ next):
+  // demangled, it is 0 or a 16-byte aligned address in this heap.
+  const linksInHeap = (i: number): boolean => {
+    const pos = BigInt(m.start + offsets[i]! + 16);
+    const next = bytes.readBigUInt64LE(offsets[i]! + 16) ^ (pos >> 12n);
+    return next === 0n || ((next & 15n) === 0n && next >= BigInt(m.start) && next < BigInt(m.end));
+  };
+  const counts = new Map<bigint, number>();
+  chunks.forEach((c, i) => {
+    if (c.inUse && c.size <= TCACHE_MAX_CHUNK && linksInHeap(i)) counts.set(keyWord(i), (counts.get(keyWord(i)) ?? 0) + 1);
+  });
+  let key = -1n;
+  let best = 0;
+  for (const [v, n] of counts) {
+    const address = Number(v);
+    if (n > best && v > 0xffffffffn && !maps.some((x) => address >= x.start && address < x.end)) {
+      key = v;
+      best = n;
+    }
+  }
+  return chunks.map((c, i) => (c.inUse && c.size <= TCACHE_MAX_CHUNK && keyWord(i) === key && linksInHeap(i) ? { ...c, inUse: false } : c));
 }
 
 /**
@@ -142,14 +175,15 @@ function walkMmapped(m: Mapping, bytes: Buffer): HeapChunk[] {
  * elsewhere (V8's heap, thread arenas) give undefined. The process should be stopped.
  */
 export function heapChunksOf(pid: number, addresses: readonly number[]): Array<HeapChunk | undefined> {
-  const maps = mappings(pid).filter(isWritablePrivate);
+  const all = mappings(pid);
+  const maps = all.filter(isWritablePrivate);
   const wanted = maps.filter((m) => addresses.some((a) => a >= m.start && a < m.end) && (m.path === '[heap]' || m.path === ''));
   const chunks: HeapChunk[] = [];
   const fd = openSync(`/proc/${pid}/mem`, 'r');
   try {
     for (const m of wanted) {
       const bytes = readMapping(fd, m);
-      chunks.push(...(m.path === '[heap]' ? walkMainHeap(m, bytes) : walkMmapped(m, bytes)));
+      chunks.push(...(m.path === '[heap]' ? walkMainHeap(m, bytes, all) : walkMmapped(m, bytes)));
     }
   } finally {
     closeSync(fd);

@@ -1,23 +1,30 @@
 /**
- * The ephemerality proof, on both transports: a meeting carries unique canary markers on every lane (chat to
- * everyone, to one, to the hosts; audio, video and screen media; a poll's question and options; a document's name
- * and bytes), a second marker only in small frames the relay receives and refuses (chat to nobody, chat without
- * the capability, media on an unpublished track, a PING with a payload, a chunk of no transfer), and a third only
- * in a large refused frame (200 KB, arriving over several reads). After the meeting ended, its CDR was written and
- * the garbage collector ran:
+ * The ephemerality proof, on both transports. A meeting carries a unique marker per lane and part: chat to
+ * everyone, to one, to the hosts; a poll's question and options; a document's name and bytes; audio, video and
+ * screen media (all forwarded); a poll answer's payload (tallied, never forwarded); small frames the relay refuses
+ * (chat to nobody, chat without the capability, media on an unpublished track, a PING with a payload, a chunk of
+ * no transfer); a large refused frame (200 KB, arriving over several reads).
+ *
+ * Positive control, during the meeting: a host that stopped reading gets every lane's frames behind 16 MiB of
+ * filler, so the kernel's socket buffers are full and the relay holds that content in its send queue; a scan of
+ * the relay's memory then must find every forwarded marker (else the scan could not see what it looks for).
+ *
+ * After the meeting ended, its CDR was written and the relay's side of every socket closed:
  * 1. no file under the relay's data folder, no CDR sink (file, stdout, a webhook receiver) and no log line contains
  *    any marker, and the relay's stdout and stderr never carried one (debug logging on);
  * 2. a V8 heap snapshot of the relay contains no marker (as text or UTF-16: the markers travel next to a
  *    non-Latin-1 character, so a JS string holding them would be two-byte);
- * 3. a scan of the relay's writable private memory (/proc/PID/mem) finds no received-only marker: the transports
- *    wipe received messages once the core is done with them (uws: except the last large message, which uWS
- *    assembled over several reads and whose bytes stay in its receive buffer; a third marker measures it);
- * 4. the forwarded marker may remain in memory the relay no longer owns (freed C allocations: the allocator does
- *    not clear them, and uWS and Node copy outgoing frames into their own buffers): the scan reports where. With
- *    glibc's allocator told to wipe freed memory (GLIBC_TUNABLES=glibc.malloc.perturb=165:glibc.malloc.tcache_count=0,
- *    SECURITY.md), a second run (two meetings) finds no marker on ws; on uws only what uWS keeps in its own live,
- *    reused buffers (cork buffer, pub/sub staging, receive buffer), overwritten only by later traffic.
- * Each hit is located in its malloc chunk (freed or live, and its size) by walking glibc's heap.
+ * 3. a scan of the relay's writable private memory (/proc/PID/mem), right after the CDR and again after garbage
+ *    collection, finds no received-only marker (the transports wipe received messages), and no marker of any lane
+ *    in live memory: ws 0 hits anywhere; uws none but in uWS's own live buffers (its 16 KiB cork buffer and its
+ *    512 KiB receive buffer, SECURITY.md); freed C memory may hold copies Node and uWS made (the allocator does
+ *    not clear it);
+ * 4. with glibc's allocator told to wipe freed memory (GLIBC_TUNABLES=glibc.malloc.perturb=165:glibc.malloc.
+ *    tcache_count=0, SECURITY.md), two meetings, each with its positive control: 0 hits of either meeting right
+ *    after each CDR on ws; on uws none but in uWS's two live buffers.
+ * Each hit is located in its malloc chunk (freed or live, and its size) by walking glibc's heap. Issue 11's finding
+ * (poll texts and document names and chunks in live 8 KiB blocks of Node's Buffer pool: protobufjs 8's writer
+ * buffers) fails point 3 on both transports.
  * The relay runs as a child process with node --expose-gc and a preloaded hook (snapshot-on-signal.cjs) that
  * collects garbage and writes a heap snapshot on SIGUSR2, in a temp folder outside the data folder.
  */
@@ -26,6 +33,7 @@ import { createServer, type Server } from 'node:http';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { encodeChatMessage, encodeEnvelope, Kind } from '../../protocol/index.js';
@@ -33,31 +41,40 @@ import { connect, type EphemeraClient, type IncomingDocument } from '../../clien
 import { filesUnder } from '../helpers/files.js';
 import { readCdrs } from '../helpers/cdr-file.js';
 import { meetingId, waitFor } from '../helpers/relay-harness.js';
-import { sleep, startRelayChild, tokenMinter, TRANSPORT_NAMES, type RelayChild, type TransportName } from '../integration/security-helpers.js';
+import { metricValue, startRelayChild, tokenMinter, TRANSPORT_NAMES, type RelayChild, type TransportName } from '../integration/security-helpers.js';
 import { heapChunksOf, mappingName, scanProcessMemory, type HeapChunk, type Hit } from './memory-scan.js';
 
 const PRELOAD = fileURLToPath(new URL('./snapshot-on-signal.cjs', import.meta.url));
 const HARDENED_MALLOC = 'glibc.malloc.perturb=165:glibc.malloc.tcache_count=0';
+const MiB = 1024 * 1024;
 
-interface Markers {
-  /** Travels on every lane and is forwarded. */
-  readonly forwarded: string;
-  /** Only ever in small frames the relay receives and refuses (each arrives in one read). */
-  readonly received: string;
-  /** Only ever in a large frame (200 KB) the relay receives and refuses: it arrives over several reads. */
-  readonly receivedLarge: string;
-}
-
-const KINDS = ['forwarded', 'forwarded/utf16', 'received', 'received/utf16', 'received-large', 'received-large/utf16'] as const;
+/**
+ * Content the relay forwards, one marker per lane and part: each must be found in the relay's memory while a
+ * stalled receiver makes the relay hold it (the positive control), and nowhere once the meeting ended.
+ */
+const FORWARDED = ['chat/everyone', 'chat/one', 'chat/hosts', 'poll/question', 'poll/option', 'document/name', 'document/chunk', 'audio', 'video', 'screen'] as const;
+/**
+ * Content the relay only receives: a poll answer's payload (answers are tallied, never forwarded), small frames it
+ * refuses (each arrives in one read) and a large refused frame (200 KB, over several reads).
+ */
+const RECEIVED = ['poll/answer', 'refused', 'refused-large'] as const;
+const NAMES = [...FORWARDED, ...RECEIVED] as const;
+type MarkerName = (typeof NAMES)[number];
+type Markers = Readonly<Record<MarkerName, string>>;
 
 function newMarkers(): Markers {
-  return { forwarded: 'FWD' + randomBytes(10).toString('hex'), received: 'RCV' + randomBytes(10).toString('hex'), receivedLarge: 'BIG' + randomBytes(10).toString('hex') };
+  const out: Partial<Record<MarkerName, string>> = {};
+  // A short tag per marker (readable in a failure) and 10 random bytes (unique to this run).
+  for (const n of NAMES) out[n] = n.replace(/[^a-z]/g, '').slice(0, 8).toUpperCase() + randomBytes(10).toString('hex');
+  return out as Markers;
 }
 
-/** The needles for the markers: bytes and UTF-16LE forms, in the order of KINDS. */
+/** The needles for the markers: bytes and UTF-16LE forms; needle i is marker NAMES[i >> 1]. */
 function needles(m: Markers): Buffer[] {
-  return [m.forwarded, m.received, m.receivedLarge].flatMap((t) => [Buffer.from(t), Buffer.from(t, 'utf16le')]);
+  return NAMES.flatMap((n) => [Buffer.from(m[n]), Buffer.from(m[n], 'utf16le')]);
 }
+const markerOf = (h: Hit): MarkerName => NAMES[h.needle >> 1]!;
+const kindOf = (h: Hit): string => `${markerOf(h)}${h.needle & 1 ? '/utf16' : ''}`;
 
 /** A webhook endpoint that keeps every body it receives (the CDR sink's view). */
 async function webhookReceiver(): Promise<{ server: Server; url: string; bodies: string[] }> {
@@ -75,8 +92,18 @@ async function webhookReceiver(): Promise<{ server: Server; url: string; bodies:
   return { server, url: `http://127.0.0.1:${port}/cdr`, bodies };
 }
 
-/** Runs a meeting that uses every lane with the markers, ends it, and waits for its CDR. */
-async function meetingWithMarkers(relay: RelayChild, dataDir: string, m: Markers): Promise<string> {
+/** The TCP socket under an SDK client (Node: the `ws` package's WebSocket). */
+function tcpOf(c: EphemeraClient): Socket {
+  return (c.socket as unknown as { _socket: Socket })._socket;
+}
+
+/**
+ * Runs a meeting that uses every lane with the markers, ends it, and waits for its CDR. A host that stops reading
+ * (`staller`) receives every lane's frames behind 16 MiB of filler chat, so that the kernel's socket buffers are
+ * full and the relay holds that content in its own send queue: `control` scans the relay then (the positive
+ * control), before the staller reads again and the meeting ends.
+ */
+async function meetingWithMarkers(relay: RelayChild, dataDir: string, m: Markers, control: () => void): Promise<string> {
   const token = tokenMinter(dataDir);
   const mid = meetingId();
   const clients: EphemeraClient[] = [];
@@ -88,68 +115,122 @@ async function meetingWithMarkers(relay: RelayChild, dataDir: string, m: Markers
   const host = await join('host', 'host');
   const guest = await join('guest', 'attendee');
   const muted = await join('muted', 'attendee', ['poll']);
-  await waitFor(() => host.roster.size === 3 && guest.roster.size === 3, 5_000, 'roster');
-  const F = m.forwarded;
+  const staller = await join('staller', 'host');
+  await waitFor(() => host.roster.size === 4 && guest.roster.size === 4 && staller.roster.size === 4, 5_000, 'roster');
 
-  // Chat: to everyone, to one, to the hosts.
+  // The staller subscribes to the host's tracks, then stops reading; its chat to the guest tells that the relay
+  // handled the subscriptions.
+  host.publishTrack({ id: 1, source: 'audio', codec: 'opus' });
+  host.publishTrack({ id: 2, source: 'video', codec: 'vp8' });
+  host.publishTrack({ id: 3, source: 'screen', codec: 'vp8' });
+  await waitFor(() => guest.tracks.size === 3 && staller.tracks.size === 3, 5_000, 'tracks');
+  for (const t of [1, 2, 3]) {
+    guest.subscribe('host', t);
+    staller.subscribe('host', t);
+  }
+  tcpOf(staller).pause();
   const chats: string[] = [];
   guest.on('chat', (e) => chats.push(e.text));
   host.on('chat', (e) => chats.push(e.text));
-  host.sendChat(`${F} to everyone €`);
-  host.sendChat(`${F} to guest €`, { to: 'guest' });
-  guest.sendChat(`${F} to the hosts €`, { hosts: true });
-  await waitFor(() => chats.length === 3, 5_000, 'chat');
+  staller.sendChat('subscribed', { to: 'guest' });
+  await waitFor(() => chats.includes('subscribed'), 5_000, 'staller subscribed');
+
+  // Filler (no marker) that only the staller receives: fills the kernel's buffers of its socket.
+  for (let i = 0; i < 80; i++) host.sendChat(randomBytes(100 * 1024).toString('hex').slice(0, 200 * 1024), { to: 'staller' });
+
+  // Chat: to everyone, to one (the staller), to the hosts (the host and the staller).
+  host.sendChat(`${m['chat/everyone']} to everyone €`);
+  host.sendChat(`${m['chat/one']} to the staller €`, { to: 'staller' });
+  guest.sendChat(`${m['chat/hosts']} to the hosts €`, { hosts: true });
+  await waitFor(() => chats.some((c) => c.includes(m['chat/everyone'])) && chats.some((c) => c.includes(m['chat/hosts'])), 10_000, 'chat');
 
   // Media: audio, video, screen.
   let media = 0;
   guest.on('media', () => media++);
-  host.publishTrack({ id: 1, source: 'audio', codec: 'opus' });
-  host.publishTrack({ id: 2, source: 'video', codec: 'vp8' });
-  host.publishTrack({ id: 3, source: 'screen', codec: 'vp8' });
-  await waitFor(() => guest.tracks.size === 3, 5_000, 'tracks');
-  for (const t of [1, 2, 3]) guest.subscribe('host', t);
-  await sleep(200);
-  for (let i = 0; i < 5; i++) for (const t of [1, 2, 3]) host.sendMedia(t, Buffer.from(`${F} media ${t}/${i} €`), { keyframe: true, timestamp: i + 1 });
+  const src = { 1: 'audio', 2: 'video', 3: 'screen' } as const;
+  for (let i = 0; i < 5; i++) for (const t of [1, 2, 3] as const) host.sendMedia(t, Buffer.from(`${m[src[t]]} media ${i} €`), { keyframe: true, timestamp: i + 1 });
   await waitFor(() => media >= 15, 5_000, 'media');
 
-  // A poll: the question and options carry the marker; answers are option numbers.
-  const tallies: unknown[] = [];
+  // A poll: the question and options carry markers; the answers are option numbers, and one answer carries a
+  // marker in its payload (the relay tallies answers and forwards nothing of them).
+  const tallies: Array<{ answers: number }> = [];
   host.on('pollTally', (e) => tallies.push(e));
   const opened = new Promise<void>((r) => guest.once('pollOpened', () => r()));
-  const pollId = host.openPoll({ questions: [{ text: `${F} question €`, options: [`${F} option a €`, `${F} option b €`] }] });
+  const pollId = host.openPoll({ questions: [{ text: `${m['poll/question']} question €`, options: [`${m['poll/option']} option a €`, `${m['poll/option']} option b €`] }] });
   await opened;
   guest.answerPoll(pollId, [1]);
-  await waitFor(() => tallies.length > 0, 5_000, 'poll tally');
+  muted.sendRaw(encodeEnvelope({ kind: Kind.POLL_ANSWER, ref: 4, pollAnswer: { pollId, choices: [{ question: 0, options: [0] }] }, payload: Buffer.from(`${m['poll/answer']} answer €`) }));
+  await waitFor(() => tallies.some((t) => t.answers === 2), 5_000, 'poll tally');
   host.shareResults(pollId);
 
-  // A document: its name and bytes carry the marker.
-  const doc = Buffer.from(`${F} document body €\n`.repeat(4_000));
+  // A document: its name and bytes carry markers.
+  const doc = Buffer.from(`${m['document/chunk']} document body €\n`.repeat(4_000));
   const offered = new Promise<IncomingDocument>((r) => guest.once('documentOffered', r));
-  const shared = host.shareDocument(doc, { name: `${F} report €.pdf`, type: 'application/pdf' });
+  const shared = host.shareDocument(doc, { name: `${m['document/name']} report €.pdf`, type: 'application/pdf' });
   const incoming = await offered;
-  expect(incoming.name).toContain(F);
+  expect(incoming.name).toContain(m['document/name']);
   const got = await incoming.receive();
   await shared;
   expect(Buffer.from(got).equals(doc)).toBe(true);
 
-  // Frames the relay receives and refuses: the received-only marker.
-  const R = Buffer.from(`${m.received} €`);
+  // Frames the relay receives and refuses.
+  const R = Buffer.from(`${m.refused} €`);
   const refusals: string[] = [];
   guest.on('error', (e) => refusals.push(e.code));
   muted.on('error', (e) => refusals.push(e.code));
-  guest.sendChat(`${m.received} to nobody €`, { to: 'nobody' });
-  muted.sendChat(`${m.received} without the capability €`);
+  guest.sendChat(`${m.refused} to nobody €`, { to: 'nobody' });
+  muted.sendChat(`${m.refused} without the capability €`);
   guest.sendMedia(99, R);
-  guest.sendMedia(98, Buffer.from(`${m.receivedLarge} large refused media frame €\n`.repeat(4_000)));
+  guest.sendMedia(98, Buffer.from(`${m['refused-large']} large refused media frame €\n`.repeat(4_000)));
   guest.sendRaw(encodeEnvelope({ kind: Kind.PING, ref: 5, payload: R }));
   guest.sendRaw(encodeEnvelope({ kind: Kind.DOC_CHUNK, ref: 6, docChunk: { transferId: 'no-such-transfer', offset: 0 }, payload: R }));
-  guest.sendRaw(encodeEnvelope({ kind: Kind.CHAT, ref: 7, audience: 1, to: 'nobody', payload: encodeChatMessage({ text: `${m.received} again €` }) }));
+  guest.sendRaw(encodeEnvelope({ kind: Kind.CHAT, ref: 7, audience: 1, to: 'nobody', payload: encodeChatMessage({ text: `${m.refused} again €` }) }));
   await waitFor(() => refusals.length >= 6, 5_000, 'refusals');
+
+  // The relay holds every lane's content for the staller now: the positive control.
+  host.sendChat('all sent');
+  await waitFor(() => chats.includes('all sent'), 5_000, 'all sent');
+  control();
+
+  // The staller reads again and gets everything, in order.
+  const stallerChats: string[] = [];
+  staller.on('chat', (e) => stallerChats.push(e.text));
+  tcpOf(staller).resume();
+  await waitFor(() => stallerChats.includes('all sent'), 20_000, 'the staller caught up');
+  expect(stallerChats.filter((c) => c.includes(m['chat/one']) || c.includes(m['chat/hosts'])).length).toBe(2);
 
   host.endMeeting();
   await Promise.all(clients.map((c) => c.closed));
   await waitFor(() => readCdrs(dataDir).some((r) => r.meetingId === mid && !r.partial), 10_000, 'CDR');
+  // The relay's side of every socket closed too: the core saw every close, and the kernel holds no socket of the
+  // relay's port but in TIME_WAIT (uWS frees a socket's buffers, its backpressure buffer included, when it
+  // closes the file descriptor, which can be after the close handler ran: end() waits for the peer's FIN).
+  await waitForRelay(async () => (await metricValue(relay.adminPort, 'ephemera_connections')) === 0 && openSocketsOnPort(relay.port) === 0, 'sockets closed');
   return mid;
+}
+
+/** TCP sockets whose local port is `port`, neither listening nor in TIME_WAIT (from /proc/net/tcp and tcp6). */
+function openSocketsOnPort(port: number): number {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  let n = 0;
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 4 || !f[1]!.endsWith(`:${hex}`)) continue;
+      if (f[3] !== '0A' && f[3] !== '06') n++;
+    }
+  }
+  return n;
+}
+
+/** Polls an asynchronous condition on the relay (its admin endpoint) until it holds. */
+async function waitForRelay(cond: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 /** Collects garbage in the relay and has it write a heap snapshot into its cwd; resolves with the file. */
@@ -187,7 +268,7 @@ function place(h: Located): string {
 function summarize(hits: Located[]): Record<string, number | string> {
   const out: Record<string, number | string> = {};
   for (const h of hits) {
-    const key = `${KINDS[h.needle]} in ${place(h)}`;
+    const key = `${kindOf(h)} in ${place(h)}`;
     out[key] = ((out[key] as number | undefined) ?? 0) + 1;
   }
   // What precedes the first hit in each live chunk tells which structure holds it.
@@ -224,9 +305,32 @@ async function startRun(transport: TransportName, env: NodeJS.ProcessEnv = {}): 
       '--transport', transport, '--data-dir', dataDir, '--log-level', 'debug', '--empty-timeout-ms', '0',
       '--cdr-sinks', 'file,stdout,webhook', '--cdr-webhook-url', webhook.url,
       '--cdr-webhook-secrets', 'whsec_' + Buffer.from('canary-webhook-secret-0123456789').toString('base64'),
+      // The staller's backlog (16 MiB of filler, then every lane) is held, not cut: the positive control.
+      '--max-reliable-backlog-bytes', String(64 * MiB), '--hard-backpressure-bytes', String(128 * MiB), '--lossy-drop-bytes', String(48 * MiB),
     ],
   });
   return { relay, dataDir, cwd, webhook };
+}
+
+/** The positive control: scans the relay while it holds the staller's backlog; every forwarded marker must be there. */
+function positiveControl(relay: RelayChild, m: Markers, label: string): void {
+  const during = scan(relay, m);
+  const found = new Set(during.hits.map(markerOf));
+  // eslint-disable-next-line no-console
+  console.log(`${label}, positive control during the meeting: ${during.hits.length} hits; found ${[...found].sort().join(', ')}`);
+  expect(FORWARDED.filter((n) => !found.has(n)), 'forwarded markers the scan did not find while the relay held them').toEqual([]);
+}
+
+/**
+ * uWS keeps bytes in live buffers it allocates once and reuses, out of JavaScript's reach (SECURITY.md): its 16 KiB
+ * per-loop cork buffer (the last frames written) and its 512 KiB receive buffer (the last message that arrived over
+ * several reads). Hits there are the documented exception: at most these two chunks, none larger than 640 KiB.
+ */
+function uwsOwnBuffers(hits: Located[]): void {
+  const live = liveChunks(hits);
+  expect(live.length).toBeLessThanOrEqual(2);
+  for (const c of live) expect(c.size).toBeLessThanOrEqual(640 * 1024);
+  expect(hits.filter((h) => !h.chunk?.inUse).map(place), 'hits outside uWS\'s live buffers').toEqual([]);
 }
 
 describe.each(TRANSPORT_NAMES)('no trace over %s', (transport) => {
@@ -240,34 +344,38 @@ describe.each(TRANSPORT_NAMES)('no trace over %s', (transport) => {
     run = undefined;
   });
 
-  it('leaves no marker of any lane in files, CDR sinks, logs, output or the heap, and wipes received bytes from memory', async () => {
+  it('leaves no marker of any lane in files, CDR sinks, logs, output or the heap, and no content in live memory', async () => {
     const m = newMarkers();
     run = await startRun(transport);
     const r = run;
-    const mid = await meetingWithMarkers(r.relay, r.dataDir, m);
+    const mid = await meetingWithMarkers(r.relay, r.dataDir, m, () => positiveControl(r.relay, m, `no trace over ${transport}`));
     await waitFor(() => r.webhook.bodies.some((b) => b.includes(mid)), 10_000, 'CDR at the webhook');
-    await sleep(300);
 
+    // Right after the CDR, before any forced garbage collection.
+    const right = scan(r.relay, m);
     const snapshot = await heapSnapshot(r.relay, r.cwd);
     const memory = scan(r.relay, m);
-    const received = memory.hits.filter((h) => h.needle === 2 || h.needle === 3);
-    const large = memory.hits.filter((h) => h.needle >= 4);
     // eslint-disable-next-line no-console
     console.log(
-      `no trace over ${transport}: scanned ${(memory.bytes / 1048576).toFixed(0)} MiB of writable private memory after GC; ` +
-        `${memory.hits.length} hits ${JSON.stringify(summarize(memory.hits))}`,
+      `no trace over ${transport}: scanned ${(memory.bytes / 1048576).toFixed(0)} MiB of writable private memory; right after the CDR ` +
+        `${right.hits.length} hits ${JSON.stringify(summarize(right.hits))}; after GC ${memory.hits.length} hits ${JSON.stringify(summarize(memory.hits))}`,
     );
 
     // 2. The heap snapshot (strings, as JSON text: non-ASCII is escaped, the hex of the markers is not).
     const heap = readFileSync(snapshot);
     expect(heap.length).toBeGreaterThan(1_000_000);
     for (const n of needles(m)) expect(heap.includes(n), `marker in the heap snapshot (${n.toString('hex').slice(0, 16)})`).toBe(false);
-    // 3. Received bytes are wiped: those of messages that arrived in one read on both transports, all of them on
-    // ws. uWS keeps the unmasked bytes of a message that arrived over several reads in its receive buffer (live,
-    // out of reach of JavaScript) until later reads overwrite them: SECURITY.md. Bounded to that one buffer.
-    expect(received.map(place)).toEqual([]);
-    if (transport === 'ws') expect(large.map(place)).toEqual([]);
-    else expect(liveChunks(large).every((c) => c.size <= 640 * 1024)).toBe(true);
+    for (const s of [right, memory]) {
+      // 3. Received bytes are wiped (the transports zero every received message after the core handled it): a
+      // poll answer's payload and refused frames are nowhere. The large refused frame: see uwsOwnBuffers.
+      expect(s.hits.filter((h) => markerOf(h) === 'poll/answer' || markerOf(h) === 'refused').map(place)).toEqual([]);
+      // 4. No live memory holds content (issue 11: poll texts and document names/chunks sat in live 8 KiB blocks
+      // of Node's Buffer pool: protobufjs' writer buffers). Freed C memory may (the allocator does not clear it:
+      // the hardened run below); on uws, uWS's own live buffers (SECURITY.md).
+      const live = s.hits.filter((h) => h.chunk === undefined || h.chunk.inUse);
+      if (transport === 'ws') expect(live.map((h) => `${kindOf(h)} in ${place(h)}`)).toEqual([]);
+      else uwsOwnBuffers(live);
+    }
 
     // 1. Files, sinks, logs, outputs: after a clean shutdown, so that everything was flushed.
     r.relay.child.kill('SIGTERM');
@@ -280,7 +388,7 @@ describe.each(TRANSPORT_NAMES)('no trace over %s', (transport) => {
     }
     expect(r.webhook.bodies.length).toBeGreaterThan(0);
     for (const out of [r.relay.stdout(), r.relay.stderr(), ...r.webhook.bodies]) {
-      for (const marker of [m.forwarded, m.received, m.receivedLarge]) expect(out.includes(marker)).toBe(false);
+      for (const n of NAMES) expect(out.includes(m[n]), `${n} marker in an output`).toBe(false);
     }
     // The CDR reached every sink, as metadata: it names the meeting and the lanes used.
     expect(r.relay.stdout()).toContain(mid);
@@ -289,36 +397,28 @@ describe.each(TRANSPORT_NAMES)('no trace over %s', (transport) => {
     // Debug logging was on and said something about the meeting.
     expect(r.relay.stderr()).toContain(mid);
     expect(existsSync(snapshot)).toBe(true);
-  }, 90_000);
+  }, 120_000);
 
-  it('with the C allocator wiping freed memory, leaves no marker in the relay process memory but in uWS\'s live buffers', async () => {
+  it('with the C allocator wiping freed memory: 0 hits of any lane right after the CDR (uws: but in uWS\'s own buffers)', async () => {
     const first = newMarkers();
     const second = newMarkers();
     run = await startRun(transport, { GLIBC_TUNABLES: HARDENED_MALLOC });
-    await meetingWithMarkers(run.relay, run.dataDir, first);
-    await meetingWithMarkers(run.relay, run.dataDir, second);
-    await sleep(300);
-    await heapSnapshot(run.relay, run.cwd);
-    const earlier = scan(run.relay, first);
-    const last = scan(run.relay, second);
-    const all = [...earlier.hits, ...last.hits];
-    const live = liveChunks(all);
+    const r = run;
+    const label = `no trace over ${transport} (${HARDENED_MALLOC})`;
+    await meetingWithMarkers(r.relay, r.dataDir, first, () => positiveControl(r.relay, first, label));
+    const firstRight = scan(r.relay, first);
+    await meetingWithMarkers(r.relay, r.dataDir, second, () => positiveControl(r.relay, second, label));
+    // Right after the second CDR, no forced garbage collection.
+    const earlier = scan(r.relay, first);
+    const last = scan(r.relay, second);
     // eslint-disable-next-line no-console
     console.log(
-      `no trace over ${transport} (${HARDENED_MALLOC}): scanned ${(earlier.bytes / 1048576).toFixed(0)} MiB; ` +
-        `first meeting: ${earlier.hits.length} hits ${JSON.stringify(summarize(earlier.hits))}; last meeting: ${last.hits.length} hits ${JSON.stringify(summarize(last.hits))}`,
+      `${label}: scanned ${(last.bytes / 1048576).toFixed(0)} MiB; right after the first CDR: ${firstRight.hits.length} hits ${JSON.stringify(summarize(firstRight.hits))}; ` +
+        `after the second, first meeting: ${earlier.hits.length} hits ${JSON.stringify(summarize(earlier.hits))}; last meeting: ${last.hits.length} hits ${JSON.stringify(summarize(last.hits))}`,
     );
-    // Nothing in freed memory (the allocator wiped it), nothing outside the C heap (V8's heap included).
-    expect(all.filter((h) => !h.chunk?.inUse).map(place)).toEqual([]);
-    if (transport === 'ws') {
-      expect(all.map(place)).toEqual([]);
-    } else {
-      // uWS keeps the last frames it wrote in buffers it reuses (its 16 KiB per-loop cork buffer, its pub/sub
-      // staging) and the last large message it received in its 512 KiB receive buffer: live memory that no
-      // allocator setting clears and JavaScript cannot reach, overwritten only by later traffic (SECURITY.md).
-      // Nothing else: at most three such chunks, none larger than the receive buffer.
-      expect(live.length).toBeLessThanOrEqual(3);
-      for (const c of live) expect(c.size).toBeLessThanOrEqual(640 * 1024);
+    for (const s of [firstRight, earlier, last]) {
+      if (transport === 'ws') expect(s.hits.map((h) => `${kindOf(h)} in ${place(h)}`)).toEqual([]);
+      else uwsOwnBuffers(s.hits);
     }
-  }, 120_000);
+  }, 150_000);
 });

@@ -16,6 +16,7 @@
  *   relay has no copy to give.
  */
 import { Audience, encodeEnvelope, Kind, type Envelope } from '../../../protocol/index.js';
+import { encodePayloadFrame, releasePayloadFrame } from '../../../protocol/payload-frame.js';
 import type { Meeting } from '../meeting.js';
 import type { Session } from '../session.js';
 import { CAP_DOCUMENT, hasCapability } from '../permissions.js';
@@ -68,17 +69,13 @@ function offer(meeting: Meeting, session: Session, env: Envelope): void {
   book.active.set(t.id, t);
   meeting.activity.documentsOffered++;
   meeting.markFeature('documents');
-  const frame = encodeEnvelope({
-    kind: Kind.DOC_OFFER,
-    from: session.participantId,
-    seq: meeting.nextSeq(),
-    audience,
-    to: t.to,
-    docOffer: { transferId: t.id, size: t.size, sha256, chunkSize: t.chunkSize },
-    payload: env.payload,
-  });
+  // The document info (its name) is copied once, into the relay's own scratch, and wiped once sent (SECURITY.md).
+  const frame = encodePayloadFrame(
+    { kind: Kind.DOC_OFFER, from: session.participantId, seq: meeting.nextSeq(), audience, to: t.to, docOffer: { transferId: t.id, size: t.size, sha256, chunkSize: t.chunkSize } },
+    env.payload,
+  );
   for (const s of receivers) book.sendTo(s, frame);
-  frame.fill(0); // the transports copied it; the relay keeps no copy of content
+  releasePayloadFrame(frame);
   book.grant(t, true);
 }
 
@@ -99,15 +96,11 @@ function chunk(meeting: Meeting, session: Session, env: Envelope): void {
   if (end > t.granted) return refuse(session, 'RELAY_ERR_WINDOW_EXCEEDED', env.ref);
   t.nextOffset = end;
   meeting.activity.documentBytes = (meeting.activity.documentBytes ?? 0) + length;
-  const frame = encodeEnvelope({
-    kind: Kind.DOC_CHUNK,
-    from: session.participantId,
-    seq: meeting.nextSeq(),
-    audience: t.audience,
-    to: t.to,
-    docChunk: { transferId: t.id, offset, last },
+  // Copied once into the relay's own scratch (not protobufjs' pooled writer buffers), wiped below once sent.
+  const frame = encodePayloadFrame(
+    { kind: Kind.DOC_CHUNK, from: session.participantId, seq: meeting.nextSeq(), audience: t.audience, to: t.to, docChunk: { transferId: t.id, offset, last } },
     payload,
-  });
+  );
   const bound = book.options.docBacklogBytes;
   const now = performance.now();
   let slow: Receiver[] | null = null;
@@ -122,7 +115,7 @@ function chunk(meeting: Meeting, session: Session, env: Envelope): void {
     r.forwarded = end;
     book.sendTo(r.session, frame);
   }
-  frame.fill(0); // the transports copied it; the relay keeps no copy of content
+  releasePayloadFrame(frame); // the transports copied it; the relay keeps no copy of content
   if (slow !== null) for (const r of slow) if (book.active.has(t.id)) book.removeReceiver(t, r, 'too_slow', true);
   if (last && book.active.has(t.id)) book.finish(t);
 }

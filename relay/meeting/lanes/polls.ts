@@ -14,6 +14,7 @@
  *   every other participant.
  */
 import { encodeEnvelope, Kind, type Envelope } from '../../../protocol/index.js';
+import { encodePayloadFrame, releasePayloadFrame } from '../../../protocol/payload-frame.js';
 import type { Meeting } from '../meeting.js';
 import type { Session } from '../session.js';
 import { CAP_POLL, hasCapability, mayOwnPolls } from '../permissions.js';
@@ -43,15 +44,14 @@ function openPoll(meeting: Meeting, session: Session, env: Envelope): void {
   if (poll === null) return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
   meeting.activity.pollsOpened++;
   meeting.markFeature('polls');
-  const frame = encodeEnvelope({
-    kind: Kind.POLL_OPEN,
-    from: session.participantId,
-    seq: meeting.nextSeq(),
-    pollOpen: { pollId: poll.id, optionCounts: poll.optionCounts as number[], anonymous, multipleChoice },
-    payload: env.payload,
-  });
+  // The question texts are copied once, into the relay's own scratch (never into protobufjs' pooled writer
+  // buffers), and wiped once the transports copied them: the relay keeps no copy (SECURITY.md).
+  const frame = encodePayloadFrame(
+    { kind: Kind.POLL_OPEN, from: session.participantId, seq: meeting.nextSeq(), pollOpen: { pollId: poll.id, optionCounts: poll.optionCounts as number[], anonymous, multipleChoice } },
+    env.payload,
+  );
   toOthers(meeting, session, frame);
-  frame.fill(0); // the question texts: the transports copied them, the relay keeps no copy
+  releasePayloadFrame(frame);
 }
 
 function answerPoll(meeting: Meeting, session: Session, env: Envelope): void {

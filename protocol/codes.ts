@@ -16,10 +16,36 @@ export const CloseCode = {
   REPLACED: 4005,
   REMOVED: 4006,
   MEETING_ENDED: 4007,
-  TOKEN_EXPIRED: 4008,
+  // 4008 is unused: tokens are checked at the join only (protocol/README.md, "Join token"); it was the close code
+  // of a token expiring mid-meeting, which the relay does not do. Not to be reused for something else.
   INTERNAL: 4009,
+  /** Sent by the transports themselves (a frame above twice `--max-frame-bytes`), not by the meeting core. */
+  MESSAGE_TOO_BIG: 1009,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+export interface CloseCodeSpec {
+  /** Short name, lower case, as in RFC 6455 for the 1000 range. */
+  readonly name: string;
+  /** When the relay closes with it. */
+  readonly when: string;
+}
+
+/** What each close code means, in the order protocol/README.md lists them (a unit test keeps the README identical). */
+export const CloseCodeSpecs: Readonly<Record<CloseCode, CloseCodeSpec>> = Object.freeze({
+  [CloseCode.NORMAL]: { name: 'normal', when: 'the participant left (`LEAVE`)' },
+  [CloseCode.GOING_AWAY]: { name: 'going away', when: 'the relay is shutting down (drain); the meeting ended with reason `shutdown`' },
+  [CloseCode.MESSAGE_TOO_BIG]: { name: 'message too big', when: 'a frame above twice `--max-frame-bytes` (the transport\'s own hard limit)' },
+  [CloseCode.MALFORMED_FRAME]: { name: 'malformed frame', when: 'not a binary protobuf `Envelope`, or an unknown kind' },
+  [CloseCode.FRAME_TOO_LARGE]: { name: 'frame too large', when: 'a frame above `--max-frame-bytes`' },
+  [CloseCode.RATE_LIMITED]: { name: 'rate limited', when: 'frames faster than `--max-frames-per-second` (token bucket of `--frame-burst`)' },
+  [CloseCode.SLOW_CONSUMER]: { name: 'slow consumer', when: 'the participant\'s send backlog passed `--max-reliable-backlog-bytes` (or the transport\'s hard cap)' },
+  [CloseCode.IDLE_TIMEOUT]: { name: 'idle timeout', when: 'nothing received within `--idle-timeout-ms` (clients send `PING`)' },
+  [CloseCode.REPLACED]: { name: 'replaced', when: 'a newer session with the same participant id joined' },
+  [CloseCode.REMOVED]: { name: 'removed', when: 'a host removed the participant' },
+  [CloseCode.MEETING_ENDED]: { name: 'meeting ended', when: 'the meeting ended (host, empty timeout, maximum duration)' },
+  [CloseCode.INTERNAL]: { name: 'internal', when: 'a relay bug; the meeting goes on for the others' },
+});
 
 export interface ErrorSpec {
   /** WebSocket close code when this error ends the connection, 0 when it does not. */
@@ -35,7 +61,7 @@ export const ErrorCodes = {
   // Refusals at the upgrade (no WebSocket is created).
   RELAY_ERR_TOKEN_MISSING: { close: 0, http: 401, message: 'No bearer token was offered in Sec-WebSocket-Protocol.' },
   RELAY_ERR_TOKEN_INVALID: { close: 0, http: 401, message: 'The token is malformed or its signature does not verify.' },
-  RELAY_ERR_TOKEN_EXPIRED: { close: 4008, http: 401, message: 'The token has expired.' },
+  RELAY_ERR_TOKEN_EXPIRED: { close: 0, http: 401, message: 'The token has expired.' },
   RELAY_ERR_TOKEN_NOT_YET_VALID: { close: 0, http: 401, message: 'The token is not valid yet (nbf).' },
   RELAY_ERR_TOKEN_ALGORITHM: { close: 0, http: 401, message: 'The token is signed with an algorithm the relay does not accept.' },
   RELAY_ERR_TOKEN_UNKNOWN_KEY: { close: 0, http: 401, message: 'The token names a signing key (kid) the relay does not know.' },

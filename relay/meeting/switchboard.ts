@@ -206,6 +206,8 @@ export class Switchboard implements TransportHandlers<Session> {
     const previous = meeting.sessions.get(session.participantId);
     const now = Date.now();
     if (previous !== undefined) {
+      // The documented contract: an ERROR with the code before its close (protocol/README.md, close codes).
+      previous.send(errorFrame('RELAY_ERR_REPLACED'));
       previous.end('replaced', CloseCode.REPLACED, 'replaced by a newer session');
       meeting.release(previous, 'replaced', now);
     }

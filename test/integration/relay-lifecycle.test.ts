@@ -85,9 +85,13 @@ describe.each(TRANSPORTS)('meeting lifecycle over %s', (transport) => {
     h = await startHarness(transport);
     const mid = meetingId();
     const first = await h.join(mid, 'a');
+    const errors: string[] = [];
+    first.on('error', (e) => errors.push(e.code));
     const other = await h.join(mid, 'b');
     const second = await h.join(mid, 'a');
     expect((await first.closed).code).toBe(CloseCode.REPLACED);
+    // The ERROR before the close, as for every documented close code.
+    expect(errors).toEqual(['RELAY_ERR_REPLACED']);
     const got: string[] = [];
     second.on('chat', (e) => got.push(e.text));
     other.sendChat('still here?');

@@ -7,9 +7,10 @@ import { CDR_SCHEMA } from './cdr.types.js';
 
 const ROLES = new Set(['host', 'presenter', 'attendee']);
 const END_REASONS = new Set(['host_ended', 'empty_timeout', 'max_duration', 'shutdown', 'relay_failure']);
-const LEAVE_REASONS = new Set([
+/** Every leave reason a record may carry (relay/cdr/README.md lists the same; a unit test keeps them equal). */
+export const LEAVE_REASONS: ReadonlySet<string> = new Set([
   'leave', 'disconnect', 'removed', 'replaced', 'slow_consumer', 'rate_limited', 'malformed_frame',
-  'frame_too_large', 'idle_timeout', 'meeting_ended', 'token_expired', 'internal', 'relay_failure',
+  'frame_too_large', 'idle_timeout', 'meeting_ended', 'internal', 'relay_failure',
 ]);
 const FEATURE_SET = new Set<string>(FEATURES);
 const RECORD_KEYS = [

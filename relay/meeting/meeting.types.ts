@@ -24,7 +24,6 @@ export type LeaveReason =
   | 'frame_too_large'
   | 'idle_timeout'
   | 'meeting_ended'
-  | 'token_expired'
   | 'internal'
   | 'relay_failure';
 

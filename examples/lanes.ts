@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, type EphemeraClient } from '../client/index.js';
-import { DEFAULT_AUDIENCE, DEFAULT_CAPABILITIES, DEFAULT_ISSUER, loadOrCreateDevKeys, mintJoinToken, type Role } from '../relay/auth/index.js';
+import { DEFAULT_AUDIENCE, DEFAULT_CAPABILITIES, DEFAULT_ISSUER, loadOrCreateDevKeys, mintJoinToken, type Role } from '../token/index.js';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,7 +1,7 @@
 /** Options of the invite service, their defaults, and their validation (once, at construction). */
 import { resolve, join } from 'node:path';
 import type { Logger } from 'pino';
-import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '../relay/auth/index.js';
+import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '../token/index.js';
 import type { MeetingPolicy } from './meeting-store.js';
 
 export interface RateLimitWindow {

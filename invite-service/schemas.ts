@@ -2,7 +2,7 @@
  * JSON schemas of every route: fastify validates requests and serializes responses with them, and the OpenAPI
  * document is built from the same objects, so the two cannot drift apart.
  */
-import { CAPABILITIES, ROLES } from '../relay/auth/index.js';
+import { CAPABILITIES, ROLES } from '../token/index.js';
 import type { ResolvedOptions } from './options.js';
 import { POLICY_LIMITS } from './options.js';
 

@@ -5,7 +5,7 @@
 import { STATUS_CODES } from 'node:http';
 import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest, type HookHandlerDoneFunction } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { DEFAULT_CAPABILITIES, mintJoinToken, randomId, type Capability, type Role } from '../relay/auth/index.js';
+import { DEFAULT_CAPABILITIES, mintJoinToken, randomId, type Capability, type Role } from '../token/index.js';
 import { InviteError, refusalReason, type InviteErrorCode } from './errors.js';
 import { createHostAuthenticator, type AuthResult, type HostIdentity } from './host-authenticator.js';
 import { createMeetingStore, type Meeting, type MeetingPolicy } from './meeting-store.js';

@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { openKeyFolder, publishedJwks, readKeyFolder, rotateKeyFolder, type SigningKeys } from '../relay/auth/index.js';
+import { openKeyFolder, publishedJwks, readKeyFolder, rotateKeyFolder, type SigningKeys } from '../token/index.js';
 
 export interface SigningKeyHolder {
   /** The key that signs now. */

@@ -1,7 +1,7 @@
 /**
  * Starts the Ephemera relay (`node bin/ephemera.js relay --transport uws|ws --port 0 --data-dir D`) pinned to the
  * server core, with a fresh data directory whose development keys the load generator mints join tokens with.
- * Skipped, with the reason, while the relay command or relay/auth is not there.
+ * Skipped, with the reason, while the relay command or the token module (token/) is not there.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -3,7 +3,7 @@
  * setup, with the development host key), else minted from the local development key.
  */
 import { randomBytes } from 'node:crypto';
-import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEFAULT_CAPABILITIES, type Role } from '../../relay/auth/index.js';
+import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEFAULT_CAPABILITIES, type Role } from '../../token/index.js';
 import { readDevHostKey } from './dev-host-key.js';
 
 export interface DemoInvites {

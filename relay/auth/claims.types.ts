@@ -1,11 +1,8 @@
 /** The join token's claims, as the relay reads them after verification. */
 
-export const ROLES = ['host', 'presenter', 'attendee'] as const;
-export type Role = (typeof ROLES)[number];
-
-/** What a participant may publish. Hosts get every capability regardless of the list. */
-export const CAPABILITIES = ['chat', 'poll', 'document', 'audio', 'video', 'screen'] as const;
-export type Capability = (typeof CAPABILITIES)[number];
+// The token contract (claim names, roles, capabilities) lives in token/, shared with the invite service.
+import type { Capability, MeetingPolicyClaims, Role } from '../../token/claims.js';
+export { CAPABILITIES, ROLES, type Capability, type MeetingPolicyClaims, type Role } from '../../token/claims.js';
 
 /**
  * A verified join token. JWT (RFC 7519), header `alg: ES256` and `kid`; claims:
@@ -26,20 +23,6 @@ export interface JoinClaims {
   readonly singleUse: boolean;
   /** The meeting policy the invite service fixed when the meeting was created (claim `pol`), if the token has one. */
   readonly policy?: MeetingPolicyClaims;
-}
-
-/**
- * Claim `pol` = { dur?, max?, locked? }: the policy the invite service gave the meeting at creation. Every token the
- * service issues for a meeting carries the same policy, so the relay can apply it from whichever token arrives first.
- * Added by the invite-service work (issue 4); tokens without it are valid and get the relay's defaults.
- */
-export interface MeetingPolicyClaims {
-  /** `dur`: maximum meeting duration in seconds. */
-  readonly maxDurationSeconds?: number;
-  /** `max`: maximum simultaneous participants. */
-  readonly maxParticipants?: number;
-  /** `locked`: the meeting starts locked (only hosts may join until a host unlocks it). */
-  readonly locked?: boolean;
 }
 
 /** Why a token was refused; each maps to a RELAY_ERR_* code in protocol/codes.ts. */

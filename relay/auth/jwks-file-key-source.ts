@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import type { SyncKeySource } from './key-source.types.js';
-import { parseJwks } from './jwks.js';
+import { parseJwks } from '../../token/jwks.js';
 
 export interface JwksFileKeySourceOptions {
   /**

@@ -8,7 +8,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { KeySource } from './key-source.types.js';
-import { parseJwks } from './jwks.js';
+import { parseJwks } from '../../token/jwks.js';
 
 export interface JwksUrlKeySourceOptions {
   /** Refetch the set this often even without misses (drops retired keys). Default 300000 (5 min). */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect } from '../../client/index.js';
-import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES } from '../../relay/auth/index.js';
+import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES } from '../../token/index.js';
 import { filesUnder } from '../helpers/files.js';
 import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
 import { readCdrs } from '../helpers/cdr-file.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect, type EphemeraClient } from '../../client/index.js';
-import { DEFAULT_CAPABILITIES, loadOrCreateDevKeys, mintJoinToken } from '../../relay/auth/index.js';
+import { DEFAULT_CAPABILITIES, loadOrCreateDevKeys, mintJoinToken } from '../../token/index.js';
 import { validateCdrRecord, type CdrRecord } from '../../relay/cdr/index.js';
 import { readCdrs } from '../helpers/cdr-file.js';
 import { filesUnder } from '../helpers/files.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connect } from '../../client/index.js';
-import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES } from '../../relay/auth/index.js';
+import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES } from '../../token/index.js';
 import { EPHEMERA_BIN, spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
 import { meetingId, waitFor } from '../helpers/relay-harness.js';
 

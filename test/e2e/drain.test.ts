@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type EphemeraClient } from '../../client/index.js';
-import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES } from '../../relay/auth/index.js';
+import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES } from '../../token/index.js';
 import { CloseCode } from '../../protocol/index.js';
 import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
 import { readCdrs } from '../helpers/cdr-file.js';

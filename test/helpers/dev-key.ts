@@ -1,5 +1,5 @@
 /** The development signing key of a harness's data folder, for tests that forge variants of good tokens. */
-import { loadOrCreateDevKeys } from '../../relay/auth/index.js';
+import { loadOrCreateDevKeys } from '../../token/index.js';
 
 export function devKey(dataDir: string): { privateKey: import('node:crypto').KeyObject; kid: string } {
   const k = loadOrCreateDevKeys(dataDir);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { startRelay, type Relay, type RelayOptions } from '../../relay/index.js';
-import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES, type Role, type Capability, type MeetingPolicyClaims } from '../../relay/auth/index.js';
+import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES, type Role, type Capability, type MeetingPolicyClaims } from '../../token/index.js';
 import { connect, type EphemeraClient } from '../../client/index.js';
 
 export const TRANSPORTS = ['uws', 'ws'] as const;

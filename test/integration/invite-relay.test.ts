@@ -14,7 +14,7 @@ import { pino } from 'pino';
 import { SignJWT, importJWK } from 'jose';
 import { addHost, createInviteService, type InviteService } from '../../invite-service/index.js';
 import { startRelay, type Relay } from '../../relay/index.js';
-import { readKeyFolder } from '../../relay/auth/index.js';
+import { readKeyFolder } from '../../token/index.js';
 import { connect, JoinRefusedError, type EphemeraClient } from '../../client/index.js';
 
 interface Grant {

@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { addHost, createInviteService, revokeHost, type InviteService } from '../../invite-service/index.js';
-import { createJwksUrlKeySource, createTokenVerifier, rotateKeyFolder } from '../../relay/auth/index.js';
+import { rotateKeyFolder } from '../../token/index.js';
+import { createJwksUrlKeySource, createTokenVerifier } from '../../relay/auth/index.js';
 
 const RELAY = 'ws://relay.example:8080';
 const ISS = 'ephemera-invite';

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type DocumentCancelledEvent, type EphemeraClient, type IncomingDocument } from '../../client/index.js';
-import { DEFAULT_AUDIENCE, DEFAULT_CAPABILITIES, DEFAULT_ISSUER, loadOrCreateDevKeys, mintJoinToken, type Role } from '../../relay/auth/index.js';
+import { DEFAULT_AUDIENCE, DEFAULT_CAPABILITIES, DEFAULT_ISSUER, loadOrCreateDevKeys, mintJoinToken, type Role } from '../../token/index.js';
 import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
 import { meetingId, sleep, TRANSPORTS, waitFor } from '../helpers/relay-harness.js';
 import { fullRoster, pauseReading, resumeReading } from './lanes-helpers.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket, type ClientOptions } from 'ws';
 import { BEARER_PREFIX, decodeEnvelope, SUBPROTOCOL, type Envelope } from '../../protocol/index.js';
-import { DEFAULT_CAPABILITIES, loadOrCreateDevKeys, mintJoinToken, type Capability, type Role } from '../../relay/auth/index.js';
+import { DEFAULT_CAPABILITIES, loadOrCreateDevKeys, mintJoinToken, type Capability, type Role } from '../../token/index.js';
 import { spawnRelay } from '../helpers/relay-process.js';
 
 export const TRANSPORT_NAMES = ['uws', 'ws'] as const;

@@ -1,6 +1,6 @@
 /**
- * Join tokens for the Ephemera adapter, minted with the relay's own development keys (relay/auth:
- * loadOrCreateDevKeys(dataDir) reads or creates <dataDir>/keys, mintJoinToken signs ES256). relay/auth is loaded
+ * Join tokens for the Ephemera adapter, minted with the relay's own development keys (token/, the token contract:
+ * loadOrCreateDevKeys(dataDir) reads or creates <dataDir>/keys, mintJoinToken signs ES256). token/ is loaded
  * lazily so that the bench runs the peers even when it is missing; `loadTokenMinter` then rejects with a one-line
  * reason and the bench skips the ephemera servers.
  */
@@ -10,9 +10,9 @@ export interface TokenMinter {
   mint(meetingId: string, participantId: string): string;
 }
 
-const AUTH_MODULE = new URL('../../../relay/auth/index.ts', import.meta.url);
+const AUTH_MODULE = new URL('../../../token/index.ts', import.meta.url);
 
-/** The part of relay/auth the bench uses (checked at run time, not imported statically). */
+/** The part of token/ the bench uses (checked at run time, not imported statically). */
 interface AuthModule {
   loadOrCreateDevKeys(dataDir: string): { privateKey: unknown; kid: string };
   mintJoinToken(privateKey: unknown, kid: string, claims: Record<string, unknown>): string;
@@ -33,7 +33,7 @@ function isAuthModule(m: Record<string, unknown>): m is Record<string, unknown> 
 const TTL_SECONDS = 6 * 3600;
 
 /**
- * Loads relay/auth and the development keys of `dataDir` (created when missing: call it before the relay starts,
+ * Loads token/ and the development keys of `dataDir` (created when missing: call it before the relay starts,
  * so that the relay finds and trusts the same keys).
  */
 export async function loadTokenMinter(dataDir: string): Promise<TokenMinter> {
@@ -41,9 +41,9 @@ export async function loadTokenMinter(dataDir: string): Promise<TokenMinter> {
   try {
     mod = (await import(AUTH_MODULE.href)) as Record<string, unknown>;
   } catch (err) {
-    throw new Error(`relay/auth cannot be loaded (${(err as Error).message.split('\n')[0] ?? ''})`);
+    throw new Error(`token/ cannot be loaded (${(err as Error).message.split('\n')[0] ?? ''})`);
   }
-  if (!isAuthModule(mod)) throw new Error('relay/auth does not export loadOrCreateDevKeys, mintJoinToken, DEFAULT_ISSUER and DEFAULT_AUDIENCE');
+  if (!isAuthModule(mod)) throw new Error('token/ does not export loadOrCreateDevKeys, mintJoinToken, DEFAULT_ISSUER and DEFAULT_AUDIENCE');
   const auth = mod;
   const keys = auth.loadOrCreateDevKeys(dataDir);
   return {

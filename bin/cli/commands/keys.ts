@@ -2,7 +2,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.types.js';
-import { openKeyFolder, publishedJwks, readKeyFolder, rotateKeyFolder } from '../../../relay/auth/index.js';
+import { openKeyFolder, publishedJwks, readKeyFolder, rotateKeyFolder } from '../../../token/index.js';
 import { addHost, listHosts, revokeHost } from '../../../invite-service/index.js';
 
 const DEFAULT_RETAIN = 86_400 + 300;

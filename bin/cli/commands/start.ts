@@ -8,7 +8,7 @@ import type { Command } from '../command.types.js';
 import { startRelayFromArgs } from './relay.js';
 import { parseRelaySettings, relayHelp, resolveRelayOptions } from '../../../relay/index.js';
 import { createInviteService } from '../../../invite-service/index.js';
-import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES } from '../../../relay/auth/index.js';
+import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES } from '../../../token/index.js';
 import { runUntilSignal } from '../run-until-signal.js';
 import { ensureDevHostKey, devHostKeyPath } from '../dev-host-key.js';
 

@@ -12,7 +12,7 @@ import {
   mintJoinToken,
   type Capability,
   type Role,
-} from '../../../relay/auth/index.js';
+} from '../../../token/index.js';
 
 const USAGE = `usage: ephemera token --meeting ID --participant ID [options]
 

@@ -8,7 +8,7 @@
  */
 import { sign, type KeyObject } from 'node:crypto';
 import { randomId } from './random-id.js';
-import { CAPABILITIES, ROLES, type Capability, type MeetingPolicyClaims, type Role } from './claims.types.js';
+import { CAPABILITIES, ROLES, type Capability, type JoinTokenPayload, type MeetingPolicyClaims, type Role } from './claims.js';
 
 export interface JoinTokenClaims {
   readonly issuer: string;
@@ -53,7 +53,7 @@ export function mintJoinToken(privateKey: KeyObject, kid: string, claims: JoinTo
   for (const c of claims.capabilities) if (!CAP_SET.has(c)) throw new Error(`mintJoinToken: unknown capability ${JSON.stringify(c)}`);
   if (!Number.isInteger(claims.ttlSeconds) || claims.ttlSeconds <= 0) throw new Error('mintJoinToken: ttlSeconds must be a positive integer');
   const iat = claims.issuedAt ?? Math.floor(Date.now() / 1000);
-  const payload: Record<string, unknown> = {
+  const payload: JoinTokenPayload = {
     iss: claims.issuer,
     aud: claims.audience,
     sub: claims.participantId,
@@ -69,7 +69,7 @@ export function mintJoinToken(privateKey: KeyObject, kid: string, claims: JoinTo
   if (claims.notBefore !== undefined) payload.nbf = claims.notBefore;
   if (claims.policy !== undefined) {
     const { maxDurationSeconds, maxParticipants, locked } = claims.policy;
-    const pol: Record<string, unknown> = {};
+    const pol: NonNullable<JoinTokenPayload['pol']> = {};
     if (maxDurationSeconds !== undefined) pol.dur = maxDurationSeconds;
     if (maxParticipants !== undefined) pol.max = maxParticipants;
     if (locked !== undefined) pol.locked = locked;

@@ -10,10 +10,6 @@ import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 import { SignJWT, createLocalJWKSet, jwtVerify } from 'jose';
 import {
-  createJwksFileKeySource,
-  createJwksUrlKeySource,
-  createMemoryReplayStore,
-  createTokenVerifier,
   loadOrCreateDevKeys,
   mintJoinToken,
   openKeyFolder,
@@ -21,8 +17,14 @@ import {
   rotateKeyFolder,
   type DevKeys,
   type JoinTokenClaims,
-  type KeySource,
   type PublicJwks,
+} from '../../token/index.js';
+import {
+  createJwksFileKeySource,
+  createJwksUrlKeySource,
+  createMemoryReplayStore,
+  createTokenVerifier,
+  type KeySource,
   type TokenVerifier,
   type VerifyResult,
 } from '../../relay/auth/index.js';

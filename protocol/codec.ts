@@ -94,7 +94,11 @@ export function decodeEnvelope(bytes: Uint8Array): DecodeResult<Envelope> {
   return r;
 }
 
-/** Encodes one Envelope into a fresh Uint8Array. */
+/**
+ * Encodes one Envelope into a fresh Uint8Array. protobufjs' writer builds it in growing buffers from Node's shared
+ * Buffer pool and copies the result out, leaving copies nobody can wipe: frames that carry content on the relay go
+ * through forward-frame.ts or payload-frame.ts instead (SECURITY.md).
+ */
 export function encodeEnvelope(env: EnvelopeInit): Uint8Array {
   return v1.Envelope.encode(env).finish();
 }

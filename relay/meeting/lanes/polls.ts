@@ -1,6 +1,8 @@
 /**
  * Poll lane (reliable). The relay reads only the structure (ids, option counts, choices); question texts travel
- * in the opaque payload of POLL_OPEN and are forwarded untouched.
+ * in the opaque payload of POLL_OPEN and are forwarded untouched. The relay keeps no text: the payload is copied
+ * once into the content-frame scratch (payload-frame.ts), sent, and zeroed; a poll holds its structure, tally and
+ * the ids of who answered, never a text, so nothing of its content outlives the POLL_OPEN frame.
  *
  * - POLL_OPEN (host or presenter with `poll`): forwarded to every other participant.
  * - POLL_ANSWER (`poll` capability): validated against the structure and tallied; NEVER forwarded to anyone.

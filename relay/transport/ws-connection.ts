@@ -60,6 +60,8 @@ let heldFrames: Set<Buffer> | null = null;
  * memory after its meeting (issue 11).
  */
 const lagging = new Map<Buffer, number>();
+/** Frames handed to ws.send, whose Sender may keep a view of them: never wiped by `releaseLagging`. */
+const senderHeld = new WeakSet<Buffer>();
 
 /** The socket no longer holds any frame it lagged on (it drained or closed): wipe those nobody else holds. */
 function releaseLagging(conn: WsConnection<unknown>): void {
@@ -70,7 +72,7 @@ function releaseLagging(conn: WsConnection<unknown>): void {
     if (n > 0) lagging.set(frame, n);
     else {
       lagging.delete(frame);
-      frame.fill(0);
+      if (!senderHeld.has(frame)) frame.fill(0);
     }
   }
   frames.length = 0;
@@ -228,6 +230,7 @@ export class WsConnection<C> implements Connection<C> {
     if (buffered !== socket.writableLength) {
       // ws's Sender may queue the bytes (a view, not a copy): this frame must not be wiped at the flush.
       (heldFrames ??= new Set()).add(frame);
+      senderHeld.add(frame);
       this.ws.send(frame.subarray(headerLength), SEND_OPTIONS);
       return true;
     }

@@ -205,30 +205,34 @@ async function meetingWithMarkers(relay: RelayChild, dataDir: string, m: Markers
   // The relay's side of every socket closed too: the core saw every close, and the kernel holds no socket of the
   // relay's port but in TIME_WAIT (uWS frees a socket's buffers, its backpressure buffer included, when it
   // closes the file descriptor, which can be after the close handler ran: end() waits for the peer's FIN).
-  await waitForRelay(async () => (await metricValue(relay.adminPort, 'ephemera_connections')) === 0 && openSocketsOnPort(relay.port) === 0, 'sockets closed');
+  await waitForRelay(
+    async () => (await metricValue(relay.adminPort, 'ephemera_connections')) === 0 && openSocketsOnPort(relay.port).length === 0,
+    () => `sockets closed (still open, TCP states: ${openSocketsOnPort(relay.port).join(', ')})`,
+    30_000,
+  );
   return mid;
 }
 
-/** TCP sockets whose local port is `port`, neither listening nor in TIME_WAIT (from /proc/net/tcp and tcp6). */
-function openSocketsOnPort(port: number): number {
+/** TCP sockets whose local port is `port`, neither listening nor in TIME_WAIT: their states (/proc/net/tcp, tcp6). */
+function openSocketsOnPort(port: number): string[] {
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  let n = 0;
+  const n: string[] = [];
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     if (!existsSync(file)) continue;
     for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
       if (f.length < 4 || !f[1]!.endsWith(`:${hex}`)) continue;
-      if (f[3] !== '0A' && f[3] !== '06') n++;
+      if (f[3] !== '0A' && f[3] !== '06') n.push(f[3]!);
     }
   }
   return n;
 }
 
 /** Polls an asynchronous condition on the relay (its admin endpoint) until it holds. */
-async function waitForRelay(cond: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+async function waitForRelay(cond: () => Promise<boolean>, what: () => string, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what()}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }

@@ -88,6 +88,10 @@ describe('import rules (README, Layout)', () => {
     expect(violations('client', (i) => ['relay', 'invite-service', 'token', 'bench', 'test'].includes(top(i.target) ?? ''))).toEqual([]);
   });
 
+  it('the web client uses the client SDK (and the protocol) only', () => {
+    expect(violations('web', (i) => ['relay', 'invite-service', 'token', 'bench', 'test', 'bin'].includes(top(i.target) ?? ''))).toEqual([]);
+  });
+
   it('nothing but bench/ and test/ imports bench/ or test/', () => {
     const outside = imports.filter((i) => !under(i.file, 'bench') && !under(i.file, 'test') && ['bench', 'test'].includes(top(i.target) ?? ''));
     expect(outside.map(show)).toEqual([]);

@@ -4,7 +4,9 @@ import type { MeetingContext } from './context.js';
 
 export function chatPanel(ctx: MeetingContext): HTMLElement {
   const { client } = ctx;
-  const log = h('ol', { class: 'chat-log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Chat messages' });
+  const log = h('ol', { class: 'chat-messages' });
+  // The log scrolls: it takes focus so that keyboard users can scroll it too.
+  const logBox = h('div', { class: 'chat-log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Chat messages', tabindex: 0 }, log);
   const to = h('select', { id: 'chat-to', name: 'to' });
   const input = h('input', { id: 'chat-text', name: 'text', type: 'text', autocomplete: 'off', maxlength: 2000, required: true });
   const refreshAudience = (): void => {
@@ -28,7 +30,7 @@ export function chatPanel(ctx: MeetingContext): HTMLElement {
         h('span', { class: 'text' }, text),
       ),
     );
-    log.scrollTop = log.scrollHeight;
+    logBox.scrollTop = logBox.scrollHeight;
   };
   client.on('chat', (m) => add(ctx.nameOf(m.from), m.audience, m.text, true, m.from));
 
@@ -61,5 +63,5 @@ export function chatPanel(ctx: MeetingContext): HTMLElement {
     input,
     h('button', { type: 'submit', class: 'primary' }, 'Send'),
   );
-  return h('section', { class: 'panel chat', 'aria-labelledby': 'chat-heading' }, h('h2', { id: 'chat-heading' }, 'Chat'), log, form);
+  return h('section', { class: 'panel chat', 'aria-labelledby': 'chat-heading' }, h('h2', { id: 'chat-heading' }, 'Chat'), logBox, form);
 }

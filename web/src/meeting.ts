@@ -115,10 +115,10 @@ class MeetingView implements MeetingContext {
       this.root,
       h(
         'div',
-        { class: 'meeting', 'data-state': 'meeting', 'data-you': c.you.id },
+        { class: 'meeting', 'data-state': 'meeting', 'data-you': c.you.id, 'data-meeting': c.meetingId },
         h('header', { class: 'topbar' }, h('h1', {}, 'Meeting'), this.countBadge, this.lockBadge, h('span', { class: 'you' }, `You: ${c.you.displayName || c.you.id}`), this.statusLine),
         h('main', { class: 'stage', 'aria-label': 'Participants' }, this.tiles.el),
-        side,
+        // Before the panels in the document, as on a phone's screen, so that the tab order follows what one sees.
         h(
           'footer',
           { class: 'controls' },
@@ -126,6 +126,7 @@ class MeetingView implements MeetingContext {
           this.hostGroup,
           this.leaveBtn,
         ),
+        side,
       ),
     );
     this.micBtn.addEventListener('click', () => void (this.mic !== null ? this.stopMic() : this.startMic()));

@@ -12,6 +12,7 @@ import { join as joinPath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { readCdrs, waitForCdr } from '../helpers/cdr-file.js';
+import { TRANSPORTS } from '../helpers/relay-harness.js';
 import {
   createInviteLink,
   expectLiveVideo,
@@ -25,10 +26,10 @@ import {
   type Started,
 } from './browser-harness.js';
 
-/** The README shows these. */
-const SCREENSHOTS = fileURLToPath(new URL('../../web/screenshots/', import.meta.url));
+/** The README shows these (written by the uws run; the ws run writes its own beside the data folder). */
+const README_SCREENSHOTS = fileURLToPath(new URL('../../web/screenshots/', import.meta.url));
 
-describe('web client: a meeting in the browser', () => {
+describe.each(TRANSPORTS)('web client over the %s transport: a meeting in the browser', (transport) => {
   const dataDir = mkdtempSync(joinPath(tmpdir(), 'ephemera-web-'));
   let server: Started;
   let browser: Browser;
@@ -39,10 +40,11 @@ describe('web client: a meeting in the browser', () => {
   let meetingId = '';
   const ids = { host: '', presenter: '', attendee: '' };
   const pageErrors: string[] = [];
+  const SCREENSHOTS = transport === 'uws' ? README_SCREENSHOTS : joinPath(dataDir, 'screenshots');
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    server = await startEphemera(dataDir);
+    server = await startEphemera(dataDir, ['--transport', transport]);
     browser = await launchChromium();
   }, 60_000);
 

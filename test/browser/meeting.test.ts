@@ -190,6 +190,23 @@ describe.each(TRANSPORTS)('web client over the %s transport: a meeting in the br
     await host.waitForSelector('li.document.outgoing[data-state="sent"]');
   }, 120_000);
 
+  it("host controls in a participant's menu: ask to mute, make attendee, make presenter", async () => {
+    const presenterTile = tileSelector(ids.presenter, 'camera');
+    const menuAction = async (cls: string): Promise<void> => {
+      await host.click(`${presenterTile} .menu summary`);
+      await host.click(`${presenterTile} .menu button.${cls}`);
+    };
+    await menuAction('ask-mute');
+    await presenter.waitForSelector('#toggle-mic[aria-pressed="true"]');
+    await expect(presenter.textContent('.topbar .status')).resolves.toMatch(/asked you to mute/);
+    await host.waitForSelector(`${presenterTile} .mic[data-muted="true"]`);
+    await menuAction('demote');
+    for (const page of [host, presenter, attendee]) await page.waitForFunction((sel) => document.querySelector(`${sel} .role`)?.textContent === 'attendee', presenterTile);
+    await menuAction('promote');
+    for (const page of [host, presenter, attendee]) await page.waitForFunction((sel) => document.querySelector(`${sel} .role`)?.textContent === 'presenter', presenterTile);
+    await presenter.waitForSelector('#toggle-screen:not([disabled])');
+  }, 60_000);
+
   it('is usable with the keyboard and readable at phone width', async () => {
     await attendee.setViewportSize({ width: 390, height: 844 });
     const overflow = await attendee.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -246,5 +263,15 @@ describe.each(TRANSPORTS)('web client over the %s transport: a meeting in the br
     expect(cdr.participants.find((p) => p.id === ids.attendee)!.sessions[0]!.leaveReason).toMatch(/removed/);
     for (const f of ['audio', 'video', 'screen_share', 'chat', 'polls', 'documents']) expect(cdr.features).toContain(f);
     expect(pageErrors).toEqual([]);
+  }, 30_000);
+
+  it('a page that loses its relay shows the lost connection state and offers to rejoin', async () => {
+    const page = await newPage();
+    await openLink(page, server.hostLink);
+    await join(page);
+    server.child.kill('SIGKILL');
+    await page.waitForSelector('[data-state="lost"]');
+    await expect(page.textContent('h1')).resolves.toBe('Connection lost');
+    await page.waitForSelector('[data-state="lost"] button:has-text("Rejoin")');
   }, 30_000);
 });

@@ -39,6 +39,7 @@ describe.each(TRANSPORTS)('web client over the %s transport: a meeting in the br
   let attendee: Page;
   let meetingId = '';
   const ids = { host: '', presenter: '', attendee: '' };
+  let attendeeLink = '';
   const pageErrors: string[] = [];
   const SCREENSHOTS = transport === 'uws' ? README_SCREENSHOTS : joinPath(dataDir, 'screenshots');
 
@@ -82,7 +83,7 @@ describe.each(TRANSPORTS)('web client over the %s transport: a meeting in the br
 
   it('a presenter and an attendee join from links the host page created; everyone sees and hears the other two', async () => {
     const presenterLink = await createInviteLink(host, 'presenter', 'Priya');
-    const attendeeLink = await createInviteLink(host, 'attendee', 'Ana');
+    attendeeLink = await createInviteLink(host, 'attendee', 'Ana');
     expect(presenterLink).toMatch(/\/join#relay=ws.*&token=/);
     presenter = await newPage();
     attendee = await newPage();
@@ -227,12 +228,19 @@ describe.each(TRANSPORTS)('web client over the %s transport: a meeting in the br
     await attendee.setViewportSize({ width: 1280, height: 860 });
   }, 60_000);
 
-  it('the host removes the attendee, locks the meeting (a fourth link is refused with the reason), and ends it', async () => {
+  it('the host removes and bars the attendee, locks the meeting (a fourth link is refused with the reason), and ends it', async () => {
     await host.click(`${tileSelector(ids.attendee, 'camera')} .menu summary`);
-    await host.click(`${tileSelector(ids.attendee, 'camera')} .menu button.remove:not(.remove-bar)`);
+    await host.click(`${tileSelector(ids.attendee, 'camera')} .menu button.remove-bar`);
     await attendee.waitForSelector('[data-state="removed"]');
     await expect(attendee.textContent('h1')).resolves.toMatch(/removed/i);
     await host.waitForFunction((id) => document.querySelector(`.tile[data-participant="${id}"]`) === null, ids.attendee);
+    // Barred: the same invitation link no longer gets in, and the page says why. (A link that differs only in
+    // its fragment would not reload the page: start from a blank one.)
+    await attendee.goto('about:blank');
+    await openLink(attendee, attendeeLink);
+    await attendee.click('#join-button');
+    await attendee.waitForSelector('[data-state="refused"]');
+    await expect(attendee.textContent('.detail')).resolves.toMatch(/removed and barred.*RELAY_ERR_BARRED/);
 
     await host.click('#lock-meeting');
     await host.waitForSelector('.badge.lock:not([hidden])');

@@ -37,4 +37,9 @@ async function main(): Promise<void> {
   await runMeeting(root, { invitation: inv, prefs, audio, ...(hostKey !== undefined ? { hostKey } : {}) });
 }
 
+// Another invitation opened in this tab changes only the fragment, which loads nothing: start over with it.
+window.addEventListener('hashchange', () => {
+  if (/(^|[#&])(token|host-key)=/.test(location.hash)) location.reload();
+});
+
 void main();

@@ -27,7 +27,7 @@ function takeFlag(argv: string[], name: string): string | undefined {
 export const run: Command = async (input) => {
   const argv = [...input];
   if (argv.includes('--help')) {
-    process.stdout.write('usage: ephemera start [--invite-port 8090] [relay options]\n\nRuns the invite service and the relay together.\n\n' + relayHelp() + '\n');
+    process.stdout.write('usage: ephemera start [--invite-port 8090] [relay options]\n\nRuns the invite service (with the web meeting client at /join) and the relay together,\nand prints a link that opens a new development meeting in the browser.\n\n' + relayHelp() + '\n');
     return 0;
   }
   const invitePortRaw = takeFlag(argv, '--invite-port') ?? process.env.EPHEMERA_INVITE_PORT ?? '8090';

@@ -24,6 +24,11 @@ export function documentsPanel(ctx: MeetingContext): HTMLElement {
   const { client } = ctx;
   const list = h('ul', { class: 'documents', 'aria-label': 'Shared files' });
   const input = h('input', { id: 'share-file', type: 'file' });
+  // Received files live in this page's memory until it leaves the meeting; then they are let go.
+  const urls: string[] = [];
+  client.on('close', () => {
+    for (const u of urls.splice(0)) URL.revokeObjectURL(u);
+  });
 
   input.addEventListener('change', () => {
     for (const file of [...(input.files ?? [])]) {
@@ -76,6 +81,7 @@ export function documentsPanel(ctx: MeetingContext): HTMLElement {
       .then(() => {
         const hex = toHex(doc.sha256);
         const url = URL.createObjectURL(new Blob(parts as BlobPart[], { type: doc.type || 'application/octet-stream' }));
+        urls.push(url);
         parts.length = 0;
         item.dataset.state = 'verified';
         item.dataset.sha256 = hex;

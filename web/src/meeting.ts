@@ -189,6 +189,10 @@ class MeetingView implements MeetingContext {
       tile.menu.replaceChildren();
       if (this.role() === 'host' && p.id !== this.client.you.id) tile.menu.append(hostMenu(this.client, p, (m) => this.announce(m)));
     }
+    // A demotion takes publishing rights away: stop what may no longer be sent.
+    if (this.screen !== null && !this.can('screen')) this.stopScreen();
+    if (this.camera !== null && !this.can('video')) this.stopCamera();
+    if (this.mic !== null && !this.can('audio')) this.stopMic();
     this.refreshControls();
     for (const l of this.rosterListeners) l();
   }

@@ -273,10 +273,15 @@ describe.each(TRANSPORTS)('web client over the %s transport: a meeting in the br
     expect(pageErrors).toEqual([]);
   }, 30_000);
 
-  it('a page that loses its relay shows the lost connection state and offers to rejoin', async () => {
+  it('joins muted with the camera off when asked to; a page that loses its relay shows the lost state and offers to rejoin', async () => {
     const page = await newPage();
     await openLink(page, server.hostLink);
+    await page.check('#join-muted');
+    await page.check('#join-camera-off');
     await join(page);
+    await page.waitForSelector('#toggle-mic[aria-pressed="true"]');
+    await page.waitForSelector('#toggle-camera[aria-pressed="true"]');
+    expect(await page.$$('.tile.local video')).toHaveLength(0);
     server.child.kill('SIGKILL');
     await page.waitForSelector('[data-state="lost"]');
     await expect(page.textContent('h1')).resolves.toBe('Connection lost');

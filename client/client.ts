@@ -36,6 +36,7 @@ import { PollLane } from './polls.js';
 import { DocumentLane } from './documents.js';
 import { MediaLane, type MediaFrameOptions } from './media.js';
 import type { ClientEvents } from './client-events.js';
+import { PLAIN_PAYLOADS, type PayloadCodec } from './payload-codec.js';
 
 export type { ClientEvents };
 
@@ -78,7 +79,7 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
   private readonly mediaLane: MediaLane;
 
   /** Use connect(); the constructor takes a socket that has already received its WELCOME. */
-  constructor(readonly socket: WebSocketLike, welcome: Welcome, pingIntervalMs: number) {
+  constructor(readonly socket: WebSocketLike, welcome: Welcome, pingIntervalMs: number, private readonly payloads: PayloadCodec = PLAIN_PAYLOADS) {
     super();
     this.welcome = welcome;
     this.meetingId = welcome.meetingId ?? '';
@@ -141,8 +142,16 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
   /** Sends a raw envelope (the relay stamps `from` and `seq`). Returns the `ref` used. */
   send(env: EnvelopeInit): number {
     const ref = env.ref ?? ++this.refCounter;
-    if (this.closeEvent === null && this.socket.readyState === 1) this.socket.send(encodeEnvelope({ ...env, ref }));
+    if (this.closeEvent === null && this.socket.readyState === 1) {
+      const payload = env.payload != null && env.kind != null ? this.payloads.seal(env.kind, env.payload) : env.payload;
+      this.socket.send(encodeEnvelope({ ...env, payload, ref }));
+    }
     return ref;
+  }
+
+  /** Seals one payload for the wire (the lanes that build their own frames, such as media, call this). */
+  sealPayload(kind: Kind, payload: Uint8Array): Uint8Array {
+    return this.payloads.seal(kind, payload);
   }
 
   /** Sends pre-encoded envelope bytes as they are (for load tools; normal code uses send()). */
@@ -271,7 +280,13 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
     if (bytes === null) return;
     const decoded = decodeEnvelope(bytes);
     if (!decoded.ok) return;
-    this.handle(decoded.value);
+    const env = decoded.value;
+    if (env.payload != null && env.payload.length > 0) {
+      const opened = this.payloads.open(env.kind, env.from, env.payload);
+      if (opened === null) return;
+      env.payload = opened;
+    }
+    this.handle(env);
     this.emit('frame', decoded.value);
   }
 

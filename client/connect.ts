@@ -1,6 +1,11 @@
-/** Opens a connection to a meeting and resolves once the relay has welcomed the participant. */
+/**
+ * Opens a connection to a meeting and resolves once the relay has welcomed the participant. Runtime-neutral: the
+ * WebSocket constructor comes from the caller or from the global scope (browsers); the Node entry
+ * (client/index.ts) passes the `ws` package. Nothing here imports a Node built-in.
+ */
 import { BEARER_PREFIX, decodeEnvelope, Kind, SUBPROTOCOL } from '../protocol/index.js';
 import { EphemeraClient, type WebSocketLike } from './client.js';
+import type { PayloadCodec } from './payload-codec.js';
 
 export interface ConnectOptions {
   /** The join URL `ws://host:port/v1/meetings/<meetingId>`, or the relay's base URL when `meetingId` is given. */
@@ -12,10 +17,15 @@ export interface ConnectOptions {
   readonly timeoutMs?: number;
   /** Application keep-alive interval; default a third of the relay's idle timeout. 0 turns it off. */
   readonly pingIntervalMs?: number;
-  /** A WebSocket constructor; default the global one (browsers) or the `ws` package (Node). */
+  /**
+   * The WebSocket constructor. Default: the `ws` package when imported from the Node entry (`ephemera/client` in
+   * Node, client/index.ts), the global WebSocket in browsers (client/browser.ts).
+   */
   readonly WebSocket?: new (url: string, protocols: string[]) => WebSocketLike;
   /** Extra options passed to the `ws` constructor in Node (e.g. { localAddress, ca }). */
   readonly nodeOptions?: Record<string, unknown>;
+  /** Where payloads are sealed and opened (the seam for end-to-end encryption). Default: as they are. */
+  readonly payloads?: PayloadCodec;
 }
 
 /** A join the relay refused at the upgrade (HTTP status and RELAY_ERR_* code when the transport exposes them). */
@@ -30,20 +40,21 @@ type WsCtor = new (url: string, protocols: string[], options?: Record<string, un
   on?(event: string, fn: (...args: unknown[]) => void): void;
 };
 
-async function defaultWebSocket(): Promise<WsCtor> {
+function globalWebSocket(): WsCtor {
   const g = (globalThis as { WebSocket?: WsCtor }).WebSocket;
-  if (g !== undefined && typeof (globalThis as { process?: unknown }).process === 'undefined') return g;
-  const mod = await import('ws');
-  return mod.default as unknown as WsCtor;
+  if (g === undefined) throw new TypeError('connect(): no WebSocket constructor: pass options.WebSocket (in Node, import from the Node entry, which passes `ws`)');
+  return g;
 }
 
+/** The join URL of a meeting on a relay (`<url>/v1/meetings/<meetingId>`), or `url` itself without a meeting id. */
 export function joinUrl(url: string, meetingId?: string): string {
   if (meetingId === undefined) return url;
   return `${url.replace(/\/+$/, '')}/v1/meetings/${encodeURIComponent(meetingId)}`;
 }
 
+/** Connects and resolves with the client once WELCOME arrived; rejects with JoinRefusedError (or Error). */
 export async function connect(options: ConnectOptions): Promise<EphemeraClient> {
-  const Ctor = (options.WebSocket as WsCtor | undefined) ?? (await defaultWebSocket());
+  const Ctor = (options.WebSocket as WsCtor | undefined) ?? globalWebSocket();
   const socket = new Ctor(joinUrl(options.url, options.meetingId), [SUBPROTOCOL, BEARER_PREFIX + options.token], options.nodeOptions);
   socket.binaryType = 'arraybuffer';
   return new Promise<EphemeraClient>((resolve, reject) => {
@@ -62,9 +73,10 @@ export async function connect(options: ConnectOptions): Promise<EphemeraClient> 
     const timer = setTimeout(() => fail(new Error('timed out waiting for the relay to welcome this participant')), options.timeoutMs ?? 10_000);
     // `ws` exposes the refused upgrade's status and JSON body; browsers only see a failed connection.
     socket.on?.('unexpected-response', (_req: unknown, res: unknown) => {
-      const r = res as { statusCode?: number; on(e: string, f: (c?: Buffer) => void): void };
+      const r = res as { statusCode?: number; on(e: string, f: (c?: Uint8Array) => void): void };
       let body = '';
-      r.on('data', (c) => (body += String(c)));
+      const text = new TextDecoder();
+      r.on('data', (c) => (body += c === undefined ? '' : text.decode(c, { stream: true })));
       r.on('end', () => {
         let code = 'RELAY_ERR_REFUSED';
         let message = `join refused with HTTP ${r.statusCode}`;
@@ -98,7 +110,7 @@ export async function connect(options: ConnectOptions): Promise<EphemeraClient> 
       settled = true;
       clearTimeout(timer);
       const idle = env.welcome.limits?.idleTimeoutMs ?? 30_000;
-      resolve(new EphemeraClient(socket, env.welcome, options.pingIntervalMs ?? Math.floor(idle / 3)));
+      resolve(new EphemeraClient(socket, env.welcome, options.pingIntervalMs ?? Math.floor(idle / 3), options.payloads));
     };
   });
 }

@@ -8,6 +8,7 @@ import type { MediaEvent, TrackEvent } from './client.types.js';
 export interface MediaLaneHost {
   send(env: EnvelopeInit): number;
   sendRaw(bytes: Uint8Array): void;
+  sealPayload(kind: Kind, payload: Uint8Array): Uint8Array;
 }
 
 export interface MediaLaneEvents {
@@ -64,7 +65,7 @@ export class MediaLane {
   /** Sends one media frame on a track you published. */
   sendMedia(track: number, payload: Uint8Array, opts: MediaFrameOptions = {}): void {
     this.host.sendRaw(
-      encodeEnvelope({ kind: Kind.MEDIA, track, keyframe: opts.keyframe ?? false, timestamp: opts.timestamp ?? 0, audioLevel: opts.audioLevel ?? 0, payload }),
+      encodeEnvelope({ kind: Kind.MEDIA, track, keyframe: opts.keyframe ?? false, timestamp: opts.timestamp ?? 0, audioLevel: opts.audioLevel ?? 0, payload: this.host.sealPayload(Kind.MEDIA, payload) }),
     );
   }
 

@@ -1,7 +1,7 @@
 /**
- * Incremental SHA-256 for the client: node:crypto when the runtime has it (Node), else a small pure
- * TypeScript implementation (browsers: SubtleCrypto cannot hash a stream, and a 100 MB document must not be held
- * to be hashed).
+ * Incremental SHA-256 for the client: a small pure TypeScript implementation (browsers: SubtleCrypto cannot hash a
+ * stream, and a 100 MB document must not be held to be hashed), or a faster one an entry installs (the Node entry
+ * installs node:crypto's). Nothing here touches a Node built-in.
  */
 
 export interface Sha256 {
@@ -10,11 +10,11 @@ export interface Sha256 {
   digest(): Uint8Array;
 }
 
-type NodeCrypto = typeof import('node:crypto');
+let factory: (() => Sha256) | null = null;
 
-function nodeCrypto(): NodeCrypto | undefined {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  return proc?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
+/** Installs a faster incremental SHA-256 (the Node entry passes one built on node:crypto). */
+export function useSha256(create: () => Sha256): void {
+  factory = create;
 }
 
 const K = new Uint32Array([
@@ -27,7 +27,7 @@ const K = new Uint32Array([
   0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
 
-/** The pure TypeScript SHA-256 (FIPS 180-4). Exported for tests; createSha256() prefers node:crypto. */
+/** The pure TypeScript SHA-256 (FIPS 180-4). Exported for tests; createSha256() prefers an installed one. */
 export class PureSha256 implements Sha256 {
   private readonly h = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
   private readonly w = new Uint32Array(64);
@@ -113,13 +113,7 @@ export class PureSha256 implements Sha256 {
 
 /** A new incremental SHA-256 hasher. */
 export function createSha256(): Sha256 {
-  const c = nodeCrypto();
-  if (c === undefined) return new PureSha256();
-  const hash = c.createHash('sha256');
-  return {
-    update: (bytes) => void hash.update(bytes),
-    digest: () => new Uint8Array(hash.digest()),
-  };
+  return factory !== null ? factory() : new PureSha256();
 }
 
 /** SHA-256 of bytes in one go. */

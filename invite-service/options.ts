@@ -3,6 +3,7 @@ import { resolve, join } from 'node:path';
 import type { Logger } from 'pino';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '../token/index.js';
 import type { MeetingPolicy } from './meeting-store.js';
+import type { WebClientFiles } from './web-client.js';
 
 export interface RateLimitWindow {
   /** Requests allowed per window. */
@@ -55,6 +56,17 @@ export interface InviteServiceOptions {
   readonly logger?: Logger;
   /** Default info. */
   readonly logLevel?: string;
+  /**
+   * The built web meeting client (`ephemera start` builds it): served at /join and /join/<file>, with
+   * POST /v1/join-check for its refusal reasons. Default: none (an operator may host the page elsewhere).
+   */
+  readonly webClient?: WebClientFiles;
+  /**
+   * Public http(s) URL of the web client's page. When set (default `<service url>/join` if `webClient` is given),
+   * every join grant carries `link`: that URL with the token and the relay's join URL in the fragment, which
+   * browsers never send to a server.
+   */
+  readonly webClientUrl?: string;
 }
 
 export interface ResolvedOptions {
@@ -80,6 +92,8 @@ export interface ResolvedOptions {
   readonly trustProxy: boolean;
   readonly logger: Logger | undefined;
   readonly logLevel: string;
+  readonly webClient: WebClientFiles | undefined;
+  readonly webClientUrl: string | undefined;
 }
 
 /** Upper bounds of a meeting policy a request may ask for. */
@@ -99,6 +113,19 @@ function str(name: string, value: string): string {
 function windowOf(name: string, w: RateLimitWindow): RateLimitWindow {
   if (typeof w !== 'object' || w === null) fail(name, 'must be { max, windowMs }', w);
   return Object.freeze({ max: int(`${name}.max`, w.max, 1), windowMs: int(`${name}.windowMs`, w.windowMs, 1) });
+}
+
+function webClientUrlOf(value: string): string {
+  let u: URL | undefined;
+  try {
+    u = new URL(value);
+  } catch {
+    u = undefined;
+  }
+  if (u === undefined || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.hash !== '' || u.search !== '') {
+    fail('webClientUrl', 'must be an http:// or https:// URL without query or fragment', value);
+  }
+  return value;
 }
 
 /** Applies defaults and validates; throws an Error naming the bad option. */
@@ -147,7 +174,12 @@ export function resolveOptions(o: InviteServiceOptions = {}): ResolvedOptions {
     trustProxy: o.trustProxy ?? false,
     logger: o.logger,
     logLevel: o.logLevel ?? 'info',
+    webClient: o.webClient,
+    webClientUrl: o.webClientUrl === undefined ? undefined : webClientUrlOf(o.webClientUrl),
   };
+  if (resolved.webClient !== undefined && !(resolved.webClient instanceof Map && resolved.webClient.has('index.html'))) {
+    fail('webClient', 'must be a Map of files holding index.html', typeof resolved.webClient);
+  }
   if (typeof resolved.trustProxy !== 'boolean') fail('trustProxy', 'must be a boolean', resolved.trustProxy);
   return Object.freeze(resolved);
 }

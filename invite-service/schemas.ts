@@ -61,6 +61,12 @@ const joinGrant = {
       description: 'The join token (JWT, ES256). Offer it as the WebSocket subprotocol `bearer.<token>`, never in a URL.',
     },
     joinUrl: { type: 'string', description: 'ws(s)://<relay>/v1/meetings/<meetingId>' },
+    link: {
+      type: 'string',
+      description:
+        'The web client link to open in a browser (when the service knows the page): `<page>#relay=<joinUrl>&token=<token>`. ' +
+        'The token travels in the fragment, which browsers never send to a server; the page clears it from the address bar.',
+    },
     expiresAt: { type: 'string', format: 'date-time' },
   },
 } as const;
@@ -195,8 +201,31 @@ export function buildSchemas(o: ResolvedOptions) {
     },
   } as const;
   const metrics = { response: { 200: { type: 'string', description: 'Prometheus text exposition format.' } } } as const;
+  const joinCheck = {
+    body: {
+      type: 'object',
+      required: ['token'],
+      additionalProperties: false,
+      properties: { token: { type: 'string', minLength: 1, maxLength: 8192, description: 'The join token the relay refused.' } },
+    },
+    response: {
+      200: {
+        type: 'object',
+        required: ['joinable', 'code', 'message'],
+        properties: {
+          joinable: { type: 'boolean', description: 'The relay admits the token now (the check joined and left at once).' },
+          code: { type: 'string', description: 'The relay\'s RELAY_ERR_* code, or RELAY_UNREACHABLE.' },
+          message: { type: 'string', description: "The relay's sentence." },
+        },
+      },
+      400: errorSchema,
+      413: errorSchema,
+      415: errorSchema,
+      429: errorSchema,
+    },
+  } as const;
   const openapi = { response: { 200: { type: 'object', additionalProperties: true }, 429: errorSchema } } as const;
-  return { createMeeting, createInvites, jwks, healthz, metrics, openapi };
+  return { createMeeting, createInvites, joinCheck, jwks, healthz, metrics, openapi };
 }
 
 export type Schemas = ReturnType<typeof buildSchemas>;

@@ -15,6 +15,7 @@ import { resolveOptions, type InviteServiceOptions } from './options.js';
 import { buildSchemas } from './schemas.js';
 import { createSigningKeyHolder } from './signing-key-holder.js';
 import { createWindowLimiter } from './window-limiter.js';
+import { checkJoin, WEB_CLIENT_CSP } from './web-client.js';
 
 /** A running invite service. */
 export interface InviteService {
@@ -27,11 +28,15 @@ export interface InviteService {
   readonly keysDir: string;
   /** The host API keys file. */
   readonly hostsFile: string;
+  /** The web client's page (join links point there), if the service knows one. */
+  readonly webClientUrl: string | undefined;
   /**
    * Rotates the signing key now (as `ephemera keys rotate` does from outside); the old public key stays published
    * for `retainSeconds` (default: the longest token lifetime plus 5 minutes). Returns the new kid.
    */
   rotateSigningKey(retainSeconds?: number): string;
+  /** Replaces the relay's public URL that join URLs name (validated like the relayUrl option). */
+  setRelayUrl(url: string): void;
   /** Re-reads the key folder and the hosts file now instead of at the next check. */
   reload(): void;
   /** Stops listening and releases everything. Idempotent. */
@@ -58,6 +63,7 @@ interface JoinGrant {
   singleUse: boolean;
   token: string;
   joinUrl: string;
+  link?: string;
   expiresAt: string;
 }
 
@@ -171,8 +177,17 @@ export async function createInviteService(options: InviteServiceOptions = {}): P
     done();
   }
 
+  // Replaceable once the relay listens (`ephemera start --port 0` learns its port after this service started).
+  let relayUrl = o.relayUrl;
   function joinUrl(meetingId: string): string {
-    return `${o.relayUrl}/v1/meetings/${meetingId}`;
+    return `${relayUrl}/v1/meetings/${meetingId}`;
+  }
+  // Known once listening (the default page URL names the bound port).
+  let webClientUrl = o.webClientUrl;
+  /** The web client link: the token in the fragment, so that no server log ever sees it. */
+  function link(token: string, url: string): string | undefined {
+    if (webClientUrl === undefined) return undefined;
+    return `${webClientUrl}#${new URLSearchParams({ relay: url, token }).toString()}`;
   }
 
   function issue(m: Meeting, item: InviteItem, defaultRole: Role, nowSeconds: number): JoinGrant {
@@ -205,6 +220,8 @@ export async function createInviteService(options: InviteServiceOptions = {}): P
       expiresAt: new Date((nowSeconds + ttl) * 1000).toISOString(),
     };
     if (item.displayName !== undefined) grant.displayName = item.displayName;
+    const l = link(token, grant.joinUrl);
+    if (l !== undefined) grant.link = l;
     return grant;
   }
 
@@ -245,6 +262,27 @@ export async function createInviteService(options: InviteServiceOptions = {}): P
     return { meetingId: m.id, invites: grants };
   });
 
+  const webClient = o.webClient;
+  if (webClient !== undefined) {
+    const sendFile = (reply: FastifyReply, name: string): FastifyReply => {
+      const file = webClient.get(name);
+      if (file === undefined) return sendError(reply, 'INVITE_ERR_NOT_FOUND', new InviteError('INVITE_ERR_NOT_FOUND').message);
+      return reply
+        .header('content-security-policy', WEB_CLIENT_CSP)
+        .header('referrer-policy', 'no-referrer')
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'no-cache')
+        .type(file.contentType)
+        .send(Buffer.from(file.body.buffer, file.body.byteOffset, file.body.byteLength));
+    };
+    app.get('/join', { onRequest: limitIp }, async (_req, reply) => sendFile(reply, 'index.html'));
+    app.get('/join/:file', { onRequest: limitIp }, async (req, reply) => sendFile(reply, (req.params as { file: string }).file));
+    app.post('/v1/join-check', { schema: schemas.joinCheck, onRequest: limitIp }, async (req) => {
+      const { token } = req.body as { token: string };
+      return checkJoin(relayUrl, token);
+    });
+  }
+
   app.get('/.well-known/jwks.json', { schema: schemas.jwks, onRequest: limitIp }, async (_req, reply) => {
     reply.header('cache-control', 'public, max-age=60').type('application/json');
     return reply.serializer((p: string) => p).send(signer.jwksJson());
@@ -260,6 +298,9 @@ export async function createInviteService(options: InviteServiceOptions = {}): P
   const routeDocs: RouteDoc[] = [
     { method: 'POST', url: '/v1/meetings', operationId: 'createMeeting', summary: 'Create a meeting; get its id, policy and the host join token.', auth: true, schema: schemas.createMeeting },
     { method: 'POST', url: '/v1/meetings/:id/invites', operationId: 'createInvites', summary: 'Invite participants; get their join tokens and URLs.', auth: true, schema: schemas.createInvites },
+    ...(webClient !== undefined
+      ? [{ method: 'POST', url: '/v1/join-check', operationId: 'checkJoin', summary: 'Why the relay refuses a join token (for the web client, whose WebSocket cannot read the refusal).', auth: false, schema: schemas.joinCheck } as RouteDoc]
+      : []),
     { method: 'GET', url: '/.well-known/jwks.json', operationId: 'getJwks', summary: 'The public keys (ES256) that verify join tokens, by kid.', auth: false, schema: schemas.jwks },
     { method: 'GET', url: '/healthz', operationId: 'getHealth', summary: 'Liveness.', auth: false, schema: schemas.healthz },
     { method: 'GET', url: '/metrics', operationId: 'getMetrics', summary: 'Prometheus metrics.', auth: false, schema: schemas.metrics, produces: 'text/plain' },
@@ -308,6 +349,7 @@ export async function createInviteService(options: InviteServiceOptions = {}): P
   const port = typeof address === 'object' && address !== null ? address.port : o.port;
   const hostPart = o.host.includes(':') ? `[${o.host}]` : o.host;
   const url = `http://${hostPart}:${port}`;
+  if (webClientUrl === undefined && webClient !== undefined) webClientUrl = `${url}/join`;
   logger.info({ url, keysDir: o.keysDir, hostsFile: o.hostsFile, kid: signer.current().kid }, 'invite service listening');
 
   let closing: Promise<void> | undefined;
@@ -317,6 +359,10 @@ export async function createInviteService(options: InviteServiceOptions = {}): P
     jwksUrl: `${url}/.well-known/jwks.json`,
     keysDir: o.keysDir,
     hostsFile: o.hostsFile,
+    webClientUrl,
+    setRelayUrl(url: string): void {
+      relayUrl = resolveOptions({ relayUrl: url }).relayUrl;
+    },
     rotateSigningKey: (retainSeconds = o.maxTokenTtlSeconds + 300) => signer.rotate(retainSeconds),
     reload(): void {
       signer.reload();

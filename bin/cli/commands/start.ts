@@ -1,6 +1,8 @@
 /**
- * `ephemera start` (what `npm start` runs): the invite service and the relay together with embedded defaults.
+ * `ephemera start` (what `npm start` runs): the invite service and the relay together with embedded defaults,
+ * and the web meeting client (built with esbuild at start, offline) served by the invite service at /join.
  * Relay flags pass through (`ephemera start --transport ws`); `--invite-port N` moves the invite service.
+ * It prints a link that opens a new development meeting as host (the development host key in the fragment).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import { createInviteService } from '../../../invite-service/index.js';
 import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES } from '../../../token/index.js';
 import { runUntilSignal } from '../run-until-signal.js';
 import { ensureDevHostKey, devHostKeyPath } from '../dev-host-key.js';
+import { buildWebClient } from '../../../web/build.js';
 
 function takeFlag(argv: string[], name: string): string | undefined {
   const i = argv.findIndex((a) => a === name || a.startsWith(name + '='));
@@ -24,7 +27,7 @@ function takeFlag(argv: string[], name: string): string | undefined {
 export const run: Command = async (input) => {
   const argv = [...input];
   if (argv.includes('--help')) {
-    process.stdout.write('usage: ephemera start [--invite-port 8090] [relay options]\n\nRuns the invite service and the relay together.\n\n' + relayHelp() + '\n');
+    process.stdout.write('usage: ephemera start [--invite-port 8090] [relay options]\n\nRuns the invite service (with the web meeting client at /join) and the relay together,\nand prints a link that opens a new development meeting in the browser.\n\n' + relayHelp() + '\n');
     return 0;
   }
   const invitePortRaw = takeFlag(argv, '--invite-port') ?? process.env.EPHEMERA_INVITE_PORT ?? '8090';
@@ -46,6 +49,12 @@ export const run: Command = async (input) => {
   const hostsFile = join(dataDir, 'hosts.json');
   const apiKey = ensureDevHostKey(dataDir, hostsFile);
   const scheme = settings.tlsCertFile !== undefined ? 'wss' : 'ws';
+  let webClient;
+  try {
+    webClient = (await buildWebClient()).files;
+  } catch (err) {
+    process.stderr.write(`ephemera start: the web client was not built (${(err as Error).message}); the invite service runs without it\n`);
+  }
   let invite;
   try {
     invite = await createInviteService({
@@ -56,6 +65,7 @@ export const run: Command = async (input) => {
       issuer: settings.issuer,
       audience: settings.audience,
       logLevel: settings.logLevel === 'silent' ? 'silent' : 'warn',
+      ...(webClient !== undefined ? { webClient } : {}),
     });
   } catch (err) {
     process.stderr.write(`ephemera start: the invite service cannot start: ${(err as Error).message}\n`);
@@ -67,6 +77,8 @@ export const run: Command = async (input) => {
     await invite.close();
     return relay;
   }
+  // With --port 0 the relay's port is known only now.
+  invite.setRelayUrl(relay.url);
   const sample = mintJoinToken(keys.privateKey, keys.kid, {
     issuer: settings.issuer,
     audience: settings.audience,
@@ -84,6 +96,14 @@ export const run: Command = async (input) => {
     `  invite service  ${invite.url}  (JWKS ${invite.jwksUrl}, OpenAPI ${invite.url}/openapi.json)`,
     `  data folder     ${dataDir}  (CDRs in ${join(dataDir, 'cdr', 'cdr.jsonl')})`,
     `  dev host key    ${devHostKeyPath(dataDir)}  (Authorization: Bearer <key> for POST ${invite.url}/v1/meetings)`,
+    ...(invite.webClientUrl !== undefined
+      ? [
+          `  web client      ${invite.webClientUrl}  (join links from the invite service open it)`,
+          ``,
+          `Open this link in a browser to start a new meeting as its host (development; it carries the dev host key):`,
+          `${invite.webClientUrl}#host-key=${encodeURIComponent(apiKey)}`,
+        ]
+      : []),
     ``,
     `Sample token (host "alice" of meeting "sample", 1 hour):`,
     sample,
@@ -91,7 +111,6 @@ export const run: Command = async (input) => {
     `Try: npx ephemera demo --participants 5 --messages 20`,
   ];
   process.stdout.write(out.join('\n') + '\n');
-  void apiKey;
   return runUntilSignal('ephemera', async () => {
     await relay.drain();
     await invite.close();

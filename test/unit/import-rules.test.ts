@@ -60,7 +60,7 @@ describe('import rules (README, Layout)', () => {
     expect(imports.map(show)).toEqual(expect.arrayContaining([
       "relay/meeting/switchboard.ts imports '../transport/transport.types.js'",
       "invite-service/service.ts imports '../token/index.js'",
-      "client/connect.ts imports 'ws'",
+      "client/index.ts imports 'ws'",
     ]));
     expect(files.length).toBeGreaterThan(150);
   });

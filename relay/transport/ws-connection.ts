@@ -15,6 +15,7 @@
  * Wiping (SECURITY.md): a received message is zeroed once the core's handler returned; a frame built here is
  * zeroed at the turn's flush once every socket it was written to has handed all its bytes to the kernel.
  */
+import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import { CloseCode } from '../../protocol/codes.js';
@@ -28,6 +29,8 @@ export interface WsShared<C> {
   readonly handlers: TransportHandlers<C>;
   readonly maxBackpressure: number;
   readonly closeTimeoutMs: number;
+  /** Sent (past the cap) just before a socket is closed with 4003 at the hard cap; null for none. */
+  readonly capFarewell: Uint8Array | null;
   /** Connections whose open handler ran and whose close handler has not been called yet. */
   readonly open: Set<WsConnection<C>>;
   /** Subscribers per topic. */
@@ -109,6 +112,18 @@ function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
   }
 }
 
+/**
+ * Runs before ws's own handler of a receiver error. A frame above maxPayload is dropped without a close frame
+ * (the peer sees 1006, the core 1009), exactly as uWS does, which cannot send one: both transports answer alike.
+ * ws would otherwise send 1009. Relies on ws 8's `_receiver` (the version is pinned; error-parity.test.ts checks).
+ */
+function onReceiverError(this: EventEmitter, err: Error & { code?: string }): void {
+  const conn = (this as Tagged)[kConn];
+  if (conn === undefined || err.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return;
+  if (conn.errorCode === 0) conn.errorCode = 1009;
+  conn.ws.terminate();
+}
+
 function onAlive(this: WebSocket): void {
   const conn = (this as Tagged)[kConn];
   if (conn !== undefined) conn.alive = true;
@@ -174,6 +189,11 @@ export class WsConnection<C> implements Connection<C> {
     ws.on('close', onClose);
     ws.on('error', onError);
     socket.on('drain', onDrain);
+    const receiver = (ws as unknown as { _receiver?: EventEmitter | null })._receiver;
+    if (receiver) {
+      (receiver as Tagged)[kConn] = this as WsConnection<unknown>;
+      receiver.prependListener('error', onReceiverError);
+    }
   }
 
   /** True once we started a close, the peer started one (ws is CLOSING) or the socket closed. */
@@ -191,6 +211,8 @@ export class WsConnection<C> implements Connection<C> {
     const socket = this.socket;
     const buffered = this.ws.bufferedAmount;
     if (buffered + frame.length > this.shared.maxBackpressure) {
+      const farewell = this.shared.capFarewell;
+      if (farewell !== null && !this.ended) this.ws.send(farewell, SEND_OPTIONS);
       this.close(CloseCode.SLOW_CONSUMER, SLOW_CONSUMER_REASON);
       return false;
     }

@@ -25,6 +25,7 @@ import { CloseCode } from '../../protocol/codes.js';
 import { GOING_AWAY_REASON } from './close-frame.js';
 import {
   INTERNAL_REFUSAL,
+  MAX_REQUEST_HEAD_BYTES,
   NOT_READY_REFUSAL,
   rawHttpResponse,
   refusalJson,
@@ -94,6 +95,7 @@ export function createWsTransport<C>(options: TransportOptions, handlers: Transp
     handlers,
     maxBackpressure: opts.maxBackpressureBytes,
     closeTimeoutMs: opts.closeTimeoutMs,
+    capFarewell: opts.capFarewell ?? null,
     open,
     topics,
     onRemoved() {
@@ -107,6 +109,8 @@ export function createWsTransport<C>(options: TransportOptions, handlers: Transp
   // as uWS does with its own 10 s HTTP idle timeout.
   const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   const httpDeadlines = {
+    // The same request-head bound as uWS (a larger head is dropped unanswered on both transports).
+    maxHeaderSize: MAX_REQUEST_HEAD_BYTES,
     headersTimeout: handshakeTimeoutMs,
     requestTimeout: handshakeTimeoutMs,
     connectionsCheckingInterval: Math.min(1000, Math.max(25, Math.floor(handshakeTimeoutMs / 4))),
@@ -142,6 +146,17 @@ export function createWsTransport<C>(options: TransportOptions, handlers: Transp
     handleProtocols: (_offered: Set<string>, req: IncomingMessage) => chosenProtocol.get(req) ?? false,
   };
   const wss = new WebSocketServer(wssOptions);
+
+  // node:http's own answers to a request it cannot parse, except that an oversize head is dropped without one,
+  // as uWS does (node would say 431 with no body; the two transports must answer alike).
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'HPE_HEADER_OVERFLOW' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+  });
 
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
     const json = refusalJson(UPGRADE_REQUIRED_REFUSAL.body);
@@ -281,20 +296,25 @@ export function createWsTransport<C>(options: TransportOptions, handlers: Transp
 
     stopAccepting,
 
-    close(): Promise<void> {
+    close(deadlineMs?: number): Promise<void> {
       if (closed !== null) return closed;
-      stopAccepting();
+      // Upgrades that still arrive get 503 RELAY_ERR_NOT_READY until every socket is gone; then the listener closes.
+      accepting = false;
       if (heartbeat !== null) {
         clearInterval(heartbeat);
         heartbeat = null;
       }
+      const waitMs = Math.max(0, Math.min(opts.closeTimeoutMs + 100, deadlineMs ?? Infinity));
       closed = new Promise<void>((resolve) => {
         let timer: NodeJS.Timeout | null = null;
         const finish = (): void => {
           wakeCloser = null;
           if (timer !== null) clearTimeout(timer);
+          // Sockets that would not close in time (a peer that never reads) are cut now.
+          for (const conn of [...open]) conn.terminate();
           for (const socket of pendingUpgrades) socket.destroy();
           pendingUpgrades.clear();
+          if (server.listening) server.close();
           server.closeAllConnections();
           wss.close();
           resolve();
@@ -306,7 +326,7 @@ export function createWsTransport<C>(options: TransportOptions, handlers: Transp
         }
         wakeCloser = finish;
         // Each connection destroys itself closeTimeoutMs after its close(); the margin lets its close event run.
-        timer = setTimeout(finish, opts.closeTimeoutMs + 100);
+        timer = setTimeout(finish, waitMs);
       });
       return closed;
     },

@@ -365,7 +365,8 @@ export class Switchboard implements TransportHandlers<Session> {
 
   private forget(meeting: Meeting): void {
     this.meetings.delete(meeting.meetingId);
-    this.ended.add(meeting.meetingId, Date.now());
+    // Ended by this relay's shutdown (drain) is not ended for its participants: they may rejoin after a restart.
+    if (!this.closed) this.ended.add(meeting.meetingId, Date.now());
   }
 
   /** Closes slow consumers and idle participants. */

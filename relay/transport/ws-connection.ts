@@ -33,6 +33,8 @@ export interface WsShared<C> {
   readonly capFarewell: Uint8Array | null;
   /** Connections whose open handler ran and whose close handler has not been called yet. */
   readonly open: Set<WsConnection<C>>;
+  /** Connections the core was told are closed whose sockets are still finishing (peer reading its last bytes). */
+  readonly lingering: Set<WsConnection<C>>;
   /** Subscribers per topic. */
   readonly topics: Map<string, Set<WsConnection<C>>>;
   /** Called after a connection left `open`. */
@@ -88,7 +90,11 @@ function flushCorked(): void {
 
 function terminateAfterTimeout(conn: WsConnection<unknown>): void {
   conn.closeTimer = null;
-  if (!conn.reported) conn.ws.terminate();
+  if (!conn.socketGone) conn.ws.terminate();
+}
+
+function reportLocalClose(conn: WsConnection<unknown>): void {
+  conn.report(conn.localCode);
 }
 
 function toBytes(data: RawData): Uint8Array {
@@ -168,6 +174,8 @@ export class WsConnection<C> implements Connection<C> {
   missed = 0;
   /** handlers.close was called. */
   reported = false;
+  /** ws's close event ran: the socket is gone. */
+  socketGone = false;
   closeTimer: NodeJS.Timeout | null = null;
   /** Topics this connection is subscribed to (for the cleanup at close). */
   topics: Set<string> | null = null;
@@ -263,14 +271,17 @@ export class WsConnection<C> implements Connection<C> {
       this.ws.terminate();
       return;
     }
-    if (!this.reported && this.closeTimer === null) {
+    if (!this.socketGone && this.closeTimer === null) {
       this.closeTimer = setTimeout(terminateAfterTimeout, this.shared.closeTimeoutMs, this);
     }
+    // The core hears of a close we started at once (as on uws), in a microtask so that handlers.close is never
+    // re-entered from a Connection method; the socket lingers meanwhile for the peer to read its last bytes.
+    queueMicrotask(reportLocalClose.bind(null, this as WsConnection<unknown>));
   }
 
   /** Drops the socket without a close frame (heartbeat found it silent); the core sees 1006, as on uWS. */
   terminate(): void {
-    if (this.reported) return;
+    if (this.socketGone) return;
     this.ended = true;
     this.leaveTopics();
     this.ws.terminate();
@@ -304,10 +315,10 @@ export class WsConnection<C> implements Connection<C> {
     publishFrame(this.shared, topic, bytes, this);
   }
 
-  /** The ws close event: tells the core once, with the code of the close we started if we did. */
+  /** The ws close event: the socket is gone; tells the core unless it was told already. */
   onWsClose(code: number): void {
-    if (this.reported) return;
-    this.reported = true;
+    if (this.socketGone) return;
+    this.socketGone = true;
     this.ended = true;
     if (this.closeTimer !== null) {
       clearTimeout(this.closeTimer);
@@ -315,9 +326,20 @@ export class WsConnection<C> implements Connection<C> {
     }
     this.leaveTopics();
     this.socket.removeListener('drain', onDrain);
+    this.shared.lingering.delete(this);
+    if (this.reported) this.shared.onRemoved();
+    else this.report(this.localCode !== 0 ? this.localCode : this.errorCode !== 0 ? this.errorCode : code);
+  }
+
+  /** Calls handlers.close once, with the code of the close we started if we did. */
+  report(code: number): void {
+    if (this.reported) return;
+    this.reported = true;
+    this.ended = true;
     this.shared.open.delete(this);
+    if (!this.socketGone) this.shared.lingering.add(this);
     try {
-      this.shared.handlers.close(this, this.localCode !== 0 ? this.localCode : this.errorCode !== 0 ? this.errorCode : code);
+      this.shared.handlers.close(this, code);
     } finally {
       this.shared.onRemoved();
     }

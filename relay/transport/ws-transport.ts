@@ -81,6 +81,7 @@ function headerRecord(req: IncomingMessage): Record<string, string> {
 export function createWsTransport<C>(options: TransportOptions, handlers: TransportHandlers<C>): Transport {
   const opts = resolveTransportOptions('createWsTransport', options);
   const open = new Set<WsConnection<C>>();
+  const lingering = new Set<WsConnection<C>>();
   const topics = new Map<string, Set<WsConnection<C>>>();
   const pendingUpgrades = new Set<Duplex>();
   /** The subprotocol the core chose, per request, for handleProtocols. */
@@ -97,9 +98,10 @@ export function createWsTransport<C>(options: TransportOptions, handlers: Transp
     closeTimeoutMs: opts.closeTimeoutMs,
     capFarewell: opts.capFarewell ?? null,
     open,
+    lingering,
     topics,
     onRemoved() {
-      if (open.size === 0 && wakeCloser !== null) wakeCloser();
+      if (open.size === 0 && lingering.size === 0 && wakeCloser !== null) wakeCloser();
     },
   };
 
@@ -149,13 +151,15 @@ export function createWsTransport<C>(options: TransportOptions, handlers: Transp
 
   // node:http's own answers to a request it cannot parse, except that an oversize head is dropped without one,
   // as uWS does (node would say 431 with no body; the two transports must answer alike).
+  // Like node's default otherwise: an answer only to an HTTP parse error or the request deadline, on a socket that
+  // has not been written to; TLS handshake errors and the rest are simply destroyed.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    if (err.code === 'HPE_HEADER_OVERFLOW' || !socket.writable) {
-      socket.destroy();
-      return;
+    const code = err.code ?? '';
+    const status = code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : code.startsWith('HPE_') && code !== 'HPE_HEADER_OVERFLOW' ? '400 Bad Request' : null;
+    if (status !== null && socket.writable && (socket as Socket).bytesWritten === 0) {
+      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     }
-    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    socket.destroy();
   });
 
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
@@ -311,7 +315,7 @@ export function createWsTransport<C>(options: TransportOptions, handlers: Transp
           wakeCloser = null;
           if (timer !== null) clearTimeout(timer);
           // Sockets that would not close in time (a peer that never reads) are cut now.
-          for (const conn of [...open]) conn.terminate();
+          for (const conn of [...open, ...lingering]) conn.terminate();
           for (const socket of pendingUpgrades) socket.destroy();
           pendingUpgrades.clear();
           if (server.listening) server.close();
@@ -320,13 +324,16 @@ export function createWsTransport<C>(options: TransportOptions, handlers: Transp
           resolve();
         };
         for (const conn of [...open]) conn.close(CloseCode.GOING_AWAY, GOING_AWAY_REASON);
-        if (open.size === 0) {
-          finish();
-          return;
-        }
-        wakeCloser = finish;
-        // Each connection destroys itself closeTimeoutMs after its close(); the margin lets its close event run.
-        timer = setTimeout(finish, waitMs);
+        // Closes reach the core in a microtask; then wait for the sockets themselves (peers completing the
+        // handshake), bounded: each destroys itself closeTimeoutMs after its close(), and the deadline cuts them.
+        queueMicrotask(() => {
+          if (open.size === 0 && lingering.size === 0) {
+            finish();
+            return;
+          }
+          wakeCloser = finish;
+          timer = setTimeout(finish, waitMs);
+        });
       });
       return closed;
     },

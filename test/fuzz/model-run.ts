@@ -6,7 +6,7 @@
  * participant ids (`h` the host, `a`, `b`, `c` attendees) on one real relay in this process, real sockets:
  * joins (also refused ones: ended, locked, barred), reconnects (replace), leaves, chat to everyone / one / the
  * hosts, bursts of chat from several participants at once, host controls (end, remove, remove+bar, lock,
- * unlock), every client frame kind with random (valid and invalid) fields from attendees, malformed, text and
+ * unlock, ask to mute, promote, demote), every client frame kind with random (valid and invalid) fields from attendees, malformed, text and
  * oversize frames, and a frame that makes the relay throw (the test-only fault hook, see RelayTestHooks).
  * A small model predicts each outcome; every command waits for its effect (a delivery, an ERROR, a close).
  *
@@ -365,7 +365,10 @@ class RandomFrame implements Cmd {
   toString = (): string => `random(${this.mi},${this.sel},${JSON.stringify(this.env, (_k, v: unknown) => (v instanceof Uint8Array ? `bytes(${v.length})` : v))})`;
 }
 
-type HostAct = 'end' | 'remove' | 'remove_bar' | 'lock' | 'unlock';
+type HostAct = 'end' | 'remove' | 'remove_bar' | 'lock' | 'unlock' | 'mute' | 'promote' | 'demote';
+
+/** Host actions that name a present participant other than the host. */
+const TARGETED: ReadonlySet<HostAct> = new Set<HostAct>(['remove', 'remove_bar', 'mute', 'promote', 'demote']);
 
 /** The host (present) ends `m`: everyone present is closed with 4007. */
 async function endMeeting(real: Real, m: MMeeting): Promise<void> {
@@ -378,7 +381,7 @@ class Host implements Cmd {
   constructor(readonly mi: number, readonly act: HostAct, readonly target: Pid) {}
   private meeting(model: Readonly<Model>): MMeeting | null {
     const list = model.meetings.filter(
-      (m) => m.present.has('h') && (!(this.act === 'remove' || this.act === 'remove_bar') || (this.target !== 'h' && m.present.has(this.target))),
+      (m) => m.present.has('h') && (!TARGETED.has(this.act) || (this.target !== 'h' && m.present.has(this.target))),
     );
     return list.length === 0 ? null : list[this.mi % list.length]!;
   }
@@ -401,9 +404,19 @@ class Host implements Cmd {
         else host.client.unlock();
         m.locked = this.act === 'lock';
         return probe(host, this.act);
+      case 'mute':
+      case 'promote':
+      case 'demote': {
+        // Announced to everyone; the target stays (a promoted attendee is a presenter: still not a host).
+        if (this.act === 'mute') host.client.askMute(this.target);
+        else if (this.act === 'promote') host.client.promote(this.target);
+        else host.client.demote(this.target);
+        await probe(host, this.act);
+        return probe(clientOf(real, m, this.target), `${this.act} target`);
+      }
     }
   }
-  toString = (): string => `host(${this.mi},${this.act}${this.act.startsWith('remove') ? ',' + this.target : ''})`;
+  toString = (): string => `host(${this.mi},${this.act}${TARGETED.has(this.act) ? ',' + this.target : ''})`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -478,7 +491,8 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
   fc.tuple(mi, sel, fc.constantFrom<BadFrame>('malformed', 'text', 'too_large', 'relay_kind', 'attendee_end', 'fault')).map(([m, p, w]) => new Bad(m, p, w)),
   fc.tuple(mi, sel, randomEnvelope).map(([m, p, e]) => new RandomFrame(m, p, e)),
   fc.tuple(mi, sel, randomEnvelope).map(([m, p, e]) => new RandomFrame(m, p, e)),
-  fc.tuple(mi, fc.constantFrom<HostAct>('end', 'remove', 'remove_bar', 'lock', 'unlock'), pid).map(([m, a, t]) => new Host(m, a, t)),
+  fc.tuple(mi, fc.constantFrom<HostAct>('end', 'remove', 'remove_bar', 'lock', 'unlock', 'mute', 'promote', 'demote'), pid).map(([m, a, t]) => new Host(m, a, t)),
+  fc.tuple(mi, fc.constantFrom<HostAct>('remove', 'mute', 'promote', 'demote'), pid).map(([m, a, t]) => new Host(m, a, t)),
 ];
 
 // ---------------------------------------------------------------------------------------------------------------

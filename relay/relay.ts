@@ -1,6 +1,8 @@
 /**
- * The relay process's composition: options -> keys and verifier -> CDR store -> switchboard -> transport ->
- * admin server. `close()` cascades in reverse; `drain()` is the SIGTERM path.
+ * The relay process's composition: options -> keys -> CDR store (it takes the data folder's lock) -> the
+ * restart-proof state (used single-use token ids, ended meetings: relay/state) -> verifier -> switchboard ->
+ * transport -> admin server. `close()` cascades in reverse; `drain()` is the SIGTERM path, bounded by
+ * drainTimeoutMs.
  */
 import { mkdirSync } from 'node:fs';
 import { resolveRelayOptions, type RelayOptions } from './config/relay-options.js';
@@ -104,12 +106,13 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
   });
   // After the CDR store: it holds the data folder's lock, so that only one process ever writes these files.
   const storeError = (err: Error): void => log.error({ err: { type: err.name, code: (err as NodeJS.ErrnoException).code } }, 'relay state store write failed');
-  let replayStore: ReplayStore;
+  let replayStore: ReplayStore | undefined;
   let endedMeetings: EndedMeetings;
   try {
     replayStore = createFileReplayStore({ dataDir: o.dataDir, maxEntries: o.maxUsedTokenIds, onError: storeError });
     endedMeetings = createFileEndedMeetings({ dataDir: o.dataDir, maxEntries: o.maxEndedMeetings, ttlMs: ENDED_MEETING_TTL_MS, onError: storeError });
   } catch (err) {
+    replayStore?.close();
     await cdr.close();
     throw err;
   }

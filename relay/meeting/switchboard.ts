@@ -42,7 +42,6 @@ export interface SwitchboardDeps {
 /** Where the error boundary caught an exception. */
 export type InternalErrorSite = 'upgrade' | 'open' | 'message' | 'close';
 
-
 /** How often the meeting-wide periodic work (active speakers) runs. */
 const LANE_TICK_MS = 250;
 /** Sample one frame in this many for the handling-time histogram. */
@@ -331,7 +330,7 @@ export class Switchboard implements TransportHandlers<Session> {
     this.deps.onInternalError?.(where);
     this.deps.log.error(
       { where, meetingId: session.meetingId, participantId: session.participantId, err: describeError(err) },
-      'internal error: session closed (4009), the meeting goes on',
+      where === 'close' ? 'internal error while releasing a session' : 'internal error: session closed (4009), the meeting goes on',
     );
     if (where === 'close') return;
     try {

@@ -1,15 +1,22 @@
 /**
- * The relay process's composition: options -> keys and verifier -> CDR store -> switchboard -> transport ->
- * admin server. `close()` cascades in reverse; `drain()` is the SIGTERM path.
+ * The relay process's composition: options -> keys -> CDR store (it takes the data folder's lock) -> the
+ * restart-proof state (used single-use token ids, ended meetings: relay/state) -> verifier -> switchboard ->
+ * transport -> admin server. `close()` cascades in reverse; `drain()` is the SIGTERM path, bounded by
+ * drainTimeoutMs.
  */
 import { mkdirSync } from 'node:fs';
 import { resolveRelayOptions, type RelayOptions } from './config/relay-options.js';
 import { createLogger, type Logger } from './log/logger.js';
-import { createJwksFileKeySource, createJwksUrlKeySource, createTokenVerifier, loadOrCreateDevKeys, type KeySource } from './auth/index.js';
+import { createJwksFileKeySource, createJwksUrlKeySource, createTokenVerifier, loadOrCreateDevKeys, type KeySource, type ReplayStore } from './auth/index.js';
+import type { EndedMeetings } from './meeting/admission.js';
 import { createCdrRecorder, registerCdrMetrics, type CdrRecorder, type CdrSinkOptions } from './cdr/index.js';
-import { createTransport } from './transport/index.js';
+import { createTransport, uwsCloseMarginMs } from './transport/index.js';
 import type { Transport } from './transport/transport.types.js';
-import { Switchboard } from './meeting/switchboard.js';
+import { Switchboard, type InternalErrorSite } from './meeting/switchboard.js';
+import { ENDED_MEETING_TTL_MS } from './meeting/admission.js';
+import { JoinAudit } from './meeting/join-audit.js';
+import { errorFrame } from './meeting/relay-frames.js';
+import { createFileEndedMeetings, createFileReplayStore } from './state/index.js';
 import { createRelayStats } from './meeting/relay-stats.js';
 import type { EndReason, LeaveReason, MeetingObserver, MeetingView, ParticipantView } from './meeting/meeting.types.js';
 import { RelayMetrics } from './metrics/relay-metrics.js';
@@ -25,7 +32,11 @@ export interface Relay {
   readonly transportName: 'uws' | 'ws';
   /** Meetings in progress (metadata views). */
   meetings(): Iterable<MeetingView>;
-  /** Stops admitting, ends every meeting with reason `shutdown` (CDRs written), then closes. Idempotent. */
+  /**
+   * Stops admitting (upgrades get 503 RELAY_ERR_NOT_READY while sockets close), ends every meeting with reason
+   * `shutdown` (CDRs written), closes the sockets (1001; those still open when `drainTimeoutMs` is nearly up
+   * are cut), then the listener and the stores. Idempotent.
+   */
   drain(): Promise<void>;
   /** Same as drain(). */
   close(): Promise<void>;
@@ -65,13 +76,26 @@ function keySource(o: RelayOptions): KeySource {
   return createJwksFileKeySource(loadOrCreateDevKeys(o.dataDir).jwksPath);
 }
 
+/**
+ * Hooks only in-process tests can pass (startRelay's third argument; no setting, flag or environment variable
+ * reaches them, and bin/ never passes them).
+ */
+export interface RelayTestHooks {
+  /** Called with every client frame before it is routed; a throw exercises the error boundary. */
+  readonly frameFaultHook?: (data: Uint8Array) => void;
+}
+
+/** Time drain() keeps after closing sockets, out of drainTimeoutMs, for the CDR store and the listeners. */
+function drainReserveMs(drainTimeoutMs: number): number {
+  return Math.min(1_000, Math.floor(drainTimeoutMs / 4));
+}
+
 /** Starts a relay. Throws RelayConfigError for bad settings and the CDR store's startup error if it cannot write. */
-export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Logger): Promise<Relay> {
+export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Logger, testHooks: RelayTestHooks = {}): Promise<Relay> {
   const o = resolveRelayOptions(input);
   const log = logger ?? createLogger(o.logLevel);
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const keys = keySource(o);
-  const verifier = createTokenVerifier({ keys, issuer: o.issuer, audience: o.audience, clockToleranceSeconds: o.clockToleranceSeconds });
   const cdr: CdrRecorder = await createCdrRecorder({
     dataDir: o.dataDir,
     sinks: cdrSinks(o),
@@ -80,6 +104,22 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
     includeIpAddresses: o.cdrIncludeIpAddresses,
     logger: log,
   });
+  // After the CDR store: it holds the data folder's lock, so that only one process ever writes these files.
+  const storeError = (err: Error): void => log.error({ err: { type: err.name, code: (err as NodeJS.ErrnoException).code } }, 'relay state store write failed');
+  let replayStore: ReplayStore | undefined;
+  let endedMeetings: EndedMeetings;
+  try {
+    replayStore = createFileReplayStore({ dataDir: o.dataDir, maxEntries: o.maxUsedTokenIds, onError: storeError });
+    endedMeetings = createFileEndedMeetings({ dataDir: o.dataDir, maxEntries: o.maxEndedMeetings, ttlMs: ENDED_MEETING_TTL_MS, onError: storeError });
+  } catch (err) {
+    replayStore?.close();
+    await cdr.close();
+    throw err;
+  }
+  const verifier = createTokenVerifier({
+    keys, issuer: o.issuer, audience: o.audience, clockToleranceSeconds: o.clockToleranceSeconds, replayStore,
+  });
+  const audit = new JoinAudit({ log, logIpAddresses: o.logIpAddresses });
   let draining = false;
   const notReadyReason = (): string | null => (draining ? 'draining' : cdr.ready() ? null : (cdr.notReadyReason() ?? 'cdr_store_failing'));
   const stats = createRelayStats();
@@ -92,7 +132,17 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
     log,
     observer: composeObservers([cdr, metrics, logObserver(log)]),
     isReady: () => notReadyReason() === null,
+    endedMeetings,
+    audit,
+    onInternalError: (where: InternalErrorSite) => metrics.internalError(where),
+    ...(testHooks.frameFaultHook !== undefined ? { frameFaultHook: testHooks.frameFaultHook } : {}),
   });
+  const closeStores = (): void => {
+    audit.close();
+    replayStore.close();
+    endedMeetings.close?.();
+  };
+  const idleTimeoutSeconds = Math.max(16, Math.ceil(o.idleTimeoutMs / 1000) * 2);
   let transport: Transport;
   try {
     transport = createTransport(o.transport, {
@@ -100,12 +150,15 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
       port: o.port,
       maxPayloadBytes: o.maxFrameBytes * 2,
       maxBackpressureBytes: o.hardBackpressureBytes,
-      idleTimeoutSeconds: Math.max(16, Math.ceil(o.idleTimeoutMs / 1000) * 2),
-      closeTimeoutMs: 2_000,
+      idleTimeoutSeconds,
+      // The same time on both transports for a closed peer to take its last bytes (ERROR, close frame).
+      closeTimeoutMs: uwsCloseMarginMs(idleTimeoutSeconds),
+      capFarewell: errorFrame('RELAY_ERR_SLOW_CONSUMER'),
       ...(o.tlsCertFile !== undefined ? { tls: { certFile: o.tlsCertFile, keyFile: o.tlsKeyFile! } } : {}),
     }, switchboard);
   } catch (err) {
     switchboard.shutdown();
+    closeStores();
     await cdr.close();
     throw err;
   }
@@ -118,6 +171,7 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
   } catch (err) {
     switchboard.shutdown();
     await transport.close();
+    closeStores();
     await cdr.close();
     throw err;
   }
@@ -127,10 +181,12 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
   let closing: Promise<void> | null = null;
   const drain = (): Promise<void> => {
     closing ??= (async () => {
+      const socketsBy = Date.now() + o.drainTimeoutMs - drainReserveMs(o.drainTimeoutMs);
+      // Joins from now on get 503 RELAY_ERR_NOT_READY (the listener stays open until the sockets are gone).
       draining = true;
-      transport.stopAccepting();
       switchboard.shutdown();
-      await transport.close();
+      await transport.close(Math.max(0, socketsBy - Date.now()));
+      closeStores();
       await cdr.close();
       await admin.close();
       verifier.close();

@@ -41,6 +41,8 @@ export interface RelayOptions {
   readonly maxPendingVerificationsPerIp: number;
   readonly maxQueuedVerifications: number;
   readonly verificationMaxWaitMs: number;
+  readonly maxUsedTokenIds: number;
+  readonly maxEndedMeetings: number;
   readonly cdrSinks: readonly string[];
   readonly cdrFile: string | undefined;
   readonly cdrWebhookUrl: string | undefined;
@@ -48,6 +50,7 @@ export interface RelayOptions {
   readonly cdrInterimIntervalMs: number;
   readonly cdrIncludeDisplayNames: boolean;
   readonly cdrIncludeIpAddresses: boolean;
+  readonly logIpAddresses: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 }
 

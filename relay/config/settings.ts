@@ -62,6 +62,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxPendingVerificationsPerIp', type: 'int', default: 64, min: 1, max: 100_000, help: 'Join tokens waiting for or in verification from one IP address; more are refused with 429.' },
   { key: 'maxQueuedVerifications', type: 'int', default: 4_096, min: 1, max: 1_000_000, help: 'Join tokens waiting for verification relay-wide; more are refused with 429.' },
   { key: 'verificationMaxWaitMs', type: 'int', default: 5_000, min: 100, max: 60_000, help: 'A join whose token waited this long for verification is refused with 429 without being verified.' },
+  { key: 'maxUsedTokenIds', type: 'int', default: 1_000_000, min: 1, max: 100_000_000, help: 'Single-use token ids remembered (hashed, in <dataDir>/state, across restarts) until their tokens expire; when full, further single-use joins are refused (403 RELAY_ERR_TOKEN_REPLAYED) until some expire.' },
+  { key: 'maxEndedMeetings', type: 'int', default: 100_000, min: 1, max: 100_000_000, help: 'Ended meeting ids remembered for 24 h (hashed, in <dataDir>/state, across restarts) so that joins to them are refused (403 RELAY_ERR_MEETING_ENDED); when full, the id nearest the end of its 24 h is forgotten first.' },
   { key: 'cdrSinks', type: 'list', default: ['file'], help: 'CDR sinks: file, stdout, webhook (comma-separated; webhook needs cdrWebhookUrl and cdrWebhookSecrets).' },
   { key: 'cdrFile', type: 'string', default: undefined, help: 'Path of the CDR JSON-lines file (default <dataDir>/cdr/cdr.jsonl).' },
   { key: 'cdrWebhookUrl', type: 'string', default: undefined, help: 'Webhook URL for CDR delivery (Standard Webhooks).' },
@@ -69,6 +71,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'cdrInterimIntervalMs', type: 'int', default: 15 * 60_000, min: 0, max: 86_400_000, help: 'Interim (partial) CDRs for long meetings at this interval (0 = off).' },
   { key: 'cdrIncludeDisplayNames', type: 'bool', default: false, help: 'Write participants\' display names into CDRs.' },
   { key: 'cdrIncludeIpAddresses', type: 'bool', default: false, help: 'Write participants\' IP addresses into CDRs.' },
+  { key: 'logIpAddresses', type: 'bool', default: false, help: 'Write remote IP addresses into log lines (the refused-join audit line); off: a keyed hash that correlates lines within one process run only.' },
   { key: 'logLevel', type: 'enum', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], help: 'Log level (logs are JSON on stderr and never contain content or tokens).' },
 ];
 

@@ -223,8 +223,25 @@ export class VerificationGate {
   };
 }
 
-/** Meeting ids that ended recently, so that tokens for them are refused (ids only, bounded). */
-export class EndedMeetings {
+/**
+ * Meeting ids that ended, so that tokens for them are refused (ids only, bounded). The relay keeps them in a
+ * durable file (relay/state/ended-meetings-file.ts) so that a restart does not reopen an ended meeting; a
+ * cluster can put a shared store behind the same interface.
+ */
+export interface EndedMeetings {
+  /** Remembers `id` as ended at `now` (unix ms). Never throws. */
+  add(id: string, now: number): void;
+  /** True while `id` is remembered as ended. */
+  has(id: string, now: number): boolean;
+  /** Idempotent. */
+  close?(): void;
+}
+
+/** How long an ended meeting id is refused by default: 24 hours. */
+export const ENDED_MEETING_TTL_MS = 24 * 3_600_000;
+
+/** An in-memory EndedMeetings (the oldest id goes first when full). Forgotten at restart. */
+export class MemoryEndedMeetings implements EndedMeetings {
   private readonly ids = new Map<string, number>();
 
   constructor(private readonly ttlMs: number, private readonly max: number) {}

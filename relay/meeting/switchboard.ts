@@ -9,12 +9,14 @@ import type { RelayOptions } from '../config/relay-options.js';
 import type { LeaveReason, MeetingObserver } from './meeting.types.js';
 import { Meeting } from './meeting.js';
 import { Session } from './session.js';
-import { cheapTokenCheck, EndedMeetings, IpLimiter, parseJoin, refusal, VerificationGate, type ParsedJoin } from './admission.js';
+import { cheapTokenCheck, ENDED_MEETING_TTL_MS, IpLimiter, MemoryEndedMeetings, parseJoin, refusal, VerificationGate, type EndedMeetings, type ParsedJoin } from './admission.js';
 import { errorFrame, participantInfo, welcomeFrame } from './relay-frames.js';
 import { routeFrameBytes } from './frame-router.js';
 import { bump, type RelayStats } from './relay-stats.js';
 import type { Logger } from '../log/logger.js';
 import type { LaneOptions } from './lanes/lane-options.js';
+import type { JoinAudit } from './join-audit.js';
+import { describeError } from '../log/describe-error.js';
 
 export interface SwitchboardDeps {
   readonly options: RelayOptions;
@@ -24,7 +26,21 @@ export interface SwitchboardDeps {
   readonly log: Logger;
   /** False while the relay must not admit participants (draining, CDR store failing). */
   readonly isReady: () => boolean;
+  /** Ended meeting ids (the relay passes a durable store). Default: in memory, 24 h, 100 000 ids. */
+  readonly endedMeetings?: EndedMeetings;
+  /** Audit lines for refused joins. Default: none. */
+  readonly audit?: JoinAudit;
+  /** Counts an exception caught by the error boundary (`where`: upgrade, open, message, close). */
+  readonly onInternalError?: (where: InternalErrorSite) => void;
+  /**
+   * Test-only fault injection: called with every frame right before it is routed (it may throw, to prove the
+   * error boundary). Only code that calls startRelay in-process can pass it; no setting, flag or variable can.
+   */
+  readonly frameFaultHook?: (data: Uint8Array) => void;
 }
+
+/** Where the error boundary caught an exception. */
+export type InternalErrorSite = 'upgrade' | 'open' | 'message' | 'close';
 
 /** How often the meeting-wide periodic work (active speakers) runs. */
 const LANE_TICK_MS = 250;
@@ -63,7 +79,7 @@ export class Switchboard implements TransportHandlers<Session> {
       perTurn: o.verificationsPerTurn,
       maxWaitMs: o.verificationMaxWaitMs,
     });
-    this.ended = new EndedMeetings(24 * 3_600_000, 100_000);
+    this.ended = deps.endedMeetings ?? new MemoryEndedMeetings(ENDED_MEETING_TTL_MS, 100_000);
     this.sweepTimer = setInterval(() => this.sweep(), o.slowConsumerCheckMs);
     this.sweepTimer.unref();
     this.laneTimer = setInterval(() => this.tickLanes(), LANE_TICK_MS);
@@ -97,6 +113,28 @@ export class Switchboard implements TransportHandlers<Session> {
    * the bench). Only a queued verification or a key fetch makes the decision asynchronous.
    */
   upgrade(req: UpgradeRequest): UpgradeDecision<Session> | Promise<UpgradeDecision<Session>> {
+    let decision: UpgradeDecision<Session> | Promise<UpgradeDecision<Session>>;
+    try {
+      decision = this.admit(req);
+    } catch (err) {
+      decision = this.upgradeFailed(err);
+    }
+    if (!isPromise(decision)) return this.audited(req, decision);
+    return decision.then((d) => this.audited(req, d), (err: unknown) => this.audited(req, this.upgradeFailed(err)));
+  }
+
+  private upgradeFailed(err: unknown): UpgradeDecision<Session> {
+    this.deps.onInternalError?.('upgrade');
+    this.deps.log.error({ where: 'upgrade', err: describeError(err) }, 'internal error while admitting a join');
+    return this.refuse('RELAY_ERR_INTERNAL');
+  }
+
+  private audited(req: UpgradeRequest, d: UpgradeDecision<Session>): UpgradeDecision<Session> {
+    if (!d.accept) this.deps.audit?.refusedUpgrade(req, String(d.body.error));
+    return d;
+  }
+
+  private admit(req: UpgradeRequest): UpgradeDecision<Session> | Promise<UpgradeDecision<Session>> {
     const parsed = parseJoin(req);
     if (typeof parsed === 'string') return this.refuse(parsed);
     const origin = req.headers.origin;
@@ -178,6 +216,14 @@ export class Switchboard implements TransportHandlers<Session> {
   }
 
   open(conn: Connection<Session>): void {
+    try {
+      this.opened(conn);
+    } catch (err) {
+      this.internalError(conn.context, 'open', err);
+    }
+  }
+
+  private opened(conn: Connection<Session>): void {
     const session = conn.context;
     session.conn = conn;
     this.deps.stats.connectionsOpen++;
@@ -185,6 +231,7 @@ export class Switchboard implements TransportHandlers<Session> {
     // Things may have changed while the token was being verified.
     const late = this.closed ? 'RELAY_ERR_NOT_READY' : this.checkMeetingRules(session);
     if (late !== null) {
+      this.deps.audit?.refusedAtOpen(late, session.meetingId, conn.remoteAddress);
       const spec = ErrorCodes[late];
       conn.send(errorFrame(late));
       session.leaveReason = 'meeting_ended';
@@ -234,7 +281,16 @@ export class Switchboard implements TransportHandlers<Session> {
     );
   }
 
+  /** The error boundary of a frame: an exception closes this one session (ERROR RELAY_ERR_INTERNAL, 4009). */
   message(conn: Connection<Session>, data: Uint8Array, isBinary: boolean): void {
+    try {
+      this.received(conn, data, isBinary);
+    } catch (err) {
+      this.internalError(conn.context, 'message', err);
+    }
+  }
+
+  private received(conn: Connection<Session>, data: Uint8Array, isBinary: boolean): void {
     const session = conn.context;
     const meeting = session.meeting;
     if (meeting === null) return;
@@ -254,6 +310,7 @@ export class Switchboard implements TransportHandlers<Session> {
   }
 
   private route(meeting: Meeting, session: Session, data: Uint8Array): void {
+    if (this.deps.frameFaultHook !== undefined) this.deps.frameFaultHook(data);
     if (routeFrameBytes(meeting, session, data)) return;
     this.deps.stats.malformedFrames++;
     this.fatal(session, 'RELAY_ERR_MALFORMED_FRAME', 'malformed_frame');
@@ -267,11 +324,37 @@ export class Switchboard implements TransportHandlers<Session> {
     session.end(reason, spec.close, code);
   }
 
+  /**
+   * An exception escaped a handler: logged once with ids and stack (never bytes or the message), counted, and
+   * this session alone is closed with ERROR RELAY_ERR_INTERNAL and 4009; its meeting goes on.
+   */
+  private internalError(session: Session, where: InternalErrorSite, err: unknown): void {
+    this.deps.onInternalError?.(where);
+    this.deps.log.error(
+      { where, meetingId: session.meetingId, participantId: session.participantId, err: describeError(err) },
+      where === 'close' ? 'internal error while releasing a session' : 'internal error: session closed (4009), the meeting goes on',
+    );
+    if (where === 'close') return;
+    try {
+      this.fatal(session, 'RELAY_ERR_INTERNAL', 'internal');
+    } catch {
+      session.conn?.close(CloseCode.INTERNAL, 'RELAY_ERR_INTERNAL');
+    }
+  }
+
   drain(_conn: Connection<Session>): void {
     // Reliable lanes rely on the periodic backlog check; document flow control reacts to acks, not drains.
   }
 
   close(conn: Connection<Session>, code: number): void {
+    try {
+      this.released(conn, code);
+    } catch (err) {
+      this.internalError(conn.context, 'close', err);
+    }
+  }
+
+  private released(conn: Connection<Session>, code: number): void {
     const session = conn.context;
     this.deps.stats.connectionsOpen--;
     this.ipLimiter.closed(conn.remoteAddress);
@@ -283,7 +366,8 @@ export class Switchboard implements TransportHandlers<Session> {
 
   private forget(meeting: Meeting): void {
     this.meetings.delete(meeting.meetingId);
-    this.ended.add(meeting.meetingId, Date.now());
+    // Ended by this relay's shutdown (drain) is not ended for its participants: they may rejoin after a restart.
+    if (!this.closed) this.ended.add(meeting.meetingId, Date.now());
   }
 
   /** Closes slow consumers and idle participants. */

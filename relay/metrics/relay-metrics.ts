@@ -20,6 +20,7 @@ export class RelayMetrics implements MeetingObserver {
   /** Lane totals of meetings that already ended. */
   private readonly endedTotals: Record<Lane, LaneStats>;
   private readonly meetingsEnded: Counter<'reason'>;
+  private readonly internalErrors: Counter<'where'>;
 
   constructor(private readonly sources: MetricsSources) {
     const r = this.registry;
@@ -58,6 +59,12 @@ export class RelayMetrics implements MeetingObserver {
     mapGauge('ephemera_disconnects_total', 'Participant disconnects by reason.', 'reason', () => sources.stats.closes);
     mapGauge('ephemera_frames_rejected_total', 'Frames that closed a connection, by error code.', 'code', () => sources.stats.framesRejected);
     this.meetingsEnded = new Counter({ name: 'ephemera_meetings_ended_total', help: 'Meetings ended, by reason.', labelNames: ['reason'], registers: [r] });
+    this.internalErrors = new Counter({
+      name: 'ephemera_internal_errors_total',
+      help: 'Exceptions caught by the error boundary (each closed one session with 4009), by handler: upgrade, open, message, close.',
+      labelNames: ['where'], registers: [r],
+    });
+    for (const where of ['upgrade', 'open', 'message', 'close']) this.internalErrors.inc({ where }, 0);
     const fanout = new Histogram({
       name: 'ephemera_fanout_seconds', help: 'Relay handling time of a received frame, decode to last send (sampled 1 in 64).',
       buckets: [1e-6, 2e-6, 5e-6, 1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 5e-3], registers: [r],
@@ -82,6 +89,11 @@ export class RelayMetrics implements MeetingObserver {
       for (const lane of LANES) for (const f of LANE_FIELDS) out[lane][f] += m.lanes[lane][f];
     }
     return out;
+  }
+
+  /** The error boundary caught an exception in `where`. */
+  internalError(where: string): void {
+    this.internalErrors.inc({ where });
   }
 
   meetingEnded(meeting: MeetingView, reason: EndReason): void {

@@ -12,29 +12,27 @@ export interface Refusal {
   readonly body: Readonly<Record<string, unknown>>;
 }
 
-/** The upgrade handler threw or its promise rejected. */
-export const INTERNAL_REFUSAL: Refusal = Object.freeze({
-  status: ErrorCodes.RELAY_ERR_INTERNAL.http,
-  body: Object.freeze({ code: 'RELAY_ERR_INTERNAL', message: ErrorCodes.RELAY_ERR_INTERNAL.message }),
-});
+/** The refusal of an error code of protocol/codes.ts: its HTTP status and `{"error", "message"}`. */
+function codeRefusal(code: 'RELAY_ERR_INTERNAL' | 'RELAY_ERR_NOT_READY' | 'RELAY_ERR_UPGRADE_REQUIRED'): Refusal {
+  const spec = ErrorCodes[code];
+  return Object.freeze({ status: spec.http, body: Object.freeze({ error: code, message: spec.message }) });
+}
 
-/** An upgrade arrived after stopAccepting() or close() (e.g. on a kept-alive HTTP connection). */
-export const NOT_READY_REFUSAL: Refusal = Object.freeze({
-  status: ErrorCodes.RELAY_ERR_NOT_READY.http,
-  body: Object.freeze({ code: 'RELAY_ERR_NOT_READY', message: ErrorCodes.RELAY_ERR_NOT_READY.message }),
-});
+/** The upgrade handler threw or its promise rejected. */
+export const INTERNAL_REFUSAL: Refusal = codeRefusal('RELAY_ERR_INTERNAL');
+
+/** An upgrade arrived while the transport is closing (drain) or closed (e.g. on a kept-alive HTTP connection). */
+export const NOT_READY_REFUSAL: Refusal = codeRefusal('RELAY_ERR_NOT_READY');
+
+/** A plain HTTP request (not a WebSocket upgrade) reached the WebSocket port. */
+export const UPGRADE_REQUIRED_REFUSAL: Refusal = codeRefusal('RELAY_ERR_UPGRADE_REQUIRED');
 
 /**
- * A plain HTTP request (not an upgrade) reached the WebSocket port. The code is not (yet) in protocol/codes.ts:
- * it is the transport's own answer to a request no client of the protocol makes.
+ * Largest HTTP request head (request line and headers) either transport reads: uWS.js 20.30's own fixed limit
+ * (its fallback buffer, measured: 125 000 bytes of token pass, 131 000 do not). The ws transport applies the same
+ * bound as node:http's maxHeaderSize; a larger head gets no answer on either (the connection is dropped).
  */
-export const UPGRADE_REQUIRED_REFUSAL: Refusal = Object.freeze({
-  status: 426,
-  body: Object.freeze({
-    code: 'RELAY_ERR_UPGRADE_REQUIRED',
-    message: 'This port accepts WebSocket upgrades only: join at /v1/meetings/<meeting id>.',
-  }),
-});
+export const MAX_REQUEST_HEAD_BYTES = 128 * 1024;
 
 /** A refusal status is an HTTP error status; anything else the core returns is a bug and becomes 500. */
 export function refusalStatus(status: number): number {

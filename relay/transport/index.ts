@@ -18,7 +18,7 @@ export type {
   UpgradeRequest,
 } from './transport.types.js';
 export type { TransportError, TransportErrorCode } from './transport-errors.js';
-export { createUwsTransport, uwsIdleTimeout } from './uws-transport.js';
+export { createUwsTransport, uwsCloseMarginMs, uwsIdleTimeout } from './uws-transport.js';
 export { createWsTransport } from './ws-transport.js';
 export { uwsIsNative } from './uws-loader.js';
 export { zeroBytes } from './zero-bytes.js';

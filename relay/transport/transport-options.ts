@@ -49,6 +49,16 @@ function readableFile(who: string, key: string, value: unknown): string {
   return value;
 }
 
+/** Longest capFarewell: it is sent past the send-buffer cap. */
+const MAX_FAREWELL_BYTES = 1024;
+
+function farewell(who: string, value: unknown): Uint8Array {
+  if (!(value instanceof Uint8Array) || value.byteLength === 0 || value.byteLength > MAX_FAREWELL_BYTES) {
+    fail(who, 'capFarewell', `a Uint8Array of 1 to ${MAX_FAREWELL_BYTES} bytes`, value instanceof Uint8Array ? `${value.byteLength} bytes` : value);
+  }
+  return new Uint8Array(value);
+}
+
 /**
  * Validates and freezes transport options. `who` prefixes error messages (e.g. `createWsTransport`).
  * @throws Error naming the first bad setting.
@@ -76,6 +86,7 @@ export function resolveTransportOptions(who: string, options: TransportOptions):
     ...(options.handshakeTimeoutMs !== undefined
       ? { handshakeTimeoutMs: int(who, 'handshakeTimeoutMs', options.handshakeTimeoutMs, MIN_HANDSHAKE_TIMEOUT_MS, MAX_TIMER_MS) }
       : {}),
+    ...(options.capFarewell !== undefined ? { capFarewell: farewell(who, options.capFarewell) } : {}),
     ...(tls ? { tls } : {}),
   };
   return Object.freeze(resolved);

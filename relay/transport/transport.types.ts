@@ -77,6 +77,12 @@ export interface TransportOptions {
    * ignores this value.
    */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * A small message (at most 1 KiB) sent, past the cap, just before a socket is closed with 4003 because a send
+   * would pass maxBackpressureBytes: the relay passes its ERROR RELAY_ERR_SLOW_CONSUMER frame so that the peer is
+   * told why on both transports. Optional (default: none). Copied at construction.
+   */
+  readonly capFarewell?: Uint8Array;
   readonly tls?: TlsOptions;
 }
 
@@ -91,8 +97,12 @@ export interface Transport {
   subscribers(topic: string): number;
   /** Stops accepting new connections; open ones stay. Idempotent. */
   stopAccepting(): void;
-  /** Closes every socket (1001) and the listener. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Closes every socket (1001), waits for them (at most closeTimeoutMs, or `deadlineMs` when sooner), cuts those
+   * still open without a close frame (ws; on uws a socket past `end()` is uWS's to shut, within its margin), then
+   * closes the listener. Until then upgrades are answered 503 RELAY_ERR_NOT_READY. Idempotent.
+   */
+  close(deadlineMs?: number): Promise<void>;
 }
 
 export type TransportFactory = <C>(options: TransportOptions, handlers: TransportHandlers<C>) => Transport;

@@ -28,6 +28,8 @@ export interface UwsShared<C> {
   /** Hard send-buffer cap (options.maxBackpressureBytes, at most 2 GiB - 1). */
   readonly maxBackpressure: number;
   readonly closeTimeoutMs: number;
+  /** Sent (past the cap) just before a socket is closed with 4003 at the hard cap; null for none. */
+  readonly capFarewell: Uint8Array | null;
   /** Connections whose open handler ran and whose close handler has not been called yet. */
   readonly open: Set<UwsConnection<C>>;
   /** Called after a connection left `open`. */
@@ -108,7 +110,11 @@ export class UwsConnection<C> implements Connection<C> {
     try {
       // Checked before uWS would drop (it drops only once the buffer is already past the limit, silently for
       // JS): closing ourselves gives the peer 4003 and the core a close it can account for.
-      if (ws.getBufferedAmount() + bytes.byteLength > this.shared.maxBackpressure) {
+      const buffered = ws.getBufferedAmount();
+      if (buffered + bytes.byteLength > this.shared.maxBackpressure) {
+        // uWS drops a send only once the buffer is already past its limit, so the small farewell still goes.
+        const farewell = this.shared.capFarewell;
+        if (farewell !== null && buffered <= this.shared.maxBackpressure) ws.send(farewell, true, false);
         this.close(CloseCode.SLOW_CONSUMER, SLOW_CONSUMER_REASON);
         return false;
       }

@@ -53,6 +53,18 @@ function connOf<C>(ws: UwsSocket): UwsConnection<C> {
   return (ws as unknown as UwsUserData).conn as UwsConnection<C>;
 }
 
+/**
+ * How long uWS keeps a socket after `end()` for the peer to take its last bytes and answer the close: its
+ * ping-timeout margin, 4 s when idleTimeout is below 16 s (or off), 8 s below 32 s, else 16 s. The relay gives
+ * ws the same as its close timeout, so that a closed peer that reads again gets the same on both transports.
+ */
+export function uwsCloseMarginMs(idleTimeoutSeconds: number): number {
+  const idle = uwsIdleTimeout(idleTimeoutSeconds);
+  if (idle < 16) return 4_000;
+  if (idle < 32) return 8_000;
+  return 16_000;
+}
+
 /** The idleTimeout uWS accepts nearest to `seconds`: 0 (off) or 8..960. */
 export function uwsIdleTimeout(seconds: number): number {
   if (seconds <= 0) return 0;
@@ -90,6 +102,7 @@ export function createUwsTransport<C>(options: TransportOptions, handlers: Trans
     handlers,
     maxBackpressure: Math.min(opts.maxBackpressureBytes, UWS_MAX_BACKPRESSURE),
     closeTimeoutMs: opts.closeTimeoutMs,
+    capFarewell: opts.capFarewell ?? null,
     open,
     onRemoved() {
       if (open.size === 0 && wakeCloser !== null) wakeCloser();
@@ -304,14 +317,17 @@ export function createUwsTransport<C>(options: TransportOptions, handlers: Trans
 
     stopAccepting,
 
-    close(): Promise<void> {
+    close(deadlineMs?: number): Promise<void> {
       if (closed !== null) return closed;
-      stopAccepting();
+      // Upgrades that still arrive get 503 RELAY_ERR_NOT_READY until every socket is gone; then the listener closes.
+      accepting = false;
+      const waitMs = Math.max(0, Math.min(opts.closeTimeoutMs, deadlineMs ?? Infinity));
       closed = new Promise<void>((resolve) => {
         let timer: NodeJS.Timeout | null = null;
         const done = (): void => {
           wakeCloser = null;
           if (timer !== null) clearTimeout(timer);
+          stopAccepting();
           resolve();
         };
         for (const conn of [...open]) conn.close(CloseCode.GOING_AWAY, GOING_AWAY_REASON);
@@ -323,7 +339,7 @@ export function createUwsTransport<C>(options: TransportOptions, handlers: Trans
             return;
           }
           wakeCloser = done;
-          timer = setTimeout(done, opts.closeTimeoutMs);
+          timer = setTimeout(done, waitMs);
         });
       });
       return closed;

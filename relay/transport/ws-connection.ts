@@ -16,6 +16,7 @@
  * zeroed at the turn's flush once every socket it was written to has handed all its bytes to the kernel; one that
  * a slow socket still holds is zeroed when the last such socket drained or closed (`lagging`).
  */
+import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import { CloseCode } from '../../protocol/codes.js';
@@ -29,8 +30,12 @@ export interface WsShared<C> {
   readonly handlers: TransportHandlers<C>;
   readonly maxBackpressure: number;
   readonly closeTimeoutMs: number;
+  /** Sent (past the cap) just before a socket is closed with 4003 at the hard cap; null for none. */
+  readonly capFarewell: Uint8Array | null;
   /** Connections whose open handler ran and whose close handler has not been called yet. */
   readonly open: Set<WsConnection<C>>;
+  /** Connections the core was told are closed whose sockets are still finishing (peer reading its last bytes). */
+  readonly lingering: Set<WsConnection<C>>;
   /** Subscribers per topic. */
   readonly topics: Map<string, Set<WsConnection<C>>>;
   /** Called after a connection left `open`. */
@@ -114,7 +119,11 @@ function flushCorked(): void {
 
 function terminateAfterTimeout(conn: WsConnection<unknown>): void {
   conn.closeTimer = null;
-  if (!conn.reported) conn.ws.terminate();
+  if (!conn.socketGone) conn.ws.terminate();
+}
+
+function reportLocalClose(conn: WsConnection<unknown>): void {
+  conn.report(conn.localCode);
 }
 
 function toBytes(data: RawData): Uint8Array {
@@ -136,6 +145,18 @@ function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
     zeroBytes(bytes);
     if (Array.isArray(data)) for (let i = 0; i < data.length; i++) zeroBytes(data[i] as Buffer);
   }
+}
+
+/**
+ * Runs before ws's own handler of a receiver error. A frame above maxPayload is dropped without a close frame
+ * (the peer sees 1006, the core 1009), exactly as uWS does, which cannot send one: both transports answer alike.
+ * ws would otherwise send 1009. Relies on ws 8's `_receiver` (the version is pinned; error-parity.test.ts checks).
+ */
+function onReceiverError(this: EventEmitter, err: Error & { code?: string }): void {
+  const conn = (this as Tagged)[kConn];
+  if (conn === undefined || err.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return;
+  if (conn.errorCode === 0) conn.errorCode = 1009;
+  conn.ws.terminate();
 }
 
 function onAlive(this: WebSocket): void {
@@ -184,6 +205,8 @@ export class WsConnection<C> implements Connection<C> {
   missed = 0;
   /** handlers.close was called. */
   reported = false;
+  /** ws's close event ran: the socket is gone. */
+  socketGone = false;
   closeTimer: NodeJS.Timeout | null = null;
   /** Topics this connection is subscribed to (for the cleanup at close). */
   topics: Set<string> | null = null;
@@ -207,6 +230,11 @@ export class WsConnection<C> implements Connection<C> {
     ws.on('close', onClose);
     ws.on('error', onError);
     socket.on('drain', onDrain);
+    const receiver = (ws as unknown as { _receiver?: EventEmitter | null })._receiver;
+    if (receiver) {
+      (receiver as Tagged)[kConn] = this as WsConnection<unknown>;
+      receiver.prependListener('error', onReceiverError);
+    }
   }
 
   /** True once we started a close, the peer started one (ws is CLOSING) or the socket closed. */
@@ -224,6 +252,8 @@ export class WsConnection<C> implements Connection<C> {
     const socket = this.socket;
     const buffered = this.ws.bufferedAmount;
     if (buffered + frame.length > this.shared.maxBackpressure) {
+      const farewell = this.shared.capFarewell;
+      if (farewell !== null && !this.ended) this.ws.send(farewell, SEND_OPTIONS);
       this.close(CloseCode.SLOW_CONSUMER, SLOW_CONSUMER_REASON);
       return false;
     }
@@ -275,14 +305,17 @@ export class WsConnection<C> implements Connection<C> {
       this.ws.terminate();
       return;
     }
-    if (!this.reported && this.closeTimer === null) {
+    if (!this.socketGone && this.closeTimer === null) {
       this.closeTimer = setTimeout(terminateAfterTimeout, this.shared.closeTimeoutMs, this);
     }
+    // The core hears of a close we started at once (as on uws), in a microtask so that handlers.close is never
+    // re-entered from a Connection method; the socket lingers meanwhile for the peer to read its last bytes.
+    queueMicrotask(reportLocalClose.bind(null, this as WsConnection<unknown>));
   }
 
   /** Drops the socket without a close frame (heartbeat found it silent); the core sees 1006, as on uWS. */
   terminate(): void {
-    if (this.reported) return;
+    if (this.socketGone) return;
     this.ended = true;
     this.leaveTopics();
     this.ws.terminate();
@@ -316,10 +349,10 @@ export class WsConnection<C> implements Connection<C> {
     publishFrame(this.shared, topic, bytes, this);
   }
 
-  /** The ws close event: tells the core once, with the code of the close we started if we did. */
+  /** The ws close event: the socket is gone; tells the core unless it was told already. */
   onWsClose(code: number): void {
-    if (this.reported) return;
-    this.reported = true;
+    if (this.socketGone) return;
+    this.socketGone = true;
     this.ended = true;
     if (this.closeTimer !== null) {
       clearTimeout(this.closeTimer);
@@ -329,9 +362,20 @@ export class WsConnection<C> implements Connection<C> {
     this.socket.removeListener('drain', onDrain);
     // The socket is gone: it will write none of the frames it still held.
     releaseLagging(this as WsConnection<unknown>);
+    this.shared.lingering.delete(this);
+    if (this.reported) this.shared.onRemoved();
+    else this.report(this.localCode !== 0 ? this.localCode : this.errorCode !== 0 ? this.errorCode : code);
+  }
+
+  /** Calls handlers.close once, with the code of the close we started if we did. */
+  report(code: number): void {
+    if (this.reported) return;
+    this.reported = true;
+    this.ended = true;
     this.shared.open.delete(this);
+    if (!this.socketGone) this.shared.lingering.add(this);
     try {
-      this.shared.handlers.close(this, this.localCode !== 0 ? this.localCode : this.errorCode !== 0 ? this.errorCode : code);
+      this.shared.handlers.close(this, code);
     } finally {
       this.shared.onRemoved();
     }

@@ -25,6 +25,7 @@ import { CloseCode } from '../../protocol/codes.js';
 import { GOING_AWAY_REASON } from './close-frame.js';
 import {
   INTERNAL_REFUSAL,
+  MAX_REQUEST_HEAD_BYTES,
   NOT_READY_REFUSAL,
   rawHttpResponse,
   refusalJson,
@@ -80,6 +81,7 @@ function headerRecord(req: IncomingMessage): Record<string, string> {
 export function createWsTransport<C>(options: TransportOptions, handlers: TransportHandlers<C>): Transport {
   const opts = resolveTransportOptions('createWsTransport', options);
   const open = new Set<WsConnection<C>>();
+  const lingering = new Set<WsConnection<C>>();
   const topics = new Map<string, Set<WsConnection<C>>>();
   const pendingUpgrades = new Set<Duplex>();
   /** The subprotocol the core chose, per request, for handleProtocols. */
@@ -94,10 +96,12 @@ export function createWsTransport<C>(options: TransportOptions, handlers: Transp
     handlers,
     maxBackpressure: opts.maxBackpressureBytes,
     closeTimeoutMs: opts.closeTimeoutMs,
+    capFarewell: opts.capFarewell ?? null,
     open,
+    lingering,
     topics,
     onRemoved() {
-      if (open.size === 0 && wakeCloser !== null) wakeCloser();
+      if (open.size === 0 && lingering.size === 0 && wakeCloser !== null) wakeCloser();
     },
   };
 
@@ -107,6 +111,8 @@ export function createWsTransport<C>(options: TransportOptions, handlers: Transp
   // as uWS does with its own 10 s HTTP idle timeout.
   const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   const httpDeadlines = {
+    // The same request-head bound as uWS (a larger head is dropped unanswered on both transports).
+    maxHeaderSize: MAX_REQUEST_HEAD_BYTES,
     headersTimeout: handshakeTimeoutMs,
     requestTimeout: handshakeTimeoutMs,
     connectionsCheckingInterval: Math.min(1000, Math.max(25, Math.floor(handshakeTimeoutMs / 4))),
@@ -142,6 +148,19 @@ export function createWsTransport<C>(options: TransportOptions, handlers: Transp
     handleProtocols: (_offered: Set<string>, req: IncomingMessage) => chosenProtocol.get(req) ?? false,
   };
   const wss = new WebSocketServer(wssOptions);
+
+  // node:http's own answers to a request it cannot parse, except that an oversize head is dropped without one,
+  // as uWS does (node would say 431 with no body; the two transports must answer alike).
+  // Like node's default otherwise: an answer only to an HTTP parse error or the request deadline, on a socket that
+  // has not been written to; TLS handshake errors and the rest are simply destroyed.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    const code = err.code ?? '';
+    const status = code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : code.startsWith('HPE_') && code !== 'HPE_HEADER_OVERFLOW' ? '400 Bad Request' : null;
+    if (status !== null && socket.writable && (socket as Socket).bytesWritten === 0) {
+      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    }
+    socket.destroy();
+  });
 
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
     const json = refusalJson(UPGRADE_REQUIRED_REFUSAL.body);
@@ -281,32 +300,40 @@ export function createWsTransport<C>(options: TransportOptions, handlers: Transp
 
     stopAccepting,
 
-    close(): Promise<void> {
+    close(deadlineMs?: number): Promise<void> {
       if (closed !== null) return closed;
-      stopAccepting();
+      // Upgrades that still arrive get 503 RELAY_ERR_NOT_READY until every socket is gone; then the listener closes.
+      accepting = false;
       if (heartbeat !== null) {
         clearInterval(heartbeat);
         heartbeat = null;
       }
+      const waitMs = Math.max(0, Math.min(opts.closeTimeoutMs + 100, deadlineMs ?? Infinity));
       closed = new Promise<void>((resolve) => {
         let timer: NodeJS.Timeout | null = null;
         const finish = (): void => {
           wakeCloser = null;
           if (timer !== null) clearTimeout(timer);
+          // Sockets that would not close in time (a peer that never reads) are cut now.
+          for (const conn of [...open, ...lingering]) conn.terminate();
           for (const socket of pendingUpgrades) socket.destroy();
           pendingUpgrades.clear();
+          if (server.listening) server.close();
           server.closeAllConnections();
           wss.close();
           resolve();
         };
         for (const conn of [...open]) conn.close(CloseCode.GOING_AWAY, GOING_AWAY_REASON);
-        if (open.size === 0) {
-          finish();
-          return;
-        }
-        wakeCloser = finish;
-        // Each connection destroys itself closeTimeoutMs after its close(); the margin lets its close event run.
-        timer = setTimeout(finish, opts.closeTimeoutMs + 100);
+        // Closes reach the core in a microtask; then wait for the sockets themselves (peers completing the
+        // handshake), bounded: each destroys itself closeTimeoutMs after its close(), and the deadline cuts them.
+        queueMicrotask(() => {
+          if (open.size === 0 && lingering.size === 0) {
+            finish();
+            return;
+          }
+          wakeCloser = finish;
+          timer = setTimeout(finish, waitMs);
+        });
       });
       return closed;
     },

@@ -5,7 +5,7 @@
  * Four workers send frames one at a time, each followed by a PING probe, and check the outcome against an oracle:
  * - a text frame or bytes that are not an Envelope of a known kind: ERROR RELAY_ERR_MALFORMED_FRAME, close 4000;
  * - a frame above --max-frame-bytes: ERROR RELAY_ERR_FRAME_TOO_LARGE, close 4001;
- * - a frame above the transport's hard limit (twice that): 1009 on ws, a dropped connection (1006) on uws;
+ * - a frame above the transport's hard limit (twice that): a dropped connection (1006) on both transports;
  * - a burst past the frame-rate bucket: ERROR RELAY_ERR_RATE_LIMITED, close 4002;
  * - LEAVE: close 1000; END_MEETING from a host: close 4007;
  * - anything else: the connection stays (the probe's PONG comes back) and every ERROR it caused is non-fatal;
@@ -139,7 +139,7 @@ function makeFrame(r: Rng, self: string): Frame {
 function expectationOf(frame: Frame, transport: TransportName, host: boolean): Expectation {
   if (typeof frame.data === 'string') return { end: true, codes: [CloseCode.MALFORMED_FRAME], error: 'RELAY_ERR_MALFORMED_FRAME' };
   const size = frame.data.length;
-  if (size > 2 * MAX_FRAME) return { end: true, codes: [transport === 'ws' ? 1009 : 1006] };
+  if (size > 2 * MAX_FRAME) return { end: true, codes: [1006] };
   if (size > MAX_FRAME) return { end: true, codes: [CloseCode.FRAME_TOO_LARGE], error: 'RELAY_ERR_FRAME_TOO_LARGE' };
   const decoded = decodeEnvelope(frame.data);
   if (!decoded.ok) return { end: true, codes: [CloseCode.MALFORMED_FRAME], error: 'RELAY_ERR_MALFORMED_FRAME' };
@@ -348,7 +348,7 @@ export function expectFuzzPassed(r: FuzzReport, frames: number): void {
   expect(r.rateEvents).toBe(3);
   // Every outcome class of the oracle was exercised.
   for (const code of [CloseCode.MALFORMED_FRAME, CloseCode.FRAME_TOO_LARGE, CloseCode.RATE_LIMITED]) expect(r.stats.outcomes[`close ${code}`]).toBeGreaterThan(0);
-  expect(r.stats.outcomes[`close ${r.transport === 'ws' ? 1009 : 1006}`]).toBeGreaterThan(0);
+  expect(r.stats.outcomes['close 1006']).toBeGreaterThan(0);
   expect(r.stats.outcomes.stays).toBeGreaterThan(frames / 10);
   // The bystanders never noticed: every message arrived, in order, none twice, within a bounded delay.
   expect(r.bystander.closed).toBe(false);

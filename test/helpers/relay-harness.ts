@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { startRelay, type Relay, type RelayOptions } from '../../relay/index.js';
+import { startRelay, type Relay, type RelayOptions, type RelayTestHooks } from '../../relay/index.js';
 import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES, type Role, type Capability, type MeetingPolicyClaims } from '../../token/index.js';
 import { connect, type EphemeraClient } from '../../client/index.js';
 
@@ -31,9 +31,15 @@ export function meetingId(): string {
   return 'm-' + randomBytes(8).toString('base64url');
 }
 
-export async function startHarness(transport: 'uws' | 'ws', options: Partial<RelayOptions> = {}): Promise<Harness> {
+/** `hooks`: test-only fault injection (RelayTestHooks), which only an in-process relay can be given. */
+export async function startHarness(
+  transport: 'uws' | 'ws',
+  options: Partial<RelayOptions> = {},
+  hooks: RelayTestHooks = {},
+  logger = pino({ level: 'silent' }),
+): Promise<Harness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ephemera-test-'));
-  const relay = await startRelay({ transport, port: 0, adminPort: 0, dataDir, logLevel: 'silent', ...options }, pino({ level: 'silent' }));
+  const relay = await startRelay({ transport, port: 0, adminPort: 0, dataDir, logLevel: 'silent', ...options }, logger, hooks);
   const keys = loadOrCreateDevKeys(dataDir);
   const clients: EphemeraClient[] = [];
   const token = (mid: string, pid: string, opts: TokenOpts = {}): string => {

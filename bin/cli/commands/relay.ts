@@ -29,5 +29,5 @@ export const run: Command = async (argv) => {
   if (typeof relay === 'number') return relay;
   process.stdout.write(`ephemera relay: listening on ${relay.url} (transport ${relay.transportName}); join at ${relay.url}/v1/meetings/<meeting id>\n`);
   process.stdout.write(`ephemera relay: admin on http://${relay.options.adminHost}:${relay.adminPort} (/metrics /healthz /readyz)\n`);
-  return runUntilSignal('ephemera relay', () => relay.drain(), relay.options.drainTimeoutMs + 5_000);
+  return runUntilSignal('ephemera relay', () => relay.drain(), relay.options.drainTimeoutMs);
 };

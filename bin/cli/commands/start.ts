@@ -114,5 +114,5 @@ export const run: Command = async (input) => {
   return runUntilSignal('ephemera', async () => {
     await relay.drain();
     await invite.close();
-  }, relay.options.drainTimeoutMs + 5_000);
+  }, relay.options.drainTimeoutMs);
 };

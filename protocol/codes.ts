@@ -35,7 +35,7 @@ export interface CloseCodeSpec {
 export const CloseCodeSpecs: Readonly<Record<CloseCode, CloseCodeSpec>> = Object.freeze({
   [CloseCode.NORMAL]: { name: 'normal', when: 'the participant left (`LEAVE`)' },
   [CloseCode.GOING_AWAY]: { name: 'going away', when: 'the relay is shutting down (drain); the meeting ended with reason `shutdown`' },
-  [CloseCode.MESSAGE_TOO_BIG]: { name: 'message too big', when: 'a frame above twice `--max-frame-bytes` (the transport\'s own hard limit)' },
+  [CloseCode.MESSAGE_TOO_BIG]: { name: 'message too big', when: 'not sent on the wire: a frame above twice `--max-frame-bytes` (the transports\' hard limit) is not read and the connection is dropped without a close frame, so the client sees 1006 on both transports; the relay records it as 1009 (leave reason `frame_too_large`)' },
   [CloseCode.MALFORMED_FRAME]: { name: 'malformed frame', when: 'not a binary protobuf `Envelope`, or an unknown kind' },
   [CloseCode.FRAME_TOO_LARGE]: { name: 'frame too large', when: 'a frame above `--max-frame-bytes`' },
   [CloseCode.RATE_LIMITED]: { name: 'rate limited', when: 'frames faster than `--max-frames-per-second` (token bucket of `--frame-burst`)' },

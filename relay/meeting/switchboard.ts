@@ -51,6 +51,14 @@ function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
   return typeof (v as { then?: unknown } | null)?.then === 'function';
 }
 
+/** Why a session ended when the relay did not decide it: from the close code the transport reports. */
+function leaveReasonOfClose(code: number): LeaveReason {
+  if (code === CloseCode.NORMAL) return 'leave';
+  if (code === CloseCode.SLOW_CONSUMER) return 'slow_consumer';
+  if (code === CloseCode.MESSAGE_TOO_BIG) return 'frame_too_large';
+  return 'disconnect';
+}
+
 export class Switchboard implements TransportHandlers<Session> {
   readonly meetings = new Map<string, Meeting>();
   private transport: Transport | null = null;
@@ -358,7 +366,7 @@ export class Switchboard implements TransportHandlers<Session> {
     const session = conn.context;
     this.deps.stats.connectionsOpen--;
     this.ipLimiter.closed(conn.remoteAddress);
-    const reason: LeaveReason = session.leaveReason ?? (code === CloseCode.NORMAL ? 'leave' : code === CloseCode.SLOW_CONSUMER ? 'slow_consumer' : 'disconnect');
+    const reason: LeaveReason = session.leaveReason ?? leaveReasonOfClose(code);
     bump(this.deps.stats.closes, reason);
     session.meeting?.release(session, reason, Date.now());
     session.conn = null;

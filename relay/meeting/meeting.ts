@@ -1,9 +1,10 @@
 /**
  * One meeting: who is present, its sequence counter, its statistics and its end. It holds no content: frames
- * pass through the lane handlers straight to the transport.
+ * pass through the lane handlers to the meeting's delivery (delivery.types.ts), the only way anything is sent.
  */
 import { randomUUID } from 'node:crypto';
-import { CloseCode } from '../../protocol/index.js';
+import { CloseCode, peekKind, Kind, decodeEnvelope } from '../../protocol/index.js';
+import { releaseMediaEnvelope, scanMediaEnvelope } from '../../protocol/media-scan.js';
 import type { Transport } from '../transport/transport.types.js';
 import type { RelayOptions } from '../config/relay-options.js';
 import type { MeetingPolicyClaims } from '../auth/claims.types.js';
@@ -19,10 +20,24 @@ import {
   type MeetingView,
   type ParticipantView,
 } from './meeting.types.js';
-import type { Session } from './session.js';
-import { meetingEndedFrame, participantInfo, rosterFrame, RosterChange } from './relay-frames.js';
-import { MeetingLaneState } from './lanes/lane-state.js';
-import type { LaneOptions } from './lanes/lane-options.js';
+import type { Session, SessionMeeting } from './session.js';
+import type { MeetingDelivery, Member, Roster } from './delivery.types.js';
+import { errorFrame, meetingEndedFrame, participantInfo, rosterFrame, RosterChange } from './relay-frames.js';
+import { LaneSet } from './lanes/lane-set.js';
+import { resolveLaneOptions, type LaneOptions } from './lanes/lane-options.js';
+import type { LaneContext, MeetingControl } from './lanes/lane.types.js';
+import { refuse } from './lanes/refuse.js';
+import { LocalDelivery } from './local-delivery.js';
+
+/** What a delivery factory gets to build a meeting's delivery. */
+export interface DeliveryHost {
+  readonly meetingId: string;
+  readonly transport: Transport;
+  readonly stats: Record<Lane, LaneStats>;
+}
+
+/** Builds the delivery of a new meeting (default: LocalDelivery; cluster mode wraps it). */
+export type DeliveryFactory = (host: DeliveryHost) => MeetingDelivery;
 
 /** What every meeting shares with the relay. */
 export interface MeetingContext {
@@ -33,6 +48,8 @@ export interface MeetingContext {
   readonly forget: (meeting: Meeting) => void;
   /** Poll and document lane limits (lanes/lane-options.ts); absent: the documented defaults. */
   readonly lanes?: Partial<LaneOptions>;
+  /** Absent: delivery on this relay only. */
+  readonly createDelivery?: DeliveryFactory;
 }
 
 function emptyLanes(): Record<Lane, LaneStats> {
@@ -41,10 +58,7 @@ function emptyLanes(): Record<Lane, LaneStats> {
   return out;
 }
 
-/** Numbers meeting topics (unique in the process). */
-let topicCounter = 0;
-
-export class Meeting implements MeetingView {
+export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster, SessionMeeting {
   readonly cdrId = randomUUID();
   readonly relayNode: string;
   readonly startedAt = Date.now();
@@ -56,12 +70,11 @@ export class Meeting implements MeetingView {
   readonly activity: ActivityCounts = { hostActions: {}, pollsOpened: 0, pollAnswers: 0, documentsOffered: 0, tracksPublished: 0, documentBytes: 0 };
   /** Send backlogs past lossyDropBytes found by the last periodic check (the switchboard's sweep). */
   congestedReceivers = 0;
-  /** Topic every present participant is subscribed to; hosts also to hostsTopic. */
-  readonly topic: string;
-  readonly hostsTopic: string;
   readonly barred = new Set<string>();
-  /** Per-lane state (polls, document transfers, media tracks), dropped with the meeting. */
-  readonly laneState: MeetingLaneState;
+  readonly delivery: MeetingDelivery;
+  /** The lane handlers and the kind dispatch table, dropped with the meeting. */
+  readonly laneSet: LaneSet;
+  readonly lossyDropBytes: number;
   peakParticipants = 0;
   locked = false;
   ended = false;
@@ -78,20 +91,46 @@ export class Meeting implements MeetingView {
     this.maxParticipants = Math.min(ctx.options.maxParticipants, policy.maxParticipants ?? Infinity);
     this.maxDurationMs = Math.min(ctx.options.maxDurationMs, (policy.maxDurationSeconds ?? Infinity) * 1000);
     this.locked = policy.locked ?? false;
-    // Short process-unique topics: uWS hashes and copies the topic name on every publish.
-    this.topic = `m${(++topicCounter).toString(36)}`;
-    this.hostsTopic = `${this.topic}h`;
-    this.laneState = new MeetingLaneState(this);
+    this.lossyDropBytes = ctx.options.lossyDropBytes;
+    const host: DeliveryHost = { meetingId, transport: ctx.transport, stats: this.lanes };
+    this.delivery = ctx.createDelivery !== undefined ? ctx.createDelivery(host) : new LocalDelivery(ctx.transport, this.lanes);
+    this.laneSet = new LaneSet(this, resolveLaneOptions(ctx.options, ctx.lanes));
     this.maxDurationTimer = setTimeout(() => this.end('max_duration'), this.maxDurationMs);
     this.maxDurationTimer.unref();
   }
 
-  get present(): number {
+  // --- LaneContext / Roster: what lanes see ---
+
+  get stats(): Record<Lane, LaneStats> {
+    return this.lanes;
+  }
+
+  get roster(): Roster {
+    return this;
+  }
+
+  get control(): MeetingControl {
+    return this;
+  }
+
+  get(participantId: string): Member | undefined {
+    return this.sessions.get(participantId);
+  }
+
+  knows(participantId: string): boolean {
+    return this.participants.has(participantId);
+  }
+
+  members(): IterableIterator<Member> {
+    return this.sessions.values();
+  }
+
+  get size(): number {
     return this.sessions.size;
   }
 
-  get transport(): Transport {
-    return this.ctx.transport;
+  get present(): number {
+    return this.sessions.size;
   }
 
   /** The next meeting sequence number for a delivery. */
@@ -103,7 +142,69 @@ export class Meeting implements MeetingView {
     this.features.add(feature);
   }
 
-  /** Adds a session whose socket just opened: roster, topics, welcome is sent by the caller. */
+  // --- frames ---
+
+  /**
+   * Routes one client frame as received: the kind is read once, MEDIA frames (the most frequent) take the
+   * allocation-free reader, every other frame is decoded once by protobufjs, and the kind's lane takes it.
+   * Returns false when the bytes are not a valid envelope.
+   */
+  route(session: Session, data: Uint8Array): boolean {
+    const kind = peekKind(data);
+    if (kind === Kind.MEDIA || kind === -1) {
+      const media = scanMediaEnvelope(data);
+      if (media !== null) {
+        try {
+          this.laneSet.media.handleMedia(session, media, data.byteLength);
+        } finally {
+          releaseMediaEnvelope();
+        }
+        return true;
+      }
+    }
+    const decoded = decodeEnvelope(data);
+    if (!decoded.ok) return false;
+    const env = decoded.value;
+    const lane = this.laneSet.byKind[env.kind];
+    if (lane === undefined) refuse(this.delivery, session, 'RELAY_ERR_UNKNOWN_KIND', env.ref);
+    else lane.handle(session, env, data.byteLength);
+    return true;
+  }
+
+  // --- MeetingControl: what host controls and LEAVE may ask for ---
+
+  bar(participantId: string): void {
+    this.barred.add(participantId);
+  }
+
+  setLocked(locked: boolean): void {
+    this.locked = locked;
+  }
+
+  remove(member: Member, barred: boolean): void {
+    const session = this.sessions.get(member.participantId);
+    if (session === undefined) return;
+    this.delivery.toOne(session, errorFrame('RELAY_ERR_REMOVED'), null);
+    session.end('removed', CloseCode.REMOVED, barred ? 'removed and barred by a host' : 'removed by a host');
+  }
+
+  leave(member: Member): void {
+    this.sessions.get(member.participantId)?.end('leave', CloseCode.NORMAL, 'left');
+  }
+
+  /** Announces a role change to everyone (promote/demote); the lanes adapt (tracks it may no longer publish). */
+  roleChanged(member: Member): void {
+    const view = this.participants.get(member.participantId);
+    if (view === undefined) return;
+    view.role = member.role;
+    this.delivery.roleChanged(member);
+    this.delivery.toEveryone(rosterFrame(RosterChange.UPDATED, participantInfo(view, member), '', this.nextSeq()), null, null);
+    this.laneSet.memberChanged(member);
+  }
+
+  // --- lifecycle ---
+
+  /** Adds a session whose socket just opened: roster, routes; the welcome is sent by the caller. */
   admit(session: Session, now: number): void {
     if (this.emptyTimer !== null) {
       clearTimeout(this.emptyTimer);
@@ -127,11 +228,9 @@ export class Meeting implements MeetingView {
     view.spans.push({ joinedAt: now });
     this.sessions.set(session.participantId, session);
     if (this.sessions.size > this.peakParticipants) this.peakParticipants = this.sessions.size;
-    const conn = session.conn!;
-    conn.subscribe(this.topic);
-    if (session.role === 'host') conn.subscribe(this.hostsTopic);
+    this.delivery.joined(session);
     this.ctx.observer.participantJoined?.(this, view, now);
-    conn.publish(this.topic, rosterFrame(RosterChange.JOINED, participantInfo(view, session), '', this.nextSeq()));
+    this.delivery.toEveryone(rosterFrame(RosterChange.JOINED, participantInfo(view, session), '', this.nextSeq()), null, session);
   }
 
   /** Removes a session whose socket closed (or is being replaced). Safe to call twice. */
@@ -140,7 +239,8 @@ export class Meeting implements MeetingView {
     session.meeting = null;
     if (this.sessions.get(session.participantId) !== session) return;
     this.sessions.delete(session.participantId);
-    this.laneState.participantLeft(session);
+    this.delivery.left(session);
+    this.laneSet.participantLeft(session);
     const view = this.participants.get(session.participantId);
     if (view === undefined) return;
     const span = view.spans[view.spans.length - 1];
@@ -150,21 +250,11 @@ export class Meeting implements MeetingView {
     }
     if (this.ended) return;
     this.ctx.observer.participantLeft?.(this, view, reason, now);
-    this.ctx.transport.publish(this.topic, rosterFrame(RosterChange.LEFT, participantInfo(view, undefined), reason, this.nextSeq()));
+    this.delivery.toEveryone(rosterFrame(RosterChange.LEFT, participantInfo(view, undefined), reason, this.nextSeq()), null, null);
     if (this.sessions.size === 0) {
       this.emptyTimer = setTimeout(() => this.end('empty_timeout'), this.ctx.options.emptyTimeoutMs);
       this.emptyTimer.unref();
     }
-  }
-
-  /** Announces a role change to everyone (promote/demote). */
-  roleChanged(session: Session): void {
-    const view = this.participants.get(session.participantId);
-    if (view === undefined) return;
-    view.role = session.role;
-    if (session.role === 'host') session.conn?.subscribe(this.hostsTopic);
-    else session.conn?.unsubscribe(this.hostsTopic);
-    this.ctx.transport.publish(this.topic, rosterFrame(RosterChange.UPDATED, participantInfo(view, session), '', this.nextSeq()));
   }
 
   /**
@@ -180,11 +270,11 @@ export class Meeting implements MeetingView {
     const frame = meetingEndedFrame(reason, this.nextSeq());
     const closeCode = reason === 'shutdown' ? CloseCode.GOING_AWAY : CloseCode.MEETING_ENDED;
     for (const session of this.sessions.values()) {
-      session.send(frame);
+      this.delivery.toOne(session, frame, null);
       session.end('meeting_ended', closeCode, `meeting ended: ${reason}`);
     }
     for (const session of [...this.sessions.values()]) this.release(session, 'meeting_ended', endedAt);
-    this.laneState.close();
+    this.laneSet.close();
     try {
       this.ctx.observer.meetingEnded?.(this, reason, endedAt);
     } finally {

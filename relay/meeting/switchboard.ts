@@ -8,7 +8,7 @@ import type { JoinClaims, TokenVerifier, VerifyResult } from '../auth/claims.typ
 import type { RelayOptions } from '../config/relay-options.js';
 import type { LeaveReason, MeetingObserver } from './meeting.types.js';
 import { Meeting } from './meeting.js';
-import { Session } from './session.js';
+import { Session, type SessionMeeting } from './session.js';
 import { cheapTokenCheck, EndedMeetings, IpLimiter, parseJoin, refusal, VerificationGate, type ParsedJoin } from './admission.js';
 import { errorFrame, participantInfo, welcomeFrame } from './relay-frames.js';
 import { routeFrameBytes } from './frame-router.js';
@@ -220,7 +220,7 @@ export class Switchboard implements TransportHandlers<Session> {
         roster,
         relayNode: o.node,
         startedAt: meeting.startedAt,
-        tracks: meeting.laneState.allTracks().map((t) => t.info()),
+        tracks: meeting.laneSet.media.allTracks().map((t) => t.info()),
         locked: meeting.locked,
         limits: {
           maxFrameBytes: o.maxFrameBytes,
@@ -251,7 +251,7 @@ export class Switchboard implements TransportHandlers<Session> {
     this.route(meeting, session, data);
   }
 
-  private route(meeting: Meeting, session: Session, data: Uint8Array): void {
+  private route(meeting: SessionMeeting, session: Session, data: Uint8Array): void {
     if (routeFrameBytes(meeting, session, data)) return;
     this.deps.stats.malformedFrames++;
     this.fatal(session, 'RELAY_ERR_MALFORMED_FRAME', 'malformed_frame');
@@ -304,7 +304,8 @@ export class Switchboard implements TransportHandlers<Session> {
   }
 
   private tickLanes(): void {
-    for (const meeting of this.meetings.values()) meeting.laneState.tick();
+    const now = performance.now();
+    for (const meeting of this.meetings.values()) meeting.laneSet.tick(now);
   }
 
   /** Ends every meeting with reason `shutdown` (CDRs written) and stops the timers. Idempotent. */

@@ -18,6 +18,7 @@ export const CloseCode = {
   MEETING_ENDED: 4007,
   TOKEN_EXPIRED: 4008,
   INTERNAL: 4009,
+  CLUSTER_GAP: 4013,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -64,6 +65,7 @@ export const ErrorCodes = {
   RELAY_ERR_REPLACED: { close: 4005, http: 0, message: 'A newer session with the same participant id replaced this one.' },
   RELAY_ERR_REMOVED: { close: 4006, http: 0, message: 'A host removed this participant from the meeting.' },
   RELAY_ERR_INTERNAL: { close: 4009, http: 500, message: 'The relay hit an internal error; the meeting goes on for others.' },
+  RELAY_ERR_CLUSTER_GAP: { close: 4013, http: 0, message: 'Frames between relays were lost and could not be recovered; rejoin to continue.' },
 
   // Refusals that leave the connection open (an ERROR frame with the offending ref).
   RELAY_ERR_NOT_PERMITTED: { close: 0, http: 0, message: 'The token does not allow this participant to do that.' },

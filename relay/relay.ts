@@ -14,6 +14,7 @@ import { createRelayStats } from './meeting/relay-stats.js';
 import type { EndReason, LeaveReason, MeetingObserver, MeetingView, ParticipantView } from './meeting/meeting.types.js';
 import { RelayMetrics } from './metrics/relay-metrics.js';
 import { startAdminServer, type AdminServer } from './admin/admin-server.js';
+import { ClusterNode, registerClusterMetrics } from './cluster/index.js';
 
 export interface Relay {
   readonly options: RelayOptions;
@@ -81,10 +82,16 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
     logger: log,
   });
   let draining = false;
-  const notReadyReason = (): string | null => (draining ? 'draining' : cdr.ready() ? null : (cdr.notReadyReason() ?? 'cdr_store_failing'));
+  // Cluster mode (relay/cluster/): absent without --cluster-nats; not ready while NATS is unreachable.
+  const cluster = o.clusterNats.length > 0 ? new ClusterNode(o, log) : null;
+  const notReadyReason = (): string | null =>
+    draining ? 'draining' : !cdr.ready() ? (cdr.notReadyReason() ?? 'cdr_store_failing') : (cluster?.notReadyReason() ?? null);
   const stats = createRelayStats();
   let switchboard: Switchboard;
-  const metrics = new RelayMetrics({ stats, liveMeetings: () => switchboard.meetings.values(), extra: (r) => registerCdrMetrics(r, cdr) });
+  const metrics = new RelayMetrics({ stats, liveMeetings: () => switchboard.meetings.values(), extra: (r) => {
+    registerCdrMetrics(r, cdr);
+    if (cluster !== null) registerClusterMetrics(r, cluster);
+  } });
   switchboard = new Switchboard({
     options: o,
     verifier,
@@ -92,6 +99,7 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
     log,
     observer: composeObservers([cdr, metrics, logObserver(log)]),
     isReady: () => notReadyReason() === null,
+    ...(cluster !== null ? { createDelivery: cluster.createDelivery } : {}),
   });
   let transport: Transport;
   try {
@@ -106,6 +114,7 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
     }, switchboard);
   } catch (err) {
     switchboard.shutdown();
+    await cluster?.close();
     await cdr.close();
     throw err;
   }
@@ -118,6 +127,7 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
   } catch (err) {
     switchboard.shutdown();
     await transport.close();
+    await cluster?.close();
     await cdr.close();
     throw err;
   }
@@ -131,6 +141,7 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
       transport.stopAccepting();
       switchboard.shutdown();
       await transport.close();
+      await cluster?.close();
       await cdr.close();
       await admin.close();
       verifier.close();

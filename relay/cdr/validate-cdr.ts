@@ -9,7 +9,7 @@ const ROLES = new Set(['host', 'presenter', 'attendee']);
 const END_REASONS = new Set(['host_ended', 'empty_timeout', 'max_duration', 'shutdown', 'relay_failure']);
 const LEAVE_REASONS = new Set([
   'leave', 'disconnect', 'removed', 'replaced', 'slow_consumer', 'rate_limited', 'malformed_frame',
-  'frame_too_large', 'idle_timeout', 'meeting_ended', 'token_expired', 'internal', 'relay_failure',
+  'frame_too_large', 'idle_timeout', 'meeting_ended', 'token_expired', 'internal', 'relay_failure', 'cluster_gap',
 ]);
 const FEATURE_SET = new Set<string>(FEATURES);
 const RECORD_KEYS = [

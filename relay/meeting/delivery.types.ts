@@ -25,6 +25,8 @@ export interface TrackRoute {
   readonly topic: string;
   /** Receivers subscribed through this route on this relay. */
   readonly receivers: number;
+  /** Other relays that hold subscribers of this track (cluster mode; 0 on a single relay). */
+  readonly elsewhere: number;
 }
 
 /**
@@ -39,8 +41,13 @@ export interface MeetingDelivery {
   toHosts(frame: Uint8Array, lane: LaneName | null, except: Member | null): number;
   /** To one participant. False when it could not be sent (gone, or the transport's hard cap was hit). */
   toOne(member: Member, frame: Uint8Array, lane: LaneName | null): boolean;
-  /** To the subscribers of a track except `except` (the publisher is never subscribed). Returns the receivers. */
-  toTrack(route: TrackRoute, frame: Uint8Array, lane: LaneName, except: Member | null): number;
+  /**
+   * To the subscribers of a track except `except` (the publisher is never subscribed). `keyframe` lets other
+   * relays keep their own receivers' keyframe waits. Returns the receivers.
+   */
+  toTrack(route: TrackRoute, frame: Uint8Array, lane: LaneName, except: Member | null, keyframe?: boolean): number;
+  /** The part of toTrack beyond this relay (used when local receivers are served one by one). */
+  toTrackElsewhere(route: TrackRoute, frame: Uint8Array, lane: LaneName, keyframe: boolean): void;
   /** Bytes queued for a participant and not yet written (0 when gone). */
   backlog(member: Member): number;
   /** A route for a new track of `publisher`. */
@@ -49,6 +56,15 @@ export interface MeetingDelivery {
   unsubscribeTrack(member: Member, route: TrackRoute): void;
   /** The track is gone: its subscribers leave the route. */
   closeTrack(route: TrackRoute): void;
+  /** To the participants on this relay only: notices of events that happened on another relay. */
+  toLocal(frame: Uint8Array, lane: LaneName | null): number;
+  /**
+   * Cluster mode: true when another relay owns the state this client frame acts on (a poll, a transfer) and the
+   * frame was forwarded there; the meeting then does nothing more with it. Absent on a single relay.
+   */
+  claim?(sender: Member, env: import('../../protocol/index.js').Envelope): boolean;
+  /** The meeting ended: unsubscribe and forget. Idempotent. */
+  close?(): void;
   /** A member joined, left, or changed role: the everyone and hosts routes follow. */
   joined(member: Member): void;
   left(member: Member): void;

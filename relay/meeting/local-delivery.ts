@@ -13,8 +13,10 @@ import type { Session } from './session.js';
 /** Numbers topics (unique in the process, short: uWS hashes and copies the topic name on every publish). */
 let topicCounter = 0;
 
-class LocalTrackRoute implements TrackRoute {
+export class LocalTrackRoute implements TrackRoute {
   receivers = 0;
+  /** Other relays holding subscribers (cluster mode keeps it; 0 on a single relay). */
+  elsewhere = 0;
   /** Local subscribers: to unsubscribe them when the track goes. */
   readonly members = new Set<Member>();
   constructor(readonly topic: string) {}
@@ -61,6 +63,17 @@ export class LocalDelivery implements MeetingDelivery {
     return receivers;
   }
 
+  toLocal(frame: Uint8Array, lane: LaneName | null): number {
+    this.transport.publish(this.topic, frame);
+    this.count(lane, this.present, frame.length);
+    return this.present;
+  }
+
+  /** Local subscribers of a route (cluster mode sends remote frames to them). */
+  routeMembers(route: TrackRoute): ReadonlySet<Member> {
+    return (route as LocalTrackRoute).members;
+  }
+
   toHosts(frame: Uint8Array, lane: LaneName | null, except: Member | null): number {
     const skip = except !== null && this.hostSet.has(except);
     this.publish(this.hostsTopic, frame, skip ? except : null);
@@ -81,6 +94,8 @@ export class LocalDelivery implements MeetingDelivery {
     this.count(lane, route.receivers, frame.length);
     return route.receivers;
   }
+
+  toTrackElsewhere(): void {}
 
   backlog(member: Member): number {
     const conn = connOf(member);
@@ -136,6 +151,11 @@ export class LocalDelivery implements MeetingDelivery {
       this.hosts--;
       conn?.unsubscribe(this.hostsTopic);
     }
+  }
+
+  /** True when the member is subscribed to the hosts topic here. */
+  isHost(member: Member): boolean {
+    return this.hostSet.has(member);
   }
 
   roleChanged(member: Member): void {

@@ -28,12 +28,18 @@ import { resolveLaneOptions, type LaneOptions } from './lanes/lane-options.js';
 import type { LaneContext, MeetingControl } from './lanes/lane.types.js';
 import { refuse } from './lanes/refuse.js';
 import { LocalDelivery } from './local-delivery.js';
+import { RemoteMember, type MeetingPort } from './cluster-port.js';
+import type { TrackInfo, MediaTrack } from './lanes/media.js';
+import { HostAction, type Envelope, type ErrorCode, ErrorCodes, type Participant } from '../../protocol/index.js';
+import { capabilityList, demotedCapabilities, promotedCapabilities } from './permissions.js';
 
-/** What a delivery factory gets to build a meeting's delivery. */
+/** What a delivery factory gets to build a meeting's delivery: the transport and the meeting's cluster port. */
 export interface DeliveryHost {
   readonly meetingId: string;
   readonly transport: Transport;
   readonly stats: Record<Lane, LaneStats>;
+  /** How a cluster delivery drives the meeting when frames and state arrive from other relays. */
+  readonly port: MeetingPort;
 }
 
 /** Builds the delivery of a new meeting (default: LocalDelivery; cluster mode wraps it). */
@@ -58,7 +64,7 @@ function emptyLanes(): Record<Lane, LaneStats> {
   return out;
 }
 
-export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster, SessionMeeting {
+export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster, SessionMeeting, MeetingPort {
   readonly cdrId = randomUUID();
   readonly relayNode: string;
   readonly startedAt = Date.now();
@@ -71,6 +77,9 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
   /** Send backlogs past lossyDropBytes found by the last periodic check (the switchboard's sweep). */
   congestedReceivers = 0;
   readonly barred = new Set<string>();
+  /** Cluster mode: members present on other relays, and every id seen on them. */
+  readonly remote = new Map<string, RemoteMember>();
+  private readonly remoteSeen = new Set<string>();
   readonly delivery: MeetingDelivery;
   /** The lane handlers and the kind dispatch table, dropped with the meeting. */
   readonly laneSet: LaneSet;
@@ -92,7 +101,7 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     this.maxDurationMs = Math.min(ctx.options.maxDurationMs, (policy.maxDurationSeconds ?? Infinity) * 1000);
     this.locked = policy.locked ?? false;
     this.lossyDropBytes = ctx.options.lossyDropBytes;
-    const host: DeliveryHost = { meetingId, transport: ctx.transport, stats: this.lanes };
+    const host: DeliveryHost = { meetingId, transport: ctx.transport, stats: this.lanes, port: this };
     this.delivery = ctx.createDelivery !== undefined ? ctx.createDelivery(host) : new LocalDelivery(ctx.transport, this.lanes);
     this.laneSet = new LaneSet(this, resolveLaneOptions(ctx.options, ctx.lanes));
     this.maxDurationTimer = setTimeout(() => this.end('max_duration'), this.maxDurationMs);
@@ -114,19 +123,20 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
   }
 
   get(participantId: string): Member | undefined {
-    return this.sessions.get(participantId);
+    return this.sessions.get(participantId) ?? (this.remote.size > 0 ? this.remote.get(participantId) : undefined);
   }
 
   knows(participantId: string): boolean {
-    return this.participants.has(participantId);
+    return this.participants.has(participantId) || this.remoteSeen.has(participantId);
   }
 
-  members(): IterableIterator<Member> {
-    return this.sessions.values();
+  *members(): IterableIterator<Member> {
+    yield* this.sessions.values();
+    yield* this.remote.values();
   }
 
   get size(): number {
-    return this.sessions.size;
+    return this.sessions.size + this.remote.size;
   }
 
   get present(): number {
@@ -165,10 +175,151 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     const decoded = decodeEnvelope(data);
     if (!decoded.ok) return false;
     const env = decoded.value;
+    if (this.delivery.claim !== undefined && this.delivery.claim(session, env)) return true;
     const lane = this.laneSet.byKind[env.kind];
     if (lane === undefined) refuse(this.delivery, session, 'RELAY_ERR_UNKNOWN_KIND', env.ref);
     else lane.handle(session, env, data.byteLength);
     return true;
+  }
+
+  /** Everyone present (this relay's sessions and, in a cluster, the other relays' members), for WELCOME. */
+  rosterInfo(): Participant[] {
+    const roster: Participant[] = [];
+    for (const s of this.sessions.values()) roster.push(participantInfo(this.participants.get(s.participantId)!, s));
+    for (const m of this.remote.values()) roster.push(this.remoteInfo(m));
+    return roster;
+  }
+
+  // --- MeetingPort: what a cluster delivery may do (cluster-port.ts) ---
+
+  localMember(participantId: string): Member | undefined {
+    return this.sessions.get(participantId);
+  }
+
+  localMembers(): IterableIterator<Member> {
+    return this.sessions.values();
+  }
+
+  remoteMember(participantId: string): RemoteMember | undefined {
+    return this.remote.get(participantId);
+  }
+
+  get remoteCount(): number {
+    return this.remote.size;
+  }
+
+  remoteIdsOn(node: string): string[] {
+    const ids: string[] = [];
+    for (const m of this.remote.values()) if (m.node === node) ids.push(m.participantId);
+    return ids;
+  }
+
+  remoteJoined(member: RemoteMember, announce: boolean): void {
+    if (this.ended) return;
+    const known = this.remote.get(member.participantId);
+    if (known !== undefined && known.node === member.node) {
+      known.role = member.role;
+      known.capabilities = member.capabilities;
+      return;
+    }
+    if (known !== undefined) this.laneSet.participantLeft(known);
+    this.remote.set(member.participantId, member);
+    this.remoteSeen.add(member.participantId);
+    // A participant that moved here from another relay, or the other way: the newer session wins, as locally.
+    if (announce) this.delivery.toLocal(rosterFrame(RosterChange.JOINED, this.remoteInfo(member), '', this.nextSeq()), null);
+  }
+
+  remoteLeft(participantId: string, reason: string, announce: boolean): void {
+    const member = this.remote.get(participantId);
+    if (member === undefined) return;
+    this.remote.delete(participantId);
+    this.laneSet.participantLeft(member);
+    if (announce && !this.ended) this.delivery.toLocal(rosterFrame(RosterChange.LEFT, this.remoteInfo(member), reason, this.nextSeq()), null);
+  }
+
+  remoteRoleChanged(participantId: string, role: 'host' | 'presenter' | 'attendee', capabilities: number): void {
+    const member = this.remote.get(participantId);
+    if (member === undefined) return;
+    member.role = role;
+    member.capabilities = capabilities;
+    this.laneSet.memberChanged(member);
+  }
+
+  private remoteInfo(member: RemoteMember): Participant {
+    return { id: member.participantId, role: member.role, capabilities: capabilityList(member.capabilities), displayName: member.displayName, joinedAt: member.joinedAt };
+  }
+
+  /** The effect of another relay's host action here (its notice frame was delivered by the cluster already). */
+  remoteHostControl(env: Envelope): void {
+    const c = env.hostControl;
+    if (c == null || this.ended) return;
+    const target = c.target ? this.sessions.get(c.target) : undefined;
+    switch (c.action) {
+      case HostAction.END_MEETING:
+        return this.end('host_ended');
+      case HostAction.REMOVE:
+        if (c.bar && c.target) this.barred.add(c.target);
+        if (target !== undefined) this.remove(target, c.bar === true);
+        return;
+      case HostAction.LOCK:
+      case HostAction.UNLOCK:
+        this.locked = c.action === HostAction.LOCK;
+        return;
+      case HostAction.PROMOTE:
+      case HostAction.DEMOTE:
+        if (target === undefined || target.role === 'host') return;
+        if (c.action === HostAction.PROMOTE) {
+          target.role = 'presenter';
+          target.capabilities = promotedCapabilities();
+        } else {
+          target.role = 'attendee';
+          target.capabilities = demotedCapabilities(target.tokenRole, target.tokenCapabilities);
+        }
+        this.roleChanged(target);
+        return;
+    }
+  }
+
+  remoteTrackPublished(publisher: RemoteMember, info: TrackInfo, announce: boolean): MediaTrack | undefined {
+    if (this.ended) return undefined;
+    return this.laneSet.media.addRemoteTrack(publisher, info, announce);
+  }
+
+  remoteTrackUnpublished(publisherId: string, trackId: number): void {
+    const publisher = this.remote.get(publisherId);
+    if (publisher !== undefined) this.laneSet.media.removeRemoteTrack(publisher, trackId);
+  }
+
+  remoteMedia(track: MediaTrack, frame: Uint8Array, keyframe: boolean): void {
+    this.laneSet.media.remoteFrame(track, frame, keyframe);
+  }
+
+  forwarded(sender: RemoteMember, frame: Uint8Array): void {
+    if (this.ended) return;
+    const decoded = decodeEnvelope(frame);
+    if (!decoded.ok) return;
+    const lane = this.laneSet.byKind[decoded.value.kind];
+    if (lane !== undefined) lane.handle(sender, decoded.value, frame.byteLength);
+  }
+
+  localTracks(): TrackInfo[] {
+    const out: TrackInfo[] = [];
+    for (const t of this.laneSet.media.allTracks()) if (!t.remote) out.push(t.info());
+    return out;
+  }
+
+  closeLocal(code: ErrorCode): void {
+    const spec = ErrorCodes[code];
+    const frame = errorFrame(code);
+    for (const session of [...this.sessions.values()]) {
+      this.delivery.toOne(session, frame, null);
+      session.end('cluster_gap', spec.close, code);
+    }
+  }
+
+  applyState(locked: boolean, barred: readonly string[]): void {
+    if (locked) this.locked = true;
+    for (const id of barred) this.barred.add(id);
   }
 
   // --- MeetingControl: what host controls and LEAVE may ask for ---
@@ -275,6 +426,8 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     }
     for (const session of [...this.sessions.values()]) this.release(session, 'meeting_ended', endedAt);
     this.laneSet.close();
+    this.delivery.close?.();
+    this.remote.clear();
     try {
       this.ctx.observer.meetingEnded?.(this, reason, endedAt);
     } finally {

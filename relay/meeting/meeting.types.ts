@@ -28,7 +28,8 @@ export type LeaveReason =
   | 'meeting_ended'
   | 'token_expired'
   | 'internal'
-  | 'relay_failure';
+  | 'relay_failure'
+  | 'cluster_gap';
 
 export interface LaneStats {
   /** Frames received from participants on this lane. */

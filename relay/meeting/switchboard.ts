@@ -7,7 +7,7 @@ import type { Connection, Transport, TransportHandlers, UpgradeDecision, Upgrade
 import type { JoinClaims, TokenVerifier, VerifyResult } from '../auth/claims.types.js';
 import type { RelayOptions } from '../config/relay-options.js';
 import type { LeaveReason, MeetingObserver } from './meeting.types.js';
-import { Meeting } from './meeting.js';
+import { Meeting, type DeliveryFactory } from './meeting.js';
 import { Session, type SessionMeeting } from './session.js';
 import { cheapTokenCheck, EndedMeetings, IpLimiter, parseJoin, refusal, VerificationGate, type ParsedJoin } from './admission.js';
 import { errorFrame, participantInfo, welcomeFrame } from './relay-frames.js';
@@ -22,6 +22,8 @@ export interface SwitchboardDeps {
   readonly observer: MeetingObserver;
   readonly stats: RelayStats;
   readonly log: Logger;
+  /** Cluster mode: how meetings deliver beyond this relay (absent: this relay only). */
+  readonly createDelivery?: DeliveryFactory;
   /** False while the relay must not admit participants (draining, CDR store failing). */
   readonly isReady: () => boolean;
 }
@@ -199,6 +201,7 @@ export class Switchboard implements TransportHandlers<Session> {
         observer: this.deps.observer,
         forget: (m) => this.forget(m),
         lanes: this.laneOptions,
+        ...(this.deps.createDelivery !== undefined ? { createDelivery: this.deps.createDelivery } : {}),
       }, session.policy);
       this.meetings.set(meeting.meetingId, meeting);
       this.deps.observer.meetingStarted?.(meeting);
@@ -211,8 +214,7 @@ export class Switchboard implements TransportHandlers<Session> {
     }
     meeting.admit(session, now);
     const o = this.deps.options;
-    const roster = [];
-    for (const s of meeting.sessions.values()) roster.push(participantInfo(meeting.participants.get(s.participantId)!, s));
+    const roster = meeting.rosterInfo();
     conn.send(
       welcomeFrame({
         meetingId: meeting.meetingId,

@@ -46,7 +46,15 @@ export class MediaTrack {
   readonly waitingForKeyframe = new Map<Member, boolean>();
   lastKeyframeRequestAt = -Infinity;
 
-  constructor(readonly route: TrackRoute, readonly publisher: Member, readonly id: number, readonly source: number, readonly codec: string) {
+  constructor(
+    readonly route: TrackRoute,
+    readonly publisher: Member,
+    readonly id: number,
+    readonly source: number,
+    readonly codec: string,
+    /** Published on another relay (cluster mode): its notices come from there. */
+    readonly remote = false,
+  ) {
     this.lane = source === TrackSource.AUDIO ? 'audio' : source === TrackSource.VIDEO ? 'video' : 'screen';
     this.needsKeyframes = source !== TrackSource.AUDIO;
   }
@@ -130,15 +138,45 @@ export class MediaLane implements LaneHandler {
   private announce(kind: Kind, track: MediaTrack): void {
     const ctx = this.ctx;
     const frame = encodeEnvelope({ kind, from: track.publisher.participantId, seq: ctx.nextSeq(), trackInfo: track.info() });
-    ctx.delivery.toEveryone(frame, 'control', null);
+    if (track.remote) ctx.delivery.toLocal(frame, 'control');
+    else ctx.delivery.toEveryone(frame, 'control', null);
   }
 
-  /** Ends a track: its subscribers leave its route and everyone is told (unless the meeting is ending). */
-  private unpublishTrack(track: MediaTrack): void {
+  /**
+   * Ends a track: its subscribers leave its route and everyone is told (unless the meeting is ending). A remote
+   * track's end is announced by its own relay, unless `announce` says this relay must tell its participants.
+   */
+  private unpublishTrack(track: MediaTrack, announce = !track.remote): void {
     this.ctx.delivery.closeTrack(track.route);
     track.subscribers.clear();
     track.waitingForKeyframe.clear();
-    if (!this.ctx.ended) this.announce(Kind.TRACK_UNPUBLISH, track);
+    if (!this.ctx.ended && announce) this.announce(Kind.TRACK_UNPUBLISH, track);
+  }
+
+  /** Cluster mode: a member of another relay published a track. `announce`: tell this relay's participants. */
+  addRemoteTrack(publisher: Member, info: TrackInfo, announce: boolean): MediaTrack | undefined {
+    const lane = CAP_FOR_SOURCE[info.source];
+    if (lane === undefined || !info.id) return undefined;
+    let tracks = this.tracks.get(publisher);
+    if (tracks === undefined) {
+      tracks = new Map();
+      this.tracks.set(publisher, tracks);
+    }
+    const previous = tracks.get(info.id);
+    if (previous !== undefined) this.unpublishTrack(previous, false);
+    const track = new MediaTrack(this.ctx.delivery.openTrack(publisher, info.id), publisher, info.id, info.source, info.codec, true);
+    tracks.set(info.id, track);
+    if (announce) this.announce(Kind.TRACK_PUBLISH, track);
+    return track;
+  }
+
+  /** Cluster mode: a remote track ended (its relay told this relay's participants already). */
+  removeRemoteTrack(publisher: Member, trackId: number): void {
+    const tracks = this.tracks.get(publisher);
+    const track = tracks?.get(trackId);
+    if (track === undefined) return;
+    tracks!.delete(trackId);
+    this.unpublishTrack(track, false);
   }
 
   private unpublish(sender: Member, env: Envelope): void {
@@ -203,7 +241,7 @@ export class MediaLane implements LaneHandler {
     stats.bytesIn += size;
     if (env.audioLevel > 0 && track.lane === 'audio') this.speakers.observe(sender, env.audioLevel);
     const subscribers = track.subscribers;
-    if (subscribers.size === 0) return;
+    if (subscribers.size === 0 && track.route.elsewhere === 0) return;
     FWD.from = sender.idBytes;
     FWD.seq = ctx.nextSeq();
     FWD.track = env.track;
@@ -216,8 +254,7 @@ export class MediaLane implements LaneHandler {
     FWD.payload = EMPTY;
     const delivery = ctx.delivery;
     const limit = ctx.lossyDropBytes;
-    const waiting = track.waitingForKeyframe;
-    let congested = waiting.size > 0;
+    let congested = track.waitingForKeyframe.size > 0;
     // Receivers' backlogs are read per frame only while the periodic check found one past the limit: until then a
     // receiver's backlog grows by at most one check interval of frames (the hard cap still applies).
     if (!congested && ctx.congestedReceivers > 0) {
@@ -228,13 +265,38 @@ export class MediaLane implements LaneHandler {
         }
       }
     }
-    if (!congested) {
-      delivery.toTrack(track.route, frame, track.lane, sender);
-      releaseForwardFrame(frame);
-      return;
+    if (!congested) delivery.toTrack(track.route, frame, track.lane, sender, env.keyframe);
+    else {
+      delivery.toTrackElsewhere(track.route, frame, track.lane, env.keyframe);
+      this.perReceiver(track, frame, env.keyframe);
     }
-    const keyframe = env.keyframe;
-    for (const sub of subscribers) {
+    releaseForwardFrame(frame);
+  }
+
+  /** Cluster mode: a frame of a remote track, fanned out to this relay's subscribers as a local one would be. */
+  remoteFrame(track: MediaTrack, frame: Uint8Array, keyframe: boolean): void {
+    if (track.subscribers.size === 0) return;
+    const delivery = this.ctx.delivery;
+    let congested = track.waitingForKeyframe.size > 0;
+    if (!congested && this.ctx.congestedReceivers > 0) {
+      for (const sub of track.subscribers) {
+        if (delivery.backlog(sub) > this.ctx.lossyDropBytes) {
+          congested = true;
+          break;
+        }
+      }
+    }
+    if (!congested) delivery.toTrack(track.route, frame, track.lane, null);
+    else this.perReceiver(track, frame, keyframe);
+  }
+
+  /** Sends per receiver: drops for congested ones, waits for a keyframe after a drop. */
+  private perReceiver(track: MediaTrack, frame: Uint8Array, keyframe: boolean): void {
+    const delivery = this.ctx.delivery;
+    const limit = this.ctx.lossyDropBytes;
+    const waiting = track.waitingForKeyframe;
+    const stats = this.ctx.stats[track.lane];
+    for (const sub of track.subscribers) {
       const wait = waiting.get(sub);
       if (wait !== undefined && !keyframe) {
         if (wait) stats.dropped++;
@@ -250,7 +312,6 @@ export class MediaLane implements LaneHandler {
       if (wait !== undefined) waiting.delete(sub);
       delivery.toOne(sub, frame, track.lane);
     }
-    releaseForwardFrame(frame);
   }
 
   /** A participant left: its tracks go, its subscriptions go. */

@@ -1,0 +1,49 @@
+/** Starts real nats-server processes (Debian's package installs /usr/sbin/nats-server) on random ports; stops them. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+export interface NatsServer {
+  readonly url: string;
+  readonly port: number;
+  /** Everything the server logged (stderr), to check that no content ever appears there. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+const NATS_SERVER = process.env.NATS_SERVER ?? ['/usr/sbin/nats-server', '/usr/bin/nats-server'].find((p) => existsSync(p)) ?? 'nats-server';
+
+/** Starts one nats-server on 127.0.0.1 with a random client port (-p -1); resolves once it listens. */
+export function startNatsServer(extraArgs: readonly string[] = []): Promise<NatsServer> {
+  const child: ChildProcess = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', '-1', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`nats-server did not start: ${out.slice(-500)}`));
+    }, 10_000);
+    const onData = (chunk: Buffer): void => {
+      out += chunk.toString('utf8');
+      const m = /Listening for client connections on [^\s]*:(\d+)/.exec(out);
+      if (m === null) return;
+      clearTimeout(timer);
+      const port = Number(m[1]);
+      resolve({
+        url: `nats://127.0.0.1:${port}`,
+        port,
+        log: () => out,
+        stop: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}

@@ -34,6 +34,8 @@ export const MsgType = {
   REPLAY: 11,
   /** A relay holds no member of the meeting any more. */
   BYE: 12,
+  /** The last sequence numbers an origin sent (periodic, unsequenced): a lost tail is noticed too. */
+  TAIL: 13,
 } as const;
 
 export const FLAG_KEYFRAME = 1;
@@ -44,7 +46,7 @@ export const Stream = { ALL: 0, HOSTS: 1, DIRECT: 2 } as const;
 export function streamOf(type: number): number {
   if (type === MsgType.ALL || type === MsgType.HELLO || type === MsgType.BYE) return Stream.ALL;
   if (type === MsgType.HOSTS) return Stream.HOSTS;
-  if (type === MsgType.MEDIA || type === MsgType.NACK || type === MsgType.LOST || type === MsgType.REPLAY) return -1;
+  if (type === MsgType.MEDIA || type === MsgType.NACK || type === MsgType.LOST || type === MsgType.REPLAY || type === MsgType.TAIL) return -1;
   return Stream.DIRECT;
 }
 

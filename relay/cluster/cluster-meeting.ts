@@ -32,8 +32,13 @@ class ClusterTrackRoute extends LocalTrackRoute {
 }
 
 interface InStream {
+  /** The next sequence number to apply. */
   next: number;
+  /** The highest sequence number known to exist (seen, or announced by a TAIL). */
+  until: number;
+  /** Messages past a gap, held until it is filled. */
   readonly buffer: Map<number, ClusterMessage>;
+  /** Running while a gap is open: when it fires, the gap failed. */
   timer: NodeJS.Timeout | null;
 }
 
@@ -106,6 +111,7 @@ export class ClusterMeeting implements MeetingDelivery {
   private toNode(node: string, type: number, lane: LaneName | null, id: string, body: Uint8Array): void {
     const seq = (this.seqDirect.get(node) ?? 0) + 1;
     this.seqDirect.set(node, seq);
+    this.directSent++;
     this.sendSeq(`${this.base}.n.${node}`, `d:${node}`, type, lane, 0, id, body, seq);
   }
 
@@ -337,6 +343,7 @@ export class ClusterMeeting implements MeetingDelivery {
     }
     if (msg.type === MsgType.NACK) return this.nack(msg);
     if (msg.type === MsgType.LOST) return this.lost(msg.origin);
+    if (msg.type === MsgType.TAIL) return this.tail(msg);
     this.sequenced(msg, false);
   }
 
@@ -348,7 +355,7 @@ export class ClusterMeeting implements MeetingDelivery {
     if (s === undefined) {
       // No history: a stream starts at the first message this relay sees of it.
       if (replay) return;
-      s = { next: msg.seq, buffer: new Map(), timer: null };
+      s = { next: msg.seq, until: msg.seq - 1, buffer: new Map(), timer: null };
       this.inStreams.set(key, s);
     }
     if (msg.seq < s.next) return;
@@ -357,15 +364,11 @@ export class ClusterMeeting implements MeetingDelivery {
       if (s.buffer.size >= MAX_BUFFERED) return this.failGap(key);
       // Kept past this callback: copy the bytes it views.
       s.buffer.set(msg.seq, { ...msg, body: msg.body.slice() });
-      if (s.timer === null) {
-        this.node.stats.gapsDetected++;
-        this.node.log.warn({ event: 'cluster_gap', meetingId: this.port.meetingId, origin: msg.origin, stream, from: s.next, to: msg.seq - 1 }, 'cluster: gap detected, asking for a resend');
-        this.node.link.publish(`${this.base}.n.${msg.origin}`, encodeMessage(MsgType.NACK, null, 0, 0, this.node.idBytes, EMPTY, jsonBody({ s: stream, from: s.next, to: msg.seq - 1 })));
-        s.timer = setTimeout(() => this.failGap(key), this.node.gapTimeoutMs);
-        s.timer.unref();
-      }
+      if (msg.seq > s.until + 1) this.openGap(key, s, msg.origin, stream, s.until + 1, msg.seq - 1);
+      if (msg.seq > s.until) s.until = msg.seq;
       return;
     }
+    if (msg.seq > s.until) s.until = msg.seq;
     this.apply(msg);
     s.next++;
     while (s.buffer.size > 0) {
@@ -376,13 +379,55 @@ export class ClusterMeeting implements MeetingDelivery {
       nextMsg.body.fill(0);
       s.next++;
     }
-    if (s.buffer.size === 0 && s.timer !== null) {
+    if (s.timer !== null && s.next > s.until) {
       clearTimeout(s.timer);
       s.timer = null;
       this.node.stats.gapsRecovered++;
-      this.node.log.info({ event: 'cluster_gap_recovered', meetingId: this.port.meetingId, origin: msg.origin }, 'cluster: gap recovered');
+      this.node.log.info({ event: 'cluster_gap_recovered', meetingId: this.port.meetingId, origin: msg.origin, stream }, 'cluster: gap recovered');
     }
   }
+
+  /** Messages from..to of a stream are missing: ask the origin for them and give it gapTimeoutMs. */
+  private openGap(key: string, s: InStream, origin: string, stream: number, from: number, to: number): void {
+    if (s.timer === null) {
+      this.node.stats.gapsDetected++;
+      this.node.log.warn({ event: 'cluster_gap', meetingId: this.port.meetingId, origin, stream, from, to }, 'cluster: gap detected, asking for a resend');
+      s.timer = setTimeout(() => this.failGap(key), this.node.gapTimeoutMs);
+      s.timer.unref();
+    }
+    this.node.link.publish(`${this.base}.n.${origin}`, encodeMessage(MsgType.NACK, null, 0, 0, this.node.idBytes, EMPTY, jsonBody({ s: stream, from, to })));
+  }
+
+  /** An origin's TAIL: the last sequence numbers it sent; anything after what this relay applied was lost. */
+  private tail(msg: ClusterMessage): void {
+    const t = parseJson<{ a: number; h: number; d: Record<string, number> }>(msg.body);
+    if (t === null) return;
+    const check = (stream: number, last: number | undefined): void => {
+      if (typeof last !== 'number') return;
+      const key = `${msg.origin}\n${stream}`;
+      const s = this.inStreams.get(key);
+      if (s === undefined || last <= s.until) return;
+      this.openGap(key, s, msg.origin, stream, s.until + 1, last);
+      s.until = last;
+    };
+    check(Stream.ALL, t.a);
+    if (this.hostsSubscribed) check(Stream.HOSTS, t.h);
+    check(Stream.DIRECT, t.d?.[this.node.id]);
+  }
+
+  /** Periodic (ClusterNode): tells the other relays the last sequence numbers sent, so a lost tail is noticed. */
+  sendTail(): void {
+    if (!this.attached || this.nodes.size === 0) return;
+    const sent = this.seqAll + this.seqHosts + this.directSent;
+    if (sent === this.tailSent) return;
+    this.tailSent = sent;
+    const d: Record<string, number> = {};
+    for (const [node, seq] of this.seqDirect) d[node] = seq;
+    this.node.link.publish(this.allSubject, encodeMessage(MsgType.TAIL, null, 0, 0, this.node.idBytes, EMPTY, jsonBody({ a: this.seqAll, h: this.seqHosts, d })));
+  }
+
+  private directSent = 0;
+  private tailSent = 0;
 
   /** A gap that cannot be filled: never a silent hole, the local sessions are closed (4013) and may rejoin. */
   private failGap(key: string): void {

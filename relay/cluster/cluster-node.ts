@@ -12,6 +12,9 @@ import { ClusterMeeting } from './cluster-meeting.js';
 import { createClusterStats, type ClusterStats } from './cluster-stats.js';
 import { utf8Of } from './cluster-codec.js';
 
+/** How often a meeting's relays announce the last sequence numbers they sent (when they sent any since). */
+const TAIL_INTERVAL_MS = 500;
+
 /** A subject-safe node id from the node name. */
 export function defaultNodeId(node: string): string {
   return node.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || 'relay';
@@ -30,6 +33,7 @@ export class ClusterNode {
   /** Remote tracks this relay receives, by NATS subject. */
   readonly routeBySubject = new Map<string, { track: import('../meeting/lanes/media.js').MediaTrack | null; subject: string }>();
   private readonly meetingPrefix: string;
+  private readonly tailTimer: NodeJS.Timeout;
 
   constructor(o: RelayOptions, readonly log: Logger) {
     this.id = o.clusterNodeId ?? `${defaultNodeId(o.node)}-${process.pid}`;
@@ -54,6 +58,10 @@ export class ClusterNode {
       log,
       (subject, data) => this.onMessage(subject, data),
     );
+    this.tailTimer = setInterval(() => {
+      for (const m of this.meetings.values()) m.sendTail();
+    }, TAIL_INTERVAL_MS);
+    this.tailTimer.unref();
   }
 
   /** The delivery factory for the meeting core. */
@@ -112,6 +120,7 @@ export class ClusterNode {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.tailTimer);
     await this.link.close();
   }
 }

@@ -22,7 +22,16 @@ export interface ClusterHarness {
   close(): Promise<void>;
 }
 
-export async function startCluster(count: number, transport: 'uws' | 'ws', options: Partial<RelayOptions> = {}): Promise<ClusterHarness> {
+/**
+ * Starts a nats-server and `count` relays joined by it. `perRelay(i, natsUrl)` may change one relay's options
+ * (for example its NATS URL, to put a fault injector in between).
+ */
+export async function startCluster(
+  count: number,
+  transport: 'uws' | 'ws',
+  options: Partial<RelayOptions> = {},
+  perRelay?: (i: number, nats: NatsServer) => Promise<Partial<RelayOptions>> | Partial<RelayOptions>,
+): Promise<ClusterHarness> {
   const keysDir = mkdtempSync(join(tmpdir(), 'ephemera-cluster-keys-'));
   const keys = loadOrCreateDevKeys(keysDir);
   const nats = await startNatsServer();
@@ -36,7 +45,7 @@ export async function startCluster(count: number, transport: 'uws' | 'ws', optio
       await startRelay(
         {
           transport, port: 0, adminPort: 0, dataDir, logLevel: 'silent', jwksFile: keys.jwksPath,
-          clusterNats: [nats.url], clusterNodeId: `r${i}`, node: `relay-${i}`, ...options,
+          clusterNats: [nats.url], clusterNodeId: `r${i}`, node: `relay-${i}`, ...options, ...(perRelay ? await perRelay(i, nats) : {}),
         },
         pino({ level: 'silent' }),
       ),

@@ -152,6 +152,34 @@ export class ClusterMeeting implements MeetingDelivery {
     return true;
   }
 
+  toMembers(members: readonly Member[], frame: Uint8Array, lane: LaneName | null): number {
+    let n = 0;
+    let byNode: Map<string, string[]> | null = null;
+    for (const m of members) {
+      if (m instanceof RemoteMember && m.participantId.includes('\n')) {
+        // Cannot share the newline-separated header: sent on its own.
+        if (this.toOne(m, frame, lane)) n++;
+        continue;
+      }
+      if (!(m instanceof RemoteMember)) {
+        if (this.local.toOne(m, frame, lane)) n++;
+        continue;
+      }
+      byNode ??= new Map();
+      const ids = byNode.get(m.node);
+      if (ids === undefined) byNode.set(m.node, [m.participantId]);
+      else ids.push(m.participantId);
+    }
+    if (byNode === null || !this.attached) return n;
+    if (lane === 'document') this.noteOwn(frame);
+    // Once per relay, whatever the number of its receivers: the ids travel in the header.
+    for (const [node, ids] of byNode) {
+      this.toNode(node, MsgType.ONE, lane, ids.join('\n'), frame);
+      n += ids.length;
+    }
+    return n;
+  }
+
   toTrack(route: TrackRoute, frame: Uint8Array, lane: LaneName, except: Member | null, keyframe = false): number {
     const n = this.local.toTrack(route, frame, lane, except);
     if (route.elsewhere > 0) this.toTrackElsewhere(route, frame, lane, keyframe);
@@ -489,12 +517,20 @@ export class ClusterMeeting implements MeetingDelivery {
         this.local.toHosts(msg.body, msg.lane, null);
         return;
       case MsgType.ONE: {
-        const target = this.port.localMember(msg.id);
         if (peekKind(msg.body) === Kind.DOC_OFFER) {
           const d = decodeEnvelope(msg.body);
           if (d.ok && d.value.docOffer?.transferId) this.owners.set(`d:${d.value.docOffer.transferId}`, msg.origin);
         }
-        if (target !== undefined) this.local.toOne(target, msg.body, msg.lane);
+        // One participant id, or several separated by newlines (toMembers).
+        if (msg.id.indexOf('\n') < 0) {
+          const target = this.port.localMember(msg.id);
+          if (target !== undefined) this.local.toOne(target, msg.body, msg.lane);
+          return;
+        }
+        for (const id of msg.id.split('\n')) {
+          const target = this.port.localMember(id);
+          if (target !== undefined) this.local.toOne(target, msg.body, msg.lane);
+        }
         return;
       }
       case MsgType.FORWARD: {

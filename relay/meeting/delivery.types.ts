@@ -39,6 +39,8 @@ export interface MeetingDelivery {
   toEveryone(frame: Uint8Array, lane: LaneName | null, except: Member | null): number;
   /** To every host except `except`. Returns the receivers. */
   toHosts(frame: Uint8Array, lane: LaneName | null, except: Member | null): number;
+  /** To each of several participants (one frame, encoded once). Returns how many it was sent to. */
+  toMembers(members: readonly Member[], frame: Uint8Array, lane: LaneName | null): number;
   /** To one participant. False when it could not be sent (gone, or the transport's hard cap was hit). */
   toOne(member: Member, frame: Uint8Array, lane: LaneName | null): boolean;
   /**

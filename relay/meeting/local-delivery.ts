@@ -89,6 +89,12 @@ export class LocalDelivery implements MeetingDelivery {
     return true;
   }
 
+  toMembers(members: readonly Member[], frame: Uint8Array, lane: LaneName | null): number {
+    let n = 0;
+    for (const m of members) if (this.toOne(m, frame, lane)) n++;
+    return n;
+  }
+
   toTrack(route: TrackRoute, frame: Uint8Array, lane: LaneName, except: Member | null): number {
     this.publish(route.topic, frame, except);
     this.count(lane, route.receivers, frame.length);

@@ -83,7 +83,7 @@ function offer(meeting: Meeting, book: TransferBook, session: Session, env: Enve
     docOffer: { transferId: t.id, size: t.size, sha256, chunkSize: t.chunkSize },
     payload: env.payload,
   });
-  for (const s of receivers) book.sendTo(s, frame);
+  meeting.delivery.toMembers(receivers, frame, 'document');
   frame.fill(0); // the transports copied it; the relay keeps no copy of content
   book.grant(t, true);
 }
@@ -116,6 +116,7 @@ function chunk(meeting: Meeting, book: TransferBook, session: Session, env: Enve
   const bound = book.options.docBacklogBytes;
   const now = performance.now();
   let slow: Receiver[] | null = null;
+  const targets: Session[] = [];
   for (const r of t.receivers.values()) {
     if (meeting.delivery.backlog(r.session) + frame.length > bound) {
       (slow ??= []).push(r);
@@ -123,8 +124,10 @@ function chunk(meeting: Meeting, book: TransferBook, session: Session, env: Enve
     }
     if (r.forwarded === r.acked) r.stallSince = now;
     r.forwarded = end;
-    book.sendTo(r.session, frame);
+    targets.push(r.session);
   }
+  // One delivery call: in a cluster, the chunk crosses to each other relay once, whatever its receivers there.
+  meeting.delivery.toMembers(targets, frame, 'document');
   frame.fill(0); // the transports copied it; the relay keeps no copy of content
   if (slow !== null) for (const r of slow) if (book.active.has(t.id)) book.removeReceiver(t, r, 'too_slow', true);
   if (last && book.active.has(t.id)) book.finish(t);

@@ -85,7 +85,7 @@ export class ClusterMeeting implements MeetingDelivery {
     this.allSubject = `${this.base}.all`;
     this.hostsSubject = `${this.base}.hosts`;
     this.mySubject = `${this.base}.n.${node.id}`;
-    this.window = new RetransmitWindow(node.retransmitBytes);
+    this.window = new RetransmitWindow(node.retransmitBytes, (buffers) => node.link.zeroAfterFlush(buffers));
   }
 
   get spansRelays(): boolean {
@@ -190,7 +190,9 @@ export class ClusterMeeting implements MeetingDelivery {
     const r = route as ClusterTrackRoute;
     if (r.interested.size === 0 || r.remotePublisher !== null) return;
     // Once per frame whatever the number of relays and receivers: each relay fans it out itself.
-    this.node.publish(r.subject, encodeMessage(MsgType.MEDIA, lane, keyframe ? FLAG_KEYFRAME : 0, 0, this.node.idBytes, EMPTY, frame), lane);
+    const msg = encodeMessage(MsgType.MEDIA, lane, keyframe ? FLAG_KEYFRAME : 0, 0, this.node.idBytes, EMPTY, frame);
+    this.node.publish(r.subject, msg, lane);
+    this.node.link.zeroAfterFlush([msg]);
   }
 
   backlog(member: Member): number {
@@ -488,7 +490,9 @@ export class ClusterMeeting implements MeetingDelivery {
         return;
       }
       this.node.stats.messagesResent++;
-      this.node.link.publish(reply, encodeMessage(MsgType.REPLAY, null, 0, 0, this.node.idBytes, EMPTY, original));
+      const replay = encodeMessage(MsgType.REPLAY, null, 0, 0, this.node.idBytes, EMPTY, original);
+      this.node.link.publish(reply, replay);
+      this.node.link.zeroAfterFlush([replay]);
     }
   }
 

@@ -103,7 +103,13 @@ export class ClusterNode {
     if (subject.charCodeAt(dot + 1) === 0x74 /* t */ && subject.charCodeAt(dot + 2) === 0x2e) {
       m.currentSubject = subject;
     }
-    m.receive(data);
+    try {
+      m.receive(data);
+    } catch (err) {
+      // One bad message must not take the relay down; the error names no content.
+      this.stats.errors++;
+      this.log.error({ event: 'cluster_error', meetingId: m.port.meetingId, error: (err as Error).message, stack: (err as Error).stack }, 'cluster: message handling failed');
+    }
   }
 
   /** Meetings that span relays now, and the remote participants they hold. */

@@ -16,6 +16,8 @@ export interface ClusterStats {
   /** Gaps not recovered: the meeting's local sessions were closed with 4013. */
   gapsFailed: number;
   messagesResent: number;
+  /** Cluster messages whose handling threw (logged). */
+  errors: number;
   /** Media frames of other relays dropped because no local subscriber wanted them any more. */
   lossyDropped: number;
 }
@@ -23,5 +25,5 @@ export interface ClusterStats {
 export function createClusterStats(): ClusterStats {
   const traffic = {} as Record<LaneName | 'cluster', LaneTraffic>;
   for (const l of [...LANES, 'cluster' as const]) traffic[l] = { framesOut: 0, bytesOut: 0, framesIn: 0, bytesIn: 0 };
-  return { traffic, gapsDetected: 0, gapsRecovered: 0, gapsFailed: 0, messagesResent: 0, lossyDropped: 0 };
+  return { traffic, gapsDetected: 0, gapsRecovered: 0, gapsFailed: 0, messagesResent: 0, lossyDropped: 0, errors: 0 };
 }

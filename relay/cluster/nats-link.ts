@@ -152,6 +152,31 @@ export class NatsLink {
     }
   }
 
+  private zeroQueue: Uint8Array[] = [];
+  private zeroScheduled = false;
+
+  /**
+   * Zeroes buffers once the client has written everything published so far (it keeps references to published
+   * bytes until it flushes): relay-owned copies of content do not outlive their use.
+   */
+  zeroAfterFlush(buffers: readonly Uint8Array[]): void {
+    for (const b of buffers) this.zeroQueue.push(b);
+    if (this.zeroScheduled) return;
+    this.zeroScheduled = true;
+    const nc = this.nc;
+    const done = (): void => {
+      this.zeroScheduled = false;
+      const q = this.zeroQueue;
+      this.zeroQueue = [];
+      for (const b of q) b.fill(0);
+    };
+    if (nc === null || !this.connected) {
+      setImmediate(done);
+      return;
+    }
+    nc.flush().then(done, done);
+  }
+
   /** Flushes what is buffered and closes. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -167,5 +192,7 @@ export class NatsLink {
         await nc.close().catch(() => undefined);
       }
     }
+    for (const b of this.zeroQueue) b.fill(0);
+    this.zeroQueue = [];
   }
 }

@@ -139,4 +139,27 @@ describe.each(TRANSPORTS)('a meeting across three relays over %s', (transport) =
     expect(metricValue(after, 'ephemera_cluster_frames_total', '{lane="chat",direction="in"}')).toBe(0);
     for (const c of clients) c.close();
   }, 60_000);
+
+  it('host controls on participants of other relays: lock, promote/demote, ask to mute, end for everyone', async () => {
+    const mid = meetingId();
+    const clients = await nine(mid);
+    const host = clients[0]!; // relay 0
+    const notices: string[] = [];
+    clients[5]!.on('hostControl', (e: { action: string; target: string }) => notices.push(`${e.action}:${e.target}`)); // relay 2
+    host.lock();
+    host.askMute('p7');
+    await waitFor(() => notices.includes('lock:') && notices.includes('ask_mute:p7'), 5_000, 'lock and ask-mute notices on relay 2');
+    // Locked: a new id is refused at another relay.
+    await expect(h.join(2, mid, 'newcomer')).rejects.toThrow(/locked/i);
+    host.promote('p8'); // relay 2
+    await waitFor(() => clients.every((c) => c.roster.get('p8')?.role === 'presenter'), 5_000, 'promotion seen everywhere');
+    host.demote('p8');
+    await waitFor(() => clients.every((c) => c.roster.get('p8')?.role === 'attendee'), 5_000, 'demotion seen everywhere');
+    const codes: number[] = [];
+    clients.forEach((c) => c.on('close', (e: { code: number }) => codes.push(e.code)));
+    host.endMeeting();
+    await waitFor(() => codes.length === 9, 10_000, 'everyone closed');
+    expect(codes.every((c) => c === 4007)).toBe(true);
+    await expect(h.join(1, mid, 'p1')).rejects.toThrow(/ended/i);
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 /** Starts real nats-server processes (Debian's package installs /usr/sbin/nats-server) on random ports; stops them. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 export interface NatsServer {
   readonly url: string;
@@ -18,19 +18,26 @@ export function startNatsServer(extraArgs: readonly string[] = []): Promise<Nats
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
+      if (poll !== null) clearInterval(poll);
       child.kill('SIGKILL');
       reject(new Error(`nats-server did not start: ${out.slice(-500)}`));
     }, 10_000);
+    // With -l the server logs to that file instead of stderr: watch the file then.
+    const logIndex = extraArgs.indexOf('-l');
+    const logFile = logIndex >= 0 ? extraArgs[logIndex + 1] : undefined;
+    const poll = logFile === undefined ? null : setInterval(() => onData(Buffer.alloc(0)), 20);
     const onData = (chunk: Buffer): void => {
       out += chunk.toString('utf8');
-      const m = /Listening for client connections on [^\s]*:(\d+)/.exec(out);
+      const text = logFile !== undefined && existsSync(logFile) ? readFileSync(logFile, 'utf8') : out;
+      const m = /Listening for client connections on [^\s]*:(\d+)/.exec(text);
       if (m === null) return;
+      if (poll !== null) clearInterval(poll);
       clearTimeout(timer);
       const port = Number(m[1]);
       resolve({
         url: `nats://127.0.0.1:${port}`,
         port,
-        log: () => out,
+        log: () => (logFile !== undefined && existsSync(logFile) ? readFileSync(logFile, 'utf8') : '') + out,
         stop: () =>
           new Promise<void>((done) => {
             if (child.exitCode !== null || child.signalCode !== null) return done();

@@ -12,9 +12,12 @@ export interface NatsServer {
 
 const NATS_SERVER = process.env.NATS_SERVER ?? ['/usr/sbin/nats-server', '/usr/bin/nats-server'].find((p) => existsSync(p)) ?? 'nats-server';
 
-/** Starts one nats-server on 127.0.0.1 with a random client port (-p -1); resolves once it listens. */
-export function startNatsServer(extraArgs: readonly string[] = []): Promise<NatsServer> {
-  const child: ChildProcess = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', '-1', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts one nats-server on 127.0.0.1, on `port` or a random client port (-p -1); resolves once it listens.
+ * `extraArgs` go to nats-server as given (for example `-l file`, `--routes`).
+ */
+export function startNatsServer(extraArgs: readonly string[] = [], port = -1): Promise<NatsServer> {
+  const child: ChildProcess = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -51,6 +54,19 @@ export function startNatsServer(extraArgs: readonly string[] = []): Promise<Nats
     child.once('error', (err) => {
       clearTimeout(timer);
       reject(err);
+    });
+  });
+}
+
+/** A free loopback TCP port (bound then released: good enough for a test that starts a server on it next). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
     });
   });
 }

@@ -26,6 +26,11 @@ function connOf(member: Member): Connection<Session> | null {
   return (member as Partial<Session>).conn ?? null;
 }
 
+/** True when `member` is a session this delivery subscribed (joined and not left). */
+function isMember(d: LocalDelivery, member: Member): boolean {
+  return (member as Partial<Session>).deliveryMark === d;
+}
+
 export class LocalDelivery implements MeetingDelivery {
   /** Topic every present participant is subscribed to; hosts also to hostsTopic. */
   readonly topic: string;
@@ -51,14 +56,14 @@ export class LocalDelivery implements MeetingDelivery {
 
   /** Publishes on a topic, skipping `except` when it is a subscribed local connection. */
   private publish(topic: string, frame: Uint8Array, except: Member | null): void {
-    const conn = except === null || !this.local.has(except) ? null : connOf(except);
+    const conn = except === null || !isMember(this, except) ? null : connOf(except);
     if (conn !== null) conn.publish(topic, frame);
     else this.transport.publish(topic, frame);
   }
 
   toEveryone(frame: Uint8Array, lane: LaneName | null, except: Member | null): number {
     this.publish(this.topic, frame, except);
-    const receivers = except !== null && this.local.has(except) ? this.present - 1 : this.present;
+    const receivers = except !== null && isMember(this, except) ? this.present - 1 : this.present;
     this.count(lane, receivers, frame.length);
     return receivers;
   }
@@ -96,7 +101,10 @@ export class LocalDelivery implements MeetingDelivery {
   }
 
   toTrack(route: TrackRoute, frame: Uint8Array, lane: LaneName, except: Member | null): number {
-    this.publish(route.topic, frame, except);
+    // The media hot path: the publisher is never subscribed to its own track, so its socket may publish as is.
+    const conn = except === null ? null : connOf(except);
+    if (conn !== null) conn.publish(route.topic, frame);
+    else this.transport.publish(route.topic, frame);
     this.count(lane, route.receivers, frame.length);
     return route.receivers;
   }
@@ -139,6 +147,7 @@ export class LocalDelivery implements MeetingDelivery {
     const conn = connOf(member);
     if (conn === null || this.local.has(member)) return;
     this.local.add(member);
+    (member as Session).deliveryMark = this;
     this.present++;
     conn.subscribe(this.topic);
     if (member.role === 'host') {
@@ -150,6 +159,7 @@ export class LocalDelivery implements MeetingDelivery {
 
   left(member: Member): void {
     if (!this.local.delete(member)) return;
+    (member as Session).deliveryMark = null;
     const conn = connOf(member);
     this.present--;
     conn?.unsubscribe(this.topic);

@@ -31,6 +31,11 @@ export class Session implements Member {
   readonly tokenCapabilities: number;
   conn: Connection<Session> | null = null;
   meeting: SessionMeeting | null = null;
+  /**
+   * The meeting delivery (LocalDelivery) whose topics this session is subscribed to, or null: a field on the
+   * session so that the per-frame "is the sender a present member" test is one load, not a set lookup.
+   */
+  deliveryMark: object | null = null;
   /** Set when the relay decides why this session ends, before it closes the socket. */
   leaveReason: LeaveReason | null = null;
   /** Token bucket for the frame-rate limit. */

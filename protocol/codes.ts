@@ -21,6 +21,7 @@ export const CloseCode = {
   INTERNAL: 4009,
   /** Sent by the transports themselves (a frame above twice `--max-frame-bytes`), not by the meeting core. */
   MESSAGE_TOO_BIG: 1009,
+  CLUSTER_GAP: 4013,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -45,6 +46,7 @@ export const CloseCodeSpecs: Readonly<Record<CloseCode, CloseCodeSpec>> = Object
   [CloseCode.REMOVED]: { name: 'removed', when: 'a host removed the participant' },
   [CloseCode.MEETING_ENDED]: { name: 'meeting ended', when: 'the meeting ended (host, empty timeout, maximum duration)' },
   [CloseCode.INTERNAL]: { name: 'internal', when: 'a relay bug; the meeting goes on for the others' },
+  [CloseCode.CLUSTER_GAP]: { name: 'cluster gap', when: 'cluster mode: reliable frames from another relay were lost and not recovered in time (see "In a cluster"); rejoin' },
 });
 
 export interface ErrorSpec {
@@ -90,6 +92,7 @@ export const ErrorCodes = {
   RELAY_ERR_REPLACED: { close: 4005, http: 0, message: 'A newer session with the same participant id replaced this one.' },
   RELAY_ERR_REMOVED: { close: 4006, http: 0, message: 'A host removed this participant from the meeting.' },
   RELAY_ERR_INTERNAL: { close: 4009, http: 500, message: 'The relay hit an internal error; the meeting goes on for others.' },
+  RELAY_ERR_CLUSTER_GAP: { close: 4013, http: 0, message: 'Frames between relays were lost and could not be recovered; rejoin to continue.' },
 
   // Refusals that leave the connection open (an ERROR frame with the offending ref).
   RELAY_ERR_NOT_PERMITTED: { close: 0, http: 0, message: 'The token does not allow this participant to do that.' },

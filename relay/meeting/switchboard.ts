@@ -7,8 +7,8 @@ import type { Connection, Transport, TransportHandlers, UpgradeDecision, Upgrade
 import type { JoinClaims, TokenVerifier, VerifyResult } from '../auth/claims.types.js';
 import type { RelayOptions } from '../config/relay-options.js';
 import type { LeaveReason, MeetingObserver } from './meeting.types.js';
-import { Meeting } from './meeting.js';
-import { Session } from './session.js';
+import { Meeting, type DeliveryFactory } from './meeting.js';
+import { Session, type SessionMeeting } from './session.js';
 import { cheapTokenCheck, ENDED_MEETING_TTL_MS, IpLimiter, MemoryEndedMeetings, parseJoin, refusal, VerificationGate, type EndedMeetings, type ParsedJoin } from './admission.js';
 import { errorFrame, participantInfo, welcomeFrame } from './relay-frames.js';
 import { routeFrameBytes } from './frame-router.js';
@@ -24,6 +24,8 @@ export interface SwitchboardDeps {
   readonly observer: MeetingObserver;
   readonly stats: RelayStats;
   readonly log: Logger;
+  /** Cluster mode: how meetings deliver beyond this relay (absent: this relay only). */
+  readonly createDelivery?: DeliveryFactory;
   /** False while the relay must not admit participants (draining, CDR store failing). */
   readonly isReady: () => boolean;
   /** Ended meeting ids (the relay passes a durable store). Default: in memory, 24 h, 100 000 ids. */
@@ -254,6 +256,7 @@ export class Switchboard implements TransportHandlers<Session> {
         observer: this.deps.observer,
         forget: (m) => this.forget(m),
         lanes: this.laneOptions,
+        ...(this.deps.createDelivery !== undefined ? { createDelivery: this.deps.createDelivery } : {}),
       }, session.policy);
       this.meetings.set(meeting.meetingId, meeting);
       this.deps.observer.meetingStarted?.(meeting);
@@ -268,8 +271,7 @@ export class Switchboard implements TransportHandlers<Session> {
     }
     meeting.admit(session, now);
     const o = this.deps.options;
-    const roster = [];
-    for (const s of meeting.sessions.values()) roster.push(participantInfo(meeting.participants.get(s.participantId)!, s));
+    const roster = meeting.rosterInfo();
     conn.send(
       welcomeFrame({
         meetingId: meeting.meetingId,
@@ -277,7 +279,7 @@ export class Switchboard implements TransportHandlers<Session> {
         roster,
         relayNode: o.node,
         startedAt: meeting.startedAt,
-        tracks: meeting.laneState.allTracks().map((t) => t.info()),
+        tracks: meeting.laneSet.media.allTracks().map((t) => t.info()),
         locked: meeting.locked,
         limits: {
           maxFrameBytes: o.maxFrameBytes,
@@ -317,7 +319,7 @@ export class Switchboard implements TransportHandlers<Session> {
     this.route(meeting, session, data);
   }
 
-  private route(meeting: Meeting, session: Session, data: Uint8Array): void {
+  private route(meeting: SessionMeeting, session: Session, data: Uint8Array): void {
     if (this.deps.frameFaultHook !== undefined) this.deps.frameFaultHook(data);
     if (routeFrameBytes(meeting, session, data)) return;
     this.deps.stats.malformedFrames++;
@@ -398,7 +400,8 @@ export class Switchboard implements TransportHandlers<Session> {
   }
 
   private tickLanes(): void {
-    for (const meeting of this.meetings.values()) meeting.laneState.tick();
+    const now = performance.now();
+    for (const meeting of this.meetings.values()) meeting.laneSet.tick(now);
   }
 
   /** Ends every meeting with reason `shutdown` (CDRs written) and stops the timers. Idempotent. */

@@ -29,7 +29,7 @@ export interface JoinClaims {
 }
 
 /**
- * Claim `pol` = { dur?, max?, locked? }: the policy the invite service gave the meeting at creation. Every token the
+ * Claim `pol` = { dur?, max?, locked?, large? }: the policy the invite service gave the meeting at creation. Every token the
  * service issues for a meeting carries the same policy, so the relay can apply it from whichever token arrives first.
  * Added by the invite-service work (issue 4); tokens without it are valid and get the relay's defaults.
  */
@@ -40,6 +40,11 @@ export interface MeetingPolicyClaims {
   readonly maxParticipants?: number;
   /** `locked`: the meeting starts locked (only hosts may join until a host unlocks it). */
   readonly locked?: boolean;
+  /**
+   * `large`: present participants above which the meeting is large: attendees then see hosts, presenters and a
+   * count instead of every attendee (protocol/README.md, Large meetings). Absent: the relay's largeMeetingThreshold.
+   */
+  readonly largeMeetingThreshold?: number;
 }
 
 /** Why a token was refused; each maps to a RELAY_ERR_* code in protocol/codes.ts. */

@@ -20,7 +20,9 @@ import {
   type ParticipantView,
 } from './meeting.types.js';
 import type { Session } from './session.js';
-import { meetingEndedFrame, participantInfo, rosterFrame, RosterChange } from './relay-frames.js';
+import { meetingEndedFrame } from './relay-frames.js';
+import { RosterBatcher } from './roster-batcher.js';
+import { largeMeetingThreshold } from './roster-visibility.js';
 import { MeetingLaneState } from './lanes/lane-state.js';
 import type { LaneOptions } from './lanes/lane-options.js';
 
@@ -62,6 +64,8 @@ export class Meeting implements MeetingView {
   readonly barred = new Set<string>();
   /** Per-lane state (polls, document transfers, media tracks), dropped with the meeting. */
   readonly laneState: MeetingLaneState;
+  /** Roster changes, coalesced per batch window and filtered by who may see them (roster-batcher.ts). */
+  readonly roster: RosterBatcher;
   peakParticipants = 0;
   locked = false;
   ended = false;
@@ -82,6 +86,11 @@ export class Meeting implements MeetingView {
     this.topic = `m${(++topicCounter).toString(36)}`;
     this.hostsTopic = `${this.topic}h`;
     this.laneState = new MeetingLaneState(this);
+    this.roster = new RosterBatcher(this, {
+      largeThreshold: largeMeetingThreshold(ctx.options.largeMeetingThreshold, policy.largeMeetingThreshold),
+      batchMs: ctx.options.rosterBatchMs,
+      pageSize: ctx.options.rosterPageSize,
+    });
     this.maxDurationTimer = setTimeout(() => this.end('max_duration'), this.maxDurationMs);
     this.maxDurationTimer.unref();
   }
@@ -131,7 +140,7 @@ export class Meeting implements MeetingView {
     conn.subscribe(this.topic);
     if (session.role === 'host') conn.subscribe(this.hostsTopic);
     this.ctx.observer.participantJoined?.(this, view, now);
-    conn.publish(this.topic, rosterFrame(RosterChange.JOINED, participantInfo(view, session), '', this.nextSeq()));
+    this.roster.joined(session, view);
   }
 
   /** Removes a session whose socket closed (or is being replaced). Safe to call twice. */
@@ -150,7 +159,7 @@ export class Meeting implements MeetingView {
     }
     if (this.ended) return;
     this.ctx.observer.participantLeft?.(this, view, reason, now);
-    this.ctx.transport.publish(this.topic, rosterFrame(RosterChange.LEFT, participantInfo(view, undefined), reason, this.nextSeq()));
+    this.roster.left(session, view, reason);
     if (this.sessions.size === 0) {
       this.emptyTimer = setTimeout(() => this.end('empty_timeout'), this.ctx.options.emptyTimeoutMs);
       this.emptyTimer.unref();
@@ -161,10 +170,11 @@ export class Meeting implements MeetingView {
   roleChanged(session: Session): void {
     const view = this.participants.get(session.participantId);
     if (view === undefined) return;
+    const previous = view.role;
     view.role = session.role;
     if (session.role === 'host') session.conn?.subscribe(this.hostsTopic);
     else session.conn?.unsubscribe(this.hostsTopic);
-    this.ctx.transport.publish(this.topic, rosterFrame(RosterChange.UPDATED, participantInfo(view, session), '', this.nextSeq()));
+    this.roster.roleChanged(session, view, previous);
   }
 
   /**
@@ -185,6 +195,7 @@ export class Meeting implements MeetingView {
     }
     for (const session of [...this.sessions.values()]) this.release(session, 'meeting_ended', endedAt);
     this.laneState.close();
+    this.roster.close();
     try {
       this.ctx.observer.meetingEnded?.(this, reason, endedAt);
     } finally {

@@ -11,6 +11,7 @@ import { Meeting } from './meeting.js';
 import { Session } from './session.js';
 import { cheapTokenCheck, EndedMeetings, IpLimiter, parseJoin, refusal, VerificationGate, type ParsedJoin } from './admission.js';
 import { errorFrame, participantInfo, welcomeFrame } from './relay-frames.js';
+import { buildWelcomeRoster } from './roster-welcome.js';
 import { routeFrameBytes } from './frame-router.js';
 import { bump, type RelayStats } from './relay-stats.js';
 import type { Logger } from '../log/logger.js';
@@ -211,13 +212,15 @@ export class Switchboard implements TransportHandlers<Session> {
     }
     meeting.admit(session, now);
     const o = this.deps.options;
-    const roster = [];
-    for (const s of meeting.sessions.values()) roster.push(participantInfo(meeting.participants.get(s.participantId)!, s));
+    const roster = buildWelcomeRoster(meeting, session, o.rosterPageSize);
     conn.send(
       welcomeFrame({
         meetingId: meeting.meetingId,
         you: participantInfo(meeting.participants.get(session.participantId)!, session),
-        roster,
+        roster: roster.roster,
+        participantCount: meeting.present,
+        staffOnly: roster.staffOnly,
+        rosterFollows: roster.follows,
         relayNode: o.node,
         startedAt: meeting.startedAt,
         tracks: meeting.laneState.allTracks().map((t) => t.info()),
@@ -230,6 +233,7 @@ export class Switchboard implements TransportHandlers<Session> {
         },
       }),
     );
+    for (const page of roster.pages) conn.send(page);
   }
 
   message(conn: Connection<Session>, data: Uint8Array, isBinary: boolean): void {

@@ -74,6 +74,18 @@ export const SCENARIOS: readonly Scenario[] = Object.freeze([
     levels: { full: [250, 500, 750, 1000, 1500, 2000], quick: [300, 1000] },
   },
   {
+    kind: 'webinar-join',
+    name: 'webinar-join',
+    summary: '10,000 attendees join one meeting (1,000 joins/s, then faster) while a presenter sends audio+video and a host chats',
+    attendees: { full: 10_000, quick: 1_000 },
+    levels: { full: [1000, 1500, 2000, 3000, 4000], quick: [500, 1000] },
+    observers: 20,
+    presenter: { audioBytes: 100, audioPerSec: 50, videoBytes: 4096, videoPerSec: 30 },
+    chatPerSec: 2,
+    joinP99LimitMs: 200,
+    presenterP99LimitMs: 50,
+  },
+  {
     kind: 'idle',
     name: 'idle',
     summary: 'memory per idle connection, 10-person meetings, source addresses spread over 127.0.0.x',

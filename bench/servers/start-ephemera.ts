@@ -49,6 +49,8 @@ export function relayArgs(transport: 'uws' | 'ws', dataDir: string): string[] {
     '--max-connections-per-ip', '1000000',
     '--handshakes-per-ip-per-second', '1000000',
     '--idle-timeout-ms', '3600000',
+    // The webinar-join scenario puts 10,000 attendees and its staff into one meeting.
+    '--max-participants', '1000000',
     '--drain-timeout-ms', '500',
   ];
 }

@@ -4,8 +4,9 @@
  * after `kill -9` the next start can close every meeting that was open (see journal-recovery.ts).
  *
  * Every line is written synchronously with write(2) (a killed process loses nothing already written); fsync
- * runs once per event-loop turn (group commit: 500 joins in a burst cost one fsync, not 500), and at once for
- * heartbeats. When the dead share of the file passes a threshold it is rewritten with one snapshot line per
+ * is a group commit on libuv's thread pool: one in flight at a time, and lines written meanwhile share the next
+ * one (a join storm costs a few fsyncs a second, and the event loop never waits for the disk); heartbeats fsync
+ * at once. When the dead share of the file passes a threshold it is rewritten with one snapshot line per
  * open meeting. Write failures never throw into the core: the line is kept and retried, and onHealth reports.
  */
 import type { EndReason, LeaveReason, MeetingObserver, MeetingView, ParticipantView, Role } from '../meeting/meeting.types.js';
@@ -48,6 +49,8 @@ export class Journal implements MeetingObserver {
   #pending: string[] = [];
   #pendingBytes = 0;
   #syncScheduled = false;
+  /** A background fsync is running; lines written meanwhile wait for the next one. */
+  #syncing = false;
   #healthy = true;
   #compactFailedAt = 0;
   #closed = false;
@@ -119,18 +122,29 @@ export class Journal implements MeetingObserver {
   }
 
   #scheduleSync(): void {
-    if (this.#syncScheduled) return;
     this.#syncScheduled = true;
-    setImmediate(() => {
-      this.#syncScheduled = false;
-      if (this.#closed || this.#file.closed) return;
-      try {
-        this.#file.sync();
-        this.#setHealth(null);
-      } catch (err) {
+    if (this.#syncing) return;
+    this.#syncing = true;
+    // After this turn, so that the lines of a burst share the fsync.
+    setImmediate(() => this.#backgroundSync());
+  }
+
+  #backgroundSync(): void {
+    this.#syncScheduled = false;
+    const file = this.#file;
+    if (this.#closed || file.closed) {
+      this.#syncing = false;
+      return;
+    }
+    file.syncInBackground((err) => {
+      this.#syncing = false;
+      // A file closed or replaced (compaction, close) meanwhile was synced by whoever replaced it.
+      if (this.#closed || file !== this.#file) return;
+      if (err !== null) {
         this.#opts.logger.error({ path: this.path, code: errorCode(err) }, 'cdr journal fsync failed');
         this.#setHealth(errorCode(err));
-      }
+      } else this.#setHealth(null);
+      if (this.#syncScheduled) this.#scheduleSync();
     });
   }
 

@@ -42,9 +42,9 @@ const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 const COMPACT_RETRY_MS = 60_000;
 /**
  * Background fsyncs start at most this often. Each costs ~0.1 ms of main-thread CPU to hand to the thread pool
- * (and 1-4 ms of disk here): a join storm pays at most 100 a second instead of one per join.
+ * (and 1-4 ms of disk here): a join storm pays at most 40 a second instead of one per join.
  */
-const SYNC_INTERVAL_MS = 10;
+const SYNC_INTERVAL_MS = 25;
 
 export class Journal implements MeetingObserver {
   readonly path: string;

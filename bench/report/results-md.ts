@@ -1,7 +1,7 @@
 /** bench/RESULTS.md from a results object: a table per scenario, Ephemera's ratios against every peer, the chart. */
 import { EPHEMERA_SERVERS, ratiosFor } from './ratios.js';
 import { evaluateTargets } from './targets.js';
-import { NODE_SERVER_FLAGS } from '../servers/node-flags.js';
+import { GC_ON_SIGNAL, NODE_SERVER_FLAGS } from '../servers/node-flags.js';
 import type { BenchResults, ServerScenarioResult, StepResult } from './results.types.js';
 
 function n(v: number | null | undefined, digits = 2): string {
@@ -173,7 +173,7 @@ export function renderResultsMd(results: BenchResults): string {
       `${m.warmupS} s warm-up and ${m.durationS} s measurement per step; senders ${m.sendOrder === 'spread' ? 'spread across meetings' : 'fire meeting by meeting'}. ` +
       `A step passes when p99 < ${m.p99LimitMs} ms, nothing is lost and the load generator kept its schedule; ` +
       'each table shows the highest step a server sustained (or its first step when none passed). ' +
-      `Every Node server, Ephemera and the Node peers alike, runs with \`${NODE_SERVER_FLAGS.join(' ')}\`.`,
+      `Every Node server, Ephemera and the Node peers alike, runs with \`${NODE_SERVER_FLAGS.map((f) => (f === GC_ON_SIGNAL ? 'bench/servers/gc-on-signal.cjs' : f)).join(' ')}\`.`,
     '',
     '- **server CPU us/frame**: server CPU time (/proc utime+stime) over the window divided by the frames delivered in it: the robust figure on a noisy machine.',
     '- **latency**: send timestamp in every payload, HdrHistogram with coordinated-omission correction.',

@@ -88,7 +88,7 @@ export const SCENARIOS: readonly Scenario[] = Object.freeze([
   {
     kind: 'idle',
     name: 'idle',
-    summary: 'memory per idle connection, 10-person meetings, source addresses spread over 127.0.0.x',
+    summary: 'memory per idle connection (marginal RSS from N/2 to N after settling and a forced GC), 10-person meetings, source addresses spread over 127.0.0.x',
     meetingSize: 10,
     connections: { full: 10_000, quick: 1_000 },
   },

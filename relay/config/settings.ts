@@ -52,7 +52,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxTransfersPerMeeting', type: 'int', default: 64, min: 1, max: 100_000, help: 'Document transfers in progress per meeting.' },
   { key: 'maxParticipants', type: 'int', default: 10_000, min: 1, max: 1_000_000, help: 'Participants present at once in one meeting.' },
   { key: 'largeMeetingThreshold', type: 'int', default: 200, min: 1, max: 1_000_000, help: 'Present participants above which a meeting is large: attendees then see hosts, presenters and a participant count, not every attendee (the invite\'s `pol.large` overrides it per meeting).' },
-  { key: 'rosterBatchMs', type: 'int', default: 100, min: 0, max: 10_000, help: 'Roster changes are coalesced into one ROSTER_BATCH per audience at most this often (0 sends each change at once).' },
+  { key: 'rosterBatchMs', type: 'int', default: 100, min: 0, max: 10_000, help: 'Roster changes are coalesced into one ROSTER_BATCH per audience at most this often (0: at the next event-loop turn).' },
   { key: 'rosterPageSize', type: 'int', default: 200, min: 10, max: 10_000, help: 'Participants one WELCOME or ROSTER_BATCH frame lists at most; longer rosters follow the WELCOME in pages.' },
   { key: 'duplicateIdentity', type: 'enum', default: 'replace', choices: ['replace', 'refuse'], help: 'A second join with the same participant id replaces the first session (4005) or is refused (409).' },
   { key: 'drainTimeoutMs', type: 'int', default: 10_000, min: 0, max: 600_000, help: 'On SIGTERM the relay stops admitting, ends every meeting (reason shutdown, CDRs written) and closes sockets; this bounds how long that may take before the process exits anyway.' },

@@ -1,7 +1,7 @@
 /**
  * Coalesces a meeting's roster changes: instead of one ROSTER frame per join to everyone, the changes of a batch
  * window go out as one ROSTER_BATCH to the staff (hosts and presenters: every change) and one to the attendees
- * (every change while the meeting is small; in a large meeting only staff changes and a stepped count). Each batch
+ * (every change while the meeting is small; in a large meeting only staff changes and a count that moves in 10 % steps). Each batch
  * frame is encoded once and published to a topic, so a batch costs one encode per audience whatever its size.
  */
 import { RosterChange, type Participant, type RosterUpdate } from '../../protocol/index.js';
@@ -10,7 +10,7 @@ import type { Transport } from '../transport/transport.types.js';
 import type { ParticipantView } from './meeting.types.js';
 import type { Session } from './session.js';
 import { participantInfo, rosterBatchFrame } from './relay-frames.js';
-import { COUNT_REFRESH_MS, countUpdateDue, isStaff } from './roster-visibility.js';
+import { countDueInMs, countUpdateDue, isStaff } from './roster-visibility.js';
 
 /** What the batcher needs of its meeting. */
 export interface RosterMeeting {
@@ -47,9 +47,13 @@ export class RosterBatcher {
   large = false;
   private pending: PendingChange[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** When the armed timer fires (Date.now() clock). */
+  private timerAt = 0;
   /** The count attendees heard last, and when. */
   private announced = 0;
   private announcedAt = 0;
+  /** When the last roster change was queued. */
+  private changedAt = 0;
   /** Attendees have not yet been told the meeting is large. */
   private largeUntold = false;
   private closed = false;
@@ -103,11 +107,19 @@ export class RosterBatcher {
   private queue(change: RosterChange, participant: Participant, reason: string, staff: boolean): void {
     if (this.closed) return;
     this.pending.push({ update: { change, participant, reason }, staff });
+    this.changedAt = Date.now();
     this.schedule(this.options.batchMs);
   }
 
+  /** Arms the flush `delayMs` from now, unless it is armed to fire sooner already. */
   private schedule(delayMs: number): void {
-    if (this.timer !== null || this.closed) return;
+    if (this.closed) return;
+    const at = Date.now() + delayMs;
+    if (this.timer !== null) {
+      if (this.timerAt <= at) return;
+      clearTimeout(this.timer);
+    }
+    this.timerAt = at;
     this.timer = setTimeout(() => this.flush(), delayMs);
     this.timer.unref();
   }
@@ -124,7 +136,8 @@ export class RosterBatcher {
     const large = this.large;
     const visible = large ? changes.filter((c) => c.staff) : changes;
     const now = Date.now();
-    const due = visible.length > 0 || this.largeUntold || (large ? countUpdateDue(count, this.announced, now - this.announcedAt) : count !== this.announced);
+    const due =
+      visible.length > 0 || this.largeUntold || (large ? countUpdateDue(count, this.announced, now - this.announcedAt, now - this.changedAt) : count !== this.announced);
     if (due) {
       if (visible.length === 0) transport.publish(this.audienceTopic, rosterBatchFrame([], count, large, false, this.meeting.nextSeq()));
       else this.publishPages(this.audienceTopic, visible, large, count);
@@ -132,8 +145,8 @@ export class RosterBatcher {
       this.announcedAt = now;
       this.largeUntold = false;
     } else if (count !== this.announced) {
-      // Not due yet: come back so the exact count reaches the attendees once joins slow down.
-      this.schedule(Math.max(this.options.batchMs, this.announcedAt + COUNT_REFRESH_MS - now));
+      // Not due yet: come back so the exact count reaches the attendees once joins pause (a change re-arms sooner).
+      this.schedule(Math.max(this.options.batchMs, countDueInMs(now - this.announcedAt, now - this.changedAt)));
     }
   }
 

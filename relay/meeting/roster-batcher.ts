@@ -18,6 +18,8 @@ export interface RosterMeeting {
   readonly transport: Transport;
   readonly present: number;
   readonly ended: boolean;
+  readonly sessions: ReadonlyMap<string, Session>;
+  readonly participants: ReadonlyMap<string, ParticipantView>;
   nextSeq(): number;
 }
 
@@ -93,7 +95,22 @@ export class RosterBatcher {
     }
     if (now) this.staff.set(session.participantId, session);
     else this.staff.delete(session.participantId);
+    // An attendee of a large meeting made staff knows only the staff: send it everyone, as pages.
+    if (!was && now && this.large) this.sendEveryone(session);
     this.queue(RosterChange.UPDATED, participantInfo(view, session), '', was || now);
+  }
+
+  /** Pages of the whole roster to one session (page = true: upserts, not changes). */
+  private sendEveryone(to: Session): void {
+    const all: RosterUpdate[] = [];
+    for (const s of this.meeting.sessions.values()) {
+      const view = this.meeting.participants.get(s.participantId);
+      if (view !== undefined) all.push({ change: RosterChange.JOINED, participant: participantInfo(view, s), reason: '' });
+    }
+    const size = this.options.pageSize;
+    for (let i = 0; i < all.length; i += size) {
+      to.send(rosterBatchFrame(all.slice(i, i + size), this.meeting.present, false, true, this.meeting.nextSeq()));
+    }
   }
 
   /** Stops the timer and forgets what was queued. Idempotent. */

@@ -51,13 +51,20 @@ for (const transport of TRANSPORTS) {
       host.demote('a0');
       await waitFor(() => !early.roster.has('a0') && !late.roster.has('a0'), 5_000, 'demoted presenter gone for attendees');
       await waitFor(() => host.roster.get('a0')?.role === 'attendee', 5_000, 'host sees the demotion');
+      const a0 = attendees[0]!;
+      await waitFor(() => a0.staffOnly && a0.roster.size === 2, 5_000, 'demoted: staff-only again');
 
-      // An attendee leaving: the staff see it, attendees only see the count.
+      // Promotion of an attendee that knows only the staff: it is sent everyone.
+      expect(early.roster.size).toBe(2);
+      host.promote('early');
+      await waitFor(() => !early.staffOnly && early.roster.size === host.roster.size, 5_000, 'promoted: sees everyone');
+
+      // An attendee leaving: the staff see it (the promoted one too), attendees only see the count.
       const leaving = attendees[1]!;
       const id = leaving.you.id;
       await leaving.leave();
-      await waitFor(() => !host.roster.has(id), 5_000, 'host sees the leave');
-      await waitFor(() => early.participantCount === total, 5_000, 'count back after the leave');
+      await waitFor(() => !host.roster.has(id) && !early.roster.has(id), 5_000, 'staff see the leave');
+      await waitFor(() => late.participantCount === total, 5_000, 'count back after the leave');
 
       // A host joining now: bounded WELCOME (page size 10), the rest in pages, then everyone.
       const host2 = await h.join(mid, 'host2', { role: 'host', policy });

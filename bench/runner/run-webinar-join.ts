@@ -17,7 +17,9 @@ const LEAD_MS = 300;
 
 async function step(ctx: RunContext, s: WebinarJoinScenario, attendees: number, rate: number, index: number): Promise<StepResult> {
   // Set-up (staff, observers, tokens) happens before startAt; the worker waits for it.
-  const setupMs = LEAD_MS + Math.ceil(attendees * 0.05) + s.observers * 20;
+  // Generous: minting a token costs ~0.05 ms here but several times that on a loaded machine, and a storm that
+  // starts late would fire its overdue joins at once.
+  const setupMs = LEAD_MS + Math.ceil(attendees * 0.25) + s.observers * 50;
   const startAtUs = nowUs() + setupMs * 1000;
   const stormMs = (attendees / rate) * 1000;
   const windowEndUs = startAtUs + stormMs * 1000;

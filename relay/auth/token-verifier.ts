@@ -1,13 +1,11 @@
 /**
  * Verifies join tokens: JWTs signed ES256 by the invite service (or the development key), key chosen by `kid`.
  * Cheap structural checks run before any signature work, so garbage costs almost nothing; the algorithm is pinned
- * (ES256 in the header, and only P-256 public KeyObjects are ever used to verify, which rules out
- * HS256-with-the-public-key confusion). The signature is checked with node:crypto directly (ECDSA P-256 / SHA-256,
- * the JOSE r||s encoding), then the registered claims exactly as jsonwebtoken 9 checks them (nbf, exp, aud, iss,
- * with the clock tolerance): jsonwebtoken cost about a third again of the signature check per join (issue 16).
- * The token itself never appears in a result, error or log.
+ * twice (our own header check, then jsonwebtoken's `algorithms`), and only KeyObjects reach jsonwebtoken, which
+ * rules out HS256-with-the-public-key confusion. The token itself never appears in a result, error or log.
  */
-import { verify as verifySignature, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import jwt from 'jsonwebtoken';
 import {
   CAPABILITIES,
   ROLES,
@@ -59,56 +57,15 @@ function nonEmptyString(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= MAX_ID_LENGTH;
 }
 
-/** Keys already checked to be P-256 public keys (the only keys ES256 may use). */
-const P256_KEYS = new WeakSet<KeyObject>();
-
-function isP256PublicKey(key: KeyObject): boolean {
-  if (P256_KEYS.has(key)) return true;
-  const ok = key.type === 'public' && key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
-  if (ok) P256_KEYS.add(key);
-  return ok;
-}
-
-/** The JWS signing input and signature of an ES256 token, verified; the decoded payload object, or a failure. */
-function verifiedPayload(token: string, key: KeyObject): Record<string, unknown> | TokenFailure {
-  if (!isP256PublicKey(key)) return 'RELAY_ERR_TOKEN_INVALID';
-  const first = token.indexOf('.');
-  const second = token.indexOf('.', first + 1);
-  const signature = Buffer.from(token.slice(second + 1), 'base64url');
-  // ES256 signatures are r||s, 32 bytes each (RFC 7518 3.4); an empty one is an unsigned token.
-  if (signature.length !== 64) return 'RELAY_ERR_TOKEN_INVALID';
-  let valid: boolean;
-  try {
-    valid = verifySignature('sha256', Buffer.from(token.slice(0, second), 'latin1'), { key, dsaEncoding: 'ieee-p1363' }, signature);
-  } catch {
-    return 'RELAY_ERR_TOKEN_INVALID';
-  }
-  if (!valid) return 'RELAY_ERR_TOKEN_INVALID';
-  let payload: unknown;
-  try {
-    payload = JSON.parse(Buffer.from(token.slice(first + 1, second), 'base64url').toString('utf8'));
-  } catch {
-    return 'RELAY_ERR_TOKEN_INVALID';
-  }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return 'RELAY_ERR_TOKEN_INVALID';
-  return payload as Record<string, unknown>;
-}
-
-/** The registered claims, in jsonwebtoken 9's order and with its comparisons: nbf, exp, aud, iss. */
-function registeredClaimsFailure(p: Record<string, unknown>, issuer: string, audience: string, tolerance: number): TokenFailure | null {
-  const now = Math.floor(Date.now() / 1000);
-  if (p.nbf !== undefined) {
-    if (typeof p.nbf !== 'number') return 'RELAY_ERR_TOKEN_CLAIMS';
-    if (p.nbf > now + tolerance) return 'RELAY_ERR_TOKEN_NOT_YET_VALID';
-  }
-  if (p.exp !== undefined) {
-    if (typeof p.exp !== 'number') return 'RELAY_ERR_TOKEN_CLAIMS';
-    if (now >= p.exp + tolerance) return 'RELAY_ERR_TOKEN_EXPIRED';
-  }
-  const aud = p.aud;
-  if (!(aud === audience || (Array.isArray(aud) && aud.includes(audience)))) return 'RELAY_ERR_TOKEN_AUDIENCE';
-  if (p.iss !== issuer) return 'RELAY_ERR_TOKEN_AUDIENCE';
-  return null;
+/** Maps a jsonwebtoken error to a refusal code. */
+function failureOf(err: unknown): TokenFailure {
+  if (err instanceof jwt.TokenExpiredError) return 'RELAY_ERR_TOKEN_EXPIRED';
+  if (err instanceof jwt.NotBeforeError) return 'RELAY_ERR_TOKEN_NOT_YET_VALID';
+  const message = err instanceof Error ? err.message : '';
+  if (message.startsWith('jwt audience invalid') || message.startsWith('jwt issuer invalid')) return 'RELAY_ERR_TOKEN_AUDIENCE';
+  if (message === 'invalid nbf value' || message === 'invalid exp value') return 'RELAY_ERR_TOKEN_CLAIMS';
+  if (message === 'invalid algorithm') return 'RELAY_ERR_TOKEN_ALGORITHM';
+  return 'RELAY_ERR_TOKEN_INVALID';
 }
 
 /** Builds typed claims from a verified payload, or undefined when a required claim is missing or mistyped. */
@@ -185,12 +142,21 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   }
   const ownStore = options.replayStore === undefined;
   const replay = options.replayStore ?? createMemoryReplayStore();
+  const verifyOptions: jwt.VerifyOptions & { complete?: false } = Object.freeze({
+    algorithms: ['ES256'] as jwt.Algorithm[],
+    issuer,
+    audience,
+    clockTolerance,
+  });
+
   function finish(token: string, key: KeyObject | undefined, meetingId: string): VerifyResult {
     if (key === undefined) return FAIL.RELAY_ERR_TOKEN_UNKNOWN_KEY;
-    const payload = verifiedPayload(token, key);
-    if (typeof payload === 'string') return FAIL[payload];
-    const failure = registeredClaimsFailure(payload, issuer, audience, clockTolerance);
-    if (failure !== null) return FAIL[failure];
+    let payload: unknown;
+    try {
+      payload = jwt.verify(token, key, verifyOptions);
+    } catch (err) {
+      return FAIL[failureOf(err)];
+    }
     const claims = claimsOf(payload);
     if (claims === undefined) return FAIL.RELAY_ERR_TOKEN_CLAIMS;
     if (claims.meetingId !== meetingId) return FAIL.RELAY_ERR_WRONG_MEETING;

@@ -104,14 +104,16 @@ function positiveInt(v: unknown): v is number {
 /** The `pol` claim, or null when it is malformed. */
 function policyOf(pol: unknown): MeetingPolicyClaims | null {
   if (typeof pol !== 'object' || pol === null || Array.isArray(pol)) return null;
-  const { dur, max, locked } = pol as Record<string, unknown>;
+  const { dur, max, locked, large } = pol as Record<string, unknown>;
   if (dur !== undefined && !positiveInt(dur)) return null;
+  if (large !== undefined && !positiveInt(large)) return null;
   if (max !== undefined && !positiveInt(max)) return null;
   if (locked !== undefined && typeof locked !== 'boolean') return null;
   return Object.freeze({
     ...(dur !== undefined ? { maxDurationSeconds: dur } : {}),
     ...(max !== undefined ? { maxParticipants: max } : {}),
     ...(locked !== undefined ? { locked } : {}),
+    ...(large !== undefined ? { largeMeetingThreshold: large } : {}),
   });
 }
 

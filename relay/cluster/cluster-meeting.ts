@@ -144,6 +144,12 @@ export class ClusterMeeting implements MeetingDelivery {
     return this.local.toLocal(frame, lane);
   }
 
+  toRelays(frame: Uint8Array, lane: LaneName | null): number {
+    if (this.nodes.size === 0 || !this.attached) return 0;
+    this.toAll(MsgType.ALL, lane, frame);
+    return this.nodes.size;
+  }
+
   toOne(member: Member, frame: Uint8Array, lane: LaneName | null): boolean {
     if (!(member instanceof RemoteMember)) return this.local.toOne(member, frame, lane);
     if (!this.attached) return false;
@@ -515,7 +521,8 @@ export class ClusterMeeting implements MeetingDelivery {
     switch (msg.type) {
       case MsgType.ALL:
         this.nodes.add(msg.origin);
-        this.local.toLocal(msg.body, msg.lane);
+        // Roster changes reach this relay's participants through its own roster batcher (mirror -> the meeting).
+        if (peekKind(msg.body) !== Kind.ROSTER) this.local.toLocal(msg.body, msg.lane);
         return this.mirror(msg.origin, msg.body);
       case MsgType.HOSTS:
         this.local.toHosts(msg.body, msg.lane, null);
@@ -607,9 +614,9 @@ export class ClusterMeeting implements MeetingDelivery {
         if (r == null || p == null || !p.id) return;
         const role = (p.role ?? 'attendee') as Role;
         const caps = capabilityMask(role === 'host' ? 'host' : 'attendee', (p.capabilities ?? []) as Capability[]);
-        if (r.change === RosterChange.JOINED) this.port.remoteJoined(new RemoteMember(p.id, origin, role, caps, p.displayName ?? '', Number(p.joinedAt ?? 0)), false);
+        if (r.change === RosterChange.JOINED) this.port.remoteJoined(new RemoteMember(p.id, origin, role, caps, p.displayName ?? '', Number(p.joinedAt ?? 0)), true);
         else if (r.change === RosterChange.LEFT) {
-          if (this.port.remoteMember(p.id)?.node === origin) this.port.remoteLeft(p.id, r.reason ?? '', false);
+          if (this.port.remoteMember(p.id)?.node === origin) this.port.remoteLeft(p.id, r.reason ?? '', true);
         } else this.port.remoteRoleChanged(p.id, role, caps);
         return;
       }

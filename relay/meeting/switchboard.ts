@@ -11,6 +11,7 @@ import { Meeting, type DeliveryFactory } from './meeting.js';
 import { Session, type SessionMeeting } from './session.js';
 import { cheapTokenCheck, ENDED_MEETING_TTL_MS, IpLimiter, MemoryEndedMeetings, parseJoin, refusal, VerificationGate, type EndedMeetings, type ParsedJoin } from './admission.js';
 import { errorFrame, participantInfo, welcomeFrame } from './relay-frames.js';
+import { buildWelcomeRoster } from './roster-welcome.js';
 import { routeFrameBytes } from './frame-router.js';
 import { bump, type RelayStats } from './relay-stats.js';
 import type { Logger } from '../log/logger.js';
@@ -271,12 +272,15 @@ export class Switchboard implements TransportHandlers<Session> {
     }
     meeting.admit(session, now);
     const o = this.deps.options;
-    const roster = meeting.rosterInfo();
+    const roster = buildWelcomeRoster(meeting, session, o.rosterPageSize);
     conn.send(
       welcomeFrame({
         meetingId: meeting.meetingId,
         you: participantInfo(meeting.participants.get(session.participantId)!, session),
-        roster,
+        roster: roster.roster,
+        participantCount: meeting.rosterCount,
+        staffOnly: roster.staffOnly,
+        rosterFollows: roster.follows,
         relayNode: o.node,
         startedAt: meeting.startedAt,
         tracks: meeting.laneSet.media.allTracks().map((t) => t.info()),
@@ -289,6 +293,7 @@ export class Switchboard implements TransportHandlers<Session> {
         },
       }),
     );
+    for (const page of roster.pages) conn.send(page);
   }
 
   /** The error boundary of a frame: an exception closes this one session (ERROR RELAY_ERR_INTERNAL, 4009). */

@@ -19,6 +19,8 @@ import type { TokenMinter } from './ephemera-tokens.js';
 import { connect, whenJoined } from './ws-client.js';
 
 const KIND_WELCOME: number = Kind.WELCOME;
+const KIND_ROSTER: number = Kind.ROSTER;
+const KIND_ROSTER_BATCH: number = Kind.ROSTER_BATCH;
 const KIND_ERROR: number = Kind.ERROR;
 const KIND_PONG: number = Kind.PONG;
 const KIND_CHAT: number = Kind.CHAT;
@@ -58,16 +60,17 @@ export function ephemeraAdapter(opts: EphemeraAdapterOptions): Adapter {
   const prepared = new Map<string, string>();
   return {
     async prepare(spec: ClientSpec): Promise<void> {
-      prepared.set(spec.participantId, opts.minter.mint(spec.meetingId, spec.participantId));
+      prepared.set(spec.participantId, opts.minter.mint(spec.meetingId, spec.participantId, spec.role));
     },
 
     async open(spec: ClientSpec, handlers: ClientHandlers): Promise<BenchClient> {
       let token = prepared.get(spec.participantId);
-      if (token === undefined) token = opts.minter.mint(spec.meetingId, spec.participantId);
+      if (token === undefined) token = opts.minter.mint(spec.meetingId, spec.participantId, spec.role);
       else prepared.delete(spec.participantId);
       const url = `ws://${opts.host}:${opts.port}/v1/meetings/${encodeURIComponent(spec.meetingId)}`;
       const ws = connect(url, spec.localAddress, [SUBPROTOCOL, BEARER_PREFIX + token]);
       const onPayload = handlers.onPayload;
+      const onRosterBytes = handlers.onRosterBytes;
       const media = opts.media && spec.lane !== 'reliable';
       const video = media && spec.lane === 'video';
       const dataKind = media ? KIND_MEDIA : KIND_CHAT;
@@ -85,7 +88,10 @@ export function ephemeraAdapter(opts: EphemeraAdapterOptions): Adapter {
           onPayload(data, scan.payloadOffset);
         } else if (kind === KIND_KEYFRAME_REQUEST) {
           keyframeWanted = true;
+        } else if (kind === KIND_ROSTER_BATCH || kind === KIND_ROSTER) {
+          onRosterBytes?.(data.length);
         } else if (kind === KIND_WELCOME) {
+          onRosterBytes?.(data.length);
           joined?.();
         } else if (kind === KIND_PONG) {
           const d = decodeEnvelope(data);

@@ -22,7 +22,7 @@ describe.each(TRANSPORTS)('a meeting across three relays over %s', (transport) =
   async function nine(mid: string): Promise<EphemeraClient[]> {
     const clients: EphemeraClient[] = [];
     for (let i = 0; i < 9; i++) clients.push(await h.join(i % 3, mid, `p${i}`, { role: i === 0 ? 'host' : i === 4 ? 'presenter' : 'attendee' }));
-    await waitFor(() => clients.every((c) => c.roster.size === 9), 10_000, 'everyone sees everyone');
+    await waitFor(() => clients.every((c) => c.roster.size === 9), 10_000, () => 'everyone sees everyone: ' + clients.map((c, i) => `p${i}:${[...c.roster.keys()].sort().join('')}`).join(' '));
     return clients;
   }
 

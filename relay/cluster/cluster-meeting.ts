@@ -18,6 +18,8 @@ import { RetransmitWindow } from './retransmit-window.js';
 import type { ClusterNode } from './cluster-node.js';
 
 const EMPTY = new Uint8Array(0);
+/** After attaching, frames go to NATS this long even before another relay answered the HELLO. */
+const ATTACH_GRACE_MS = 5_000;
 /** Out-of-order messages a stream holds while it waits for a gap to be filled; more closes the sessions. */
 const MAX_BUFFERED = 20_000;
 
@@ -85,7 +87,7 @@ export class ClusterMeeting implements MeetingDelivery {
     this.allSubject = `${this.base}.all`;
     this.hostsSubject = `${this.base}.hosts`;
     this.mySubject = `${this.base}.n.${node.id}`;
-    this.window = new RetransmitWindow(node.retransmitBytes, (buffers) => node.link.zeroAfterFlush(buffers));
+    this.window = new RetransmitWindow(node.retransmitBytes, (buffers) => node.link.zeroLater(buffers));
   }
 
   get spansRelays(): boolean {
@@ -125,9 +127,19 @@ export class ClusterMeeting implements MeetingDelivery {
     if (kind === Kind.DOC_OFFER && d.value.docOffer?.transferId) this.ownTransfers.add(d.value.docOffer.transferId);
   }
 
+  /**
+   * Whether other relays may hold members: some answered, or this relay attached recently (its HELLO's answers
+   * may still be on their way; frames sent meanwhile must not be lost for them).
+   */
+  private get others(): boolean {
+    return this.attached && (this.nodes.size > 0 || performance.now() - this.attachedAt < ATTACH_GRACE_MS);
+  }
+
+  private attachedAt = -Infinity;
+
   toEveryone(frame: Uint8Array, lane: LaneName | null, except: Member | null): number {
     const n = this.local.toEveryone(frame, lane, except);
-    if (this.nodes.size > 0 && this.attached) {
+    if (this.others) {
       if (lane === 'poll') this.noteOwn(frame);
       this.toAll(MsgType.ALL, lane, frame);
     }
@@ -136,7 +148,7 @@ export class ClusterMeeting implements MeetingDelivery {
 
   toHosts(frame: Uint8Array, lane: LaneName | null, except: Member | null): number {
     const n = this.local.toHosts(frame, lane, except);
-    if (this.nodes.size > 0 && this.attached) this.sendSeq(this.hostsSubject, 'h', MsgType.HOSTS, lane, 0, '', frame, ++this.seqHosts);
+    if (this.others) this.sendSeq(this.hostsSubject, 'h', MsgType.HOSTS, lane, 0, '', frame, ++this.seqHosts);
     return n;
   }
 
@@ -191,8 +203,7 @@ export class ClusterMeeting implements MeetingDelivery {
     if (r.interested.size === 0 || r.remotePublisher !== null) return;
     // Once per frame whatever the number of relays and receivers: each relay fans it out itself.
     const msg = encodeMessage(MsgType.MEDIA, lane, keyframe ? FLAG_KEYFRAME : 0, 0, this.node.idBytes, EMPTY, frame);
-    this.node.publish(r.subject, msg, lane);
-    this.node.link.zeroAfterFlush([msg]);
+    this.node.publish(r.subject, msg, lane, true);
   }
 
   backlog(member: Member): number {
@@ -309,6 +320,7 @@ export class ClusterMeeting implements MeetingDelivery {
   private attach(): void {
     if (this.closed) return;
     this.attached = true;
+    this.attachedAt = performance.now();
     this.node.attached(this);
     this.node.link.subscribe(this.allSubject);
     this.node.link.subscribe(this.mySubject);
@@ -491,8 +503,7 @@ export class ClusterMeeting implements MeetingDelivery {
       }
       this.node.stats.messagesResent++;
       const replay = encodeMessage(MsgType.REPLAY, null, 0, 0, this.node.idBytes, EMPTY, original);
-      this.node.link.publish(reply, replay);
-      this.node.link.zeroAfterFlush([replay]);
+      this.node.link.publish(reply, replay, true);
     }
   }
 

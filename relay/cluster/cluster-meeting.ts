@@ -526,8 +526,8 @@ export class ClusterMeeting implements MeetingDelivery {
     switch (msg.type) {
       case MsgType.ALL:
         this.nodes.add(msg.origin);
-        this.local.toLocal(msg.body, msg.lane);
-        return this.mirror(msg.origin, msg.body);
+        if (this.mirror(msg.origin, msg.body, msg.lane)) this.local.toLocal(msg.body, msg.lane);
+        return;
       case MsgType.HOSTS:
         this.local.toHosts(msg.body, msg.lane, null);
         return;
@@ -604,43 +604,53 @@ export class ClusterMeeting implements MeetingDelivery {
     this.node.routeBySubject.set(route.subject, route);
   }
 
-  /** The state every relay keeps of the others' members and tracks, from the control frames they forward. */
-  private mirror(origin: string, frame: Uint8Array): void {
+  /**
+   * The state every relay keeps of the others' members and tracks, from the control frames they forward. False
+   * when the frame must not reach this relay's participants: a LEFT of a participant that is back elsewhere (it
+   * reconnected through another relay, whose JOINED came first).
+   */
+  private mirror(origin: string, frame: Uint8Array, lane: LaneName | null): boolean {
     const kind = peekKind(frame);
-    if (kind === Kind.CHAT || kind === Kind.MEDIA || kind === Kind.ACTIVE_SPEAKERS) return;
+    if (kind === Kind.CHAT || kind === Kind.MEDIA || kind === Kind.ACTIVE_SPEAKERS) return true;
     const d = decodeEnvelope(frame);
-    if (!d.ok) return;
+    if (!d.ok) return true;
     const env = d.value;
     switch (env.kind) {
       case Kind.ROSTER: {
         const r = env.roster;
         const p = r?.participant;
-        if (r == null || p == null || !p.id) return;
+        if (r == null || p == null || !p.id) return true;
         const role = (p.role ?? 'attendee') as Role;
         const caps = capabilityMask(role === 'host' ? 'host' : 'attendee', (p.capabilities ?? []) as Capability[]);
         if (r.change === RosterChange.JOINED) this.port.remoteJoined(new RemoteMember(p.id, origin, role, caps, p.displayName ?? '', Number(p.joinedAt ?? 0)), false);
         else if (r.change === RosterChange.LEFT) {
-          if (this.port.remoteMember(p.id)?.node === origin) this.port.remoteLeft(p.id, r.reason ?? '', false);
+          const remote = this.port.remoteMember(p.id);
+          if (remote?.node === origin) this.port.remoteLeft(p.id, r.reason ?? '', false);
+          else if (remote !== undefined || this.port.localMember(p.id) !== undefined) return false;
         } else this.port.remoteRoleChanged(p.id, role, caps);
-        return;
+        return true;
       }
       case Kind.TRACK_PUBLISH:
         if (env.trackInfo != null) this.addRemoteTrack(origin, { id: env.trackInfo.id ?? 0, source: env.trackInfo.source ?? 0, codec: env.trackInfo.codec ?? '', publisher: env.trackInfo.publisher ?? env.from }, false);
-        return;
+        return true;
       case Kind.TRACK_UNPUBLISH: {
         const id = env.trackInfo?.id ?? 0;
         const pub = env.trackInfo?.publisher || env.from;
         const route = this.remoteTracks.get(`${pub}\n${id}`);
         if (route !== undefined) this.node.routeBySubject.delete(route.subject);
         this.port.remoteTrackUnpublished(pub, id);
-        return;
+        return true;
       }
       case Kind.HOST_CONTROL:
-        return this.port.remoteHostControl(env);
+        // The notice first, then its effect (as on one relay: announced, then the meeting ends or the target goes).
+        this.local.toLocal(frame, lane);
+        this.port.remoteHostControl(env);
+        return false;
       case Kind.POLL_OPEN:
         if (env.pollOpen?.pollId) this.owners.set(`p:${env.pollOpen.pollId}`, origin);
-        return;
+        return true;
     }
+    return true;
   }
 }
 

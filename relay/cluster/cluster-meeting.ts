@@ -23,6 +23,17 @@ const ATTACH_GRACE_MS = 5_000;
 /** Out-of-order messages a stream holds while it waits for a gap to be filled; more closes the sessions. */
 const MAX_BUFFERED = 20_000;
 
+/** Poll and transfer ids a relay remembers per meeting for late relays' STATE (the oldest go first). */
+const MAX_REMEMBERED_IDS = 4_096;
+
+function remember(set: Set<string>, id: string): void {
+  if (set.size >= MAX_REMEMBERED_IDS) {
+    const oldest = set.values().next();
+    if (!oldest.done) set.delete(oldest.value);
+  }
+  set.add(id);
+}
+
 /** A track's route: local topic plus, in a cluster, its NATS subject and the other relays' interest. */
 class ClusterTrackRoute extends LocalTrackRoute {
   /** Relays (node ids) holding subscribers of this relay's track. */
@@ -123,8 +134,8 @@ export class ClusterMeeting implements MeetingDelivery {
     if (kind !== Kind.POLL_OPEN && kind !== Kind.DOC_OFFER) return;
     const d = decodeEnvelope(frame);
     if (!d.ok) return;
-    if (kind === Kind.POLL_OPEN && d.value.pollOpen?.pollId) this.ownPolls.add(d.value.pollOpen.pollId);
-    if (kind === Kind.DOC_OFFER && d.value.docOffer?.transferId) this.ownTransfers.add(d.value.docOffer.transferId);
+    if (kind === Kind.POLL_OPEN && d.value.pollOpen?.pollId) remember(this.ownPolls, d.value.pollOpen.pollId);
+    if (kind === Kind.DOC_OFFER && d.value.docOffer?.transferId) remember(this.ownTransfers, d.value.docOffer.transferId);
   }
 
   /**
@@ -251,16 +262,21 @@ export class ClusterMeeting implements MeetingDelivery {
   }
 
   joined(member: Member): void {
+    const before = this.local.size;
     this.local.joined(member);
+    if (this.local.size === before) return;
     this.localCount++;
-    if (member.role === 'host') this.hostJoined();
+    if (this.local.isHost(member)) this.hostJoined();
     if (!this.attached) this.attach();
   }
 
   left(member: Member): void {
+    const wasHost = this.local.isHost(member);
+    const before = this.local.size;
     this.local.left(member);
+    if (this.local.size === before) return;
     this.localCount--;
-    if (member.role === 'host') this.hostLeft();
+    if (wasHost) this.hostLeft();
     // Detached once the meeting's LEFT notice went out (the meeting sends it right after this call).
     if (this.localCount === 0) setImmediate(() => { if (this.localCount === 0) this.detach(); });
   }

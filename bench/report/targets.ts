@@ -2,7 +2,7 @@
  * Ephemera's performance targets, evaluated from one run: each with the figure reached, where it was measured,
  * and whether it holds. A target whose servers or scenario did not run is reported as not measured.
  */
-import { ratiosFor } from './ratios.js';
+import { commonStep, ratiosFor } from './ratios.js';
 import type { BenchResults, ServerScenarioResult } from './results.types.js';
 
 export interface TargetResult {
@@ -105,10 +105,28 @@ function webinarJoinTargets(results: BenchResults): TargetResult[] {
   return out;
 }
 
+/**
+ * The two-relay cluster (both relays and nats-server) against one relay on the same workload: CPU per delivered
+ * frame at most `limit` times, p99 at most `p99Ms` above, at the highest step both passed.
+ */
+function clusterAgainstSingle(results: BenchResults, scenario: string, limit: number, p99Ms: number): TargetResult {
+  const target = `${scenario}: ephemera-cluster (2 relays + nats-server) CPU/frame within ${limit}x of ephemera-uws, p99 at most ${p99Ms} ms above`;
+  const perServer = results.scenarios[scenario];
+  const mine = perServer?.['ephemera-cluster'];
+  const single = perServer?.['ephemera-uws'];
+  if (!usable(mine) || !usable(single)) return { target, reached: 'not measured', met: null };
+  const common = commonStep(mine, single);
+  if (!common || common.a.cpuUsPerFrame === null || common.b.cpuUsPerFrame === null || common.b.cpuUsPerFrame <= 0) return { target, reached: 'no common step', met: null };
+  const cpu = common.a.cpuUsPerFrame / common.b.cpuUsPerFrame;
+  const p99 = common.a.p99Ms !== null && common.b.p99Ms !== null ? common.a.p99Ms - common.b.p99Ms : null;
+  const p99Text = p99 === null ? 'p99 not measured' : `p99 ${p99 >= 0 ? '+' : ''}${p99.toFixed(2)} ms`;
+  return { target, reached: `${x(cpu)}, ${p99Text} at ${common.level}`, met: cpu <= limit && (p99 === null || p99 <= p99Ms) };
+}
+
 /** Every target of the benchmark issue, in its order. */
 export function evaluateTargets(results: BenchResults): TargetResult[] {
   const out: TargetResult[] = [];
-  for (const scenario of ['conference', 'webinar']) out.push(cpuAgainst(results, scenario, 'ephemera-uws', 'uws-raw', 1.3));
+  for (const scenario of ['conference', 'webinar']) out.push(cpuAgainst(results, scenario, 'ephemera-uws', 'uws-raw', 1.2));
   for (const scenario of ['conference', 'webinar']) {
     out.push(cpuAgainst(results, scenario, 'ephemera-uws', 'ws-naive', 3.5, true));
     out.push(cpuAgainst(results, scenario, 'ephemera-uws', 'socketio', 8, true));
@@ -118,5 +136,6 @@ export function evaluateTargets(results: BenchResults): TargetResult[] {
   for (const scenario of ['conference', 'webinar']) out.push(cpuAgainst(results, scenario, 'ephemera-ws', 'uws-raw', 2));
   out.push(idleMemory(results, 2));
   out.push(...webinarJoinTargets(results));
+  out.push(clusterAgainstSingle(results, 'conference', 1.5, 2));
   return out;
 }

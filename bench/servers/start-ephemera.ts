@@ -68,7 +68,7 @@ export function relayArgs(transport: 'uws' | 'ws', dataDir: string): string[] {
 }
 
 /** Node flags for the relay: BENCH_RELAY_PROF=<dir> (a CPU profile), BENCH_RELAY_NODE_FLAGS (any, space-separated). */
-function profileFlags(): string[] {
+export function profileFlags(): string[] {
   const dir = process.env.BENCH_RELAY_PROF;
   const extra = (process.env.BENCH_RELAY_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
   return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), ...extra];

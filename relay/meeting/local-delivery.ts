@@ -173,6 +173,11 @@ export class LocalDelivery implements MeetingDelivery {
     }
   }
 
+  /** Members subscribed here now. */
+  get size(): number {
+    return this.present;
+  }
+
   /** True when the member is subscribed to the hosts topic here. */
   isHost(member: Member): boolean {
     return this.hostSet.has(member);

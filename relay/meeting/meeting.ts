@@ -130,7 +130,8 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
   }
 
   get(participantId: string): Member | undefined {
-    return this.sessions.get(participantId) ?? (this.remote.size > 0 ? this.remote.get(participantId) : undefined);
+    // A remote entry is the newer one while a replaced local session is still closing.
+    return (this.remote.size > 0 ? this.remote.get(participantId) : undefined) ?? this.sessions.get(participantId);
   }
 
   knows(participantId: string): boolean {
@@ -212,7 +213,7 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
   rosterInfo(): Participant[] {
     const roster: Participant[] = [];
     for (const s of this.sessions.values()) roster.push(participantInfo(this.participants.get(s.participantId)!, s));
-    for (const m of this.remote.values()) roster.push(this.remoteInfo(m));
+    for (const m of this.remote.values()) if (!this.sessions.has(m.participantId)) roster.push(this.remoteInfo(m));
     return roster;
   }
 
@@ -249,6 +250,8 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
       return;
     }
     if (known !== undefined) this.laneSet.participantLeft(known);
+    // The same participant joined through another relay (a reconnect): the newer session wins, as on one relay.
+    this.sessions.get(member.participantId)?.end('replaced', CloseCode.REPLACED, 'replaced by a newer session');
     this.remote.set(member.participantId, member);
     this.remoteSeen.add(member.participantId);
     // A participant that moved here from another relay, or the other way: the newer session wins, as locally.
@@ -409,6 +412,12 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
       view.role = session.role;
       view.spans.push({ joinedAt: now });
     }
+    // Cluster: it was on another relay until now (a reconnect here): this session replaces that entry.
+    const elsewhere = this.remote.get(session.participantId);
+    if (elsewhere !== undefined) {
+      this.remote.delete(session.participantId);
+      this.laneSet.participantLeft(elsewhere);
+    }
     this.sessions.set(session.participantId, session);
     if (this.sessions.size > this.peakParticipants) this.peakParticipants = this.sessions.size;
     this.delivery.joined(session);
@@ -434,8 +443,13 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     }
     if (this.ended) return;
     this.ctx.observer.participantLeft?.(this, view, reason, now);
-    this.delivery.toRelays(rosterFrame(RosterChange.LEFT, participantInfo(view, undefined), reason, this.nextSeq()), null);
-    this.rosterBatcher.left(session, view, reason);
+    // Cluster: the participant is back through another relay (it replaced this session): it has not left.
+    if (!this.remote.has(session.participantId)) {
+      this.delivery.toRelays(rosterFrame(RosterChange.LEFT, participantInfo(view, undefined), reason, this.nextSeq()), null);
+      this.rosterBatcher.left(session, view, reason);
+    } else {
+      this.rosterBatcher.forget(session);
+    }
     if (this.sessions.size === 0) {
       this.emptyTimer = setTimeout(() => this.end('empty_timeout'), this.ctx.options.emptyTimeoutMs);
       this.emptyTimer.unref();

@@ -88,6 +88,11 @@ export class RosterBatcher {
     this.queue(RosterChange.JOINED, participantInfo(view, session), '', staff);
   }
 
+  /** A session went without leaving the meeting (cluster mode: it is back through another relay): no notice. */
+  forget(session: Session): void {
+    if (this.staff.get(session.participantId) === session) this.staff.delete(session.participantId);
+  }
+
   /** A member on another relay joined (cluster mode): queue its JOINED. */
   remoteJoined(info: Participant): void {
     this.checkLarge();

@@ -238,7 +238,7 @@ const CAUSES: readonly Cause[] = [
   },
   {
     name: 'a second session with the same participant id',
-    expected: { errors: [], close: CloseCode.REPLACED },
+    expected: { errors: ['RELAY_ERR_REPLACED'], close: CloseCode.REPLACED },
     run: async (h) => {
       const mid = meetingId();
       const first = await joinRaw(h, mid, 'p');

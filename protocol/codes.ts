@@ -21,6 +21,7 @@ export const CloseCode = {
   INTERNAL: 4009,
   /** Sent by the transports themselves (a frame above twice `--max-frame-bytes`), not by the meeting core. */
   MESSAGE_TOO_BIG: 1009,
+  CLUSTER_GAP: 4013,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -35,7 +36,7 @@ export interface CloseCodeSpec {
 export const CloseCodeSpecs: Readonly<Record<CloseCode, CloseCodeSpec>> = Object.freeze({
   [CloseCode.NORMAL]: { name: 'normal', when: 'the participant left (`LEAVE`)' },
   [CloseCode.GOING_AWAY]: { name: 'going away', when: 'the relay is shutting down (drain); the meeting ended with reason `shutdown`' },
-  [CloseCode.MESSAGE_TOO_BIG]: { name: 'message too big', when: 'a frame above twice `--max-frame-bytes` (the transport\'s own hard limit)' },
+  [CloseCode.MESSAGE_TOO_BIG]: { name: 'message too big', when: 'not sent on the wire: a frame above twice `--max-frame-bytes` (the transports\' hard limit) is not read and the connection is dropped without a close frame, so the client sees 1006 on both transports; the relay records it as 1009 (leave reason `frame_too_large`)' },
   [CloseCode.MALFORMED_FRAME]: { name: 'malformed frame', when: 'not a binary protobuf `Envelope`, or an unknown kind' },
   [CloseCode.FRAME_TOO_LARGE]: { name: 'frame too large', when: 'a frame above `--max-frame-bytes`' },
   [CloseCode.RATE_LIMITED]: { name: 'rate limited', when: 'frames faster than `--max-frames-per-second` (token bucket of `--frame-burst`)' },
@@ -45,6 +46,7 @@ export const CloseCodeSpecs: Readonly<Record<CloseCode, CloseCodeSpec>> = Object
   [CloseCode.REMOVED]: { name: 'removed', when: 'a host removed the participant' },
   [CloseCode.MEETING_ENDED]: { name: 'meeting ended', when: 'the meeting ended (host, empty timeout, maximum duration)' },
   [CloseCode.INTERNAL]: { name: 'internal', when: 'a relay bug; the meeting goes on for the others' },
+  [CloseCode.CLUSTER_GAP]: { name: 'cluster gap', when: 'cluster mode: reliable frames from another relay were lost and not recovered in time (see "In a cluster"); rejoin' },
 });
 
 export interface ErrorSpec {
@@ -91,6 +93,7 @@ export const ErrorCodes = {
   RELAY_ERR_REPLACED: { close: 4005, http: 0, message: 'A newer session with the same participant id replaced this one.' },
   RELAY_ERR_REMOVED: { close: 4006, http: 0, message: 'A host removed this participant from the meeting.' },
   RELAY_ERR_INTERNAL: { close: 4009, http: 500, message: 'The relay hit an internal error; the meeting goes on for others.' },
+  RELAY_ERR_CLUSTER_GAP: { close: 4013, http: 0, message: 'Frames between relays were lost and could not be recovered; rejoin to continue.' },
 
   // Refusals that leave the connection open (an ERROR frame with the offending ref).
   RELAY_ERR_NOT_PERMITTED: { close: 0, http: 0, message: 'The token does not allow this participant to do that.' },

@@ -1,2 +1,3 @@
 export * from './codec.js';
 export * from './codes.js';
+export * from './kind-lanes.js';

@@ -21,6 +21,7 @@ import { createRelayStats } from './meeting/relay-stats.js';
 import type { EndReason, LeaveReason, MeetingObserver, MeetingView, ParticipantView } from './meeting/meeting.types.js';
 import { RelayMetrics } from './metrics/relay-metrics.js';
 import { startAdminServer, type AdminServer } from './admin/admin-server.js';
+import { ClusterNode, registerClusterMetrics } from './cluster/index.js';
 
 export interface Relay {
   readonly options: RelayOptions;
@@ -121,10 +122,16 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
   });
   const audit = new JoinAudit({ log, logIpAddresses: o.logIpAddresses });
   let draining = false;
-  const notReadyReason = (): string | null => (draining ? 'draining' : cdr.ready() ? null : (cdr.notReadyReason() ?? 'cdr_store_failing'));
+  // Cluster mode (relay/cluster/): absent without --cluster-nats; not ready while NATS is unreachable.
+  const cluster = o.clusterNats.length > 0 ? new ClusterNode(o, log) : null;
+  const notReadyReason = (): string | null =>
+    draining ? 'draining' : !cdr.ready() ? (cdr.notReadyReason() ?? 'cdr_store_failing') : (cluster?.notReadyReason() ?? null);
   const stats = createRelayStats();
   let switchboard: Switchboard;
-  const metrics = new RelayMetrics({ stats, liveMeetings: () => switchboard.meetings.values(), extra: (r) => registerCdrMetrics(r, cdr) });
+  const metrics = new RelayMetrics({ stats, liveMeetings: () => switchboard.meetings.values(), extra: (r) => {
+    registerCdrMetrics(r, cdr);
+    if (cluster !== null) registerClusterMetrics(r, cluster);
+  } });
   switchboard = new Switchboard({
     options: o,
     verifier,
@@ -136,6 +143,7 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
     audit,
     onInternalError: (where: InternalErrorSite) => metrics.internalError(where),
     ...(testHooks.frameFaultHook !== undefined ? { frameFaultHook: testHooks.frameFaultHook } : {}),
+    ...(cluster !== null ? { createDelivery: cluster.createDelivery } : {}),
   });
   const closeStores = (): void => {
     audit.close();
@@ -159,6 +167,7 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
   } catch (err) {
     switchboard.shutdown();
     closeStores();
+    await cluster?.close();
     await cdr.close();
     throw err;
   }
@@ -172,6 +181,7 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
     switchboard.shutdown();
     await transport.close();
     closeStores();
+    await cluster?.close();
     await cdr.close();
     throw err;
   }
@@ -186,6 +196,7 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
       draining = true;
       switchboard.shutdown();
       await transport.close(Math.max(0, socketsBy - Date.now()));
+      await cluster?.close();
       closeStores();
       await cdr.close();
       await admin.close();

@@ -10,7 +10,7 @@ const END_REASONS = new Set(['host_ended', 'empty_timeout', 'max_duration', 'shu
 /** Every leave reason a record may carry (relay/cdr/README.md lists the same; a unit test keeps them equal). */
 export const LEAVE_REASONS: ReadonlySet<string> = new Set([
   'leave', 'disconnect', 'removed', 'replaced', 'slow_consumer', 'rate_limited', 'malformed_frame',
-  'frame_too_large', 'idle_timeout', 'meeting_ended', 'internal', 'relay_failure',
+  'frame_too_large', 'idle_timeout', 'meeting_ended', 'internal', 'relay_failure', 'cluster_gap',
 ]);
 const FEATURE_SET = new Set<string>(FEATURES);
 const RECORD_KEYS = [

@@ -51,6 +51,19 @@ export interface RelayOptions {
   readonly cdrIncludeDisplayNames: boolean;
   readonly cdrIncludeIpAddresses: boolean;
   readonly logIpAddresses: boolean;
+  readonly clusterNats: readonly string[];
+  readonly clusterNodeId: string | undefined;
+  readonly clusterSubjectPrefix: string;
+  readonly clusterUser: string | undefined;
+  readonly clusterPassword: string | undefined;
+  readonly clusterToken: string | undefined;
+  readonly clusterCredsFile: string | undefined;
+  readonly clusterNkeySeedFile: string | undefined;
+  readonly clusterTlsCaFile: string | undefined;
+  readonly clusterTlsCertFile: string | undefined;
+  readonly clusterTlsKeyFile: string | undefined;
+  readonly clusterRetransmitBytes: number;
+  readonly clusterGapTimeoutMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 }
 
@@ -139,7 +152,23 @@ export function resolveRelayOptions(input: Partial<RelayOptions> = {}): RelayOpt
     if (o.cdrWebhookUrl === undefined) throw new RelayConfigError('cdrWebhookUrl', 'the webhook sink needs a URL');
     if (o.cdrWebhookSecrets.length === 0) throw new RelayConfigError('cdrWebhookSecrets', 'the webhook sink needs at least one secret');
   }
+  checkClusterOptions(o);
   return Object.freeze(o);
+}
+
+const SUBJECT_TOKENS = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+/** Cluster settings: URLs, one authentication method, complete TLS, subject-safe names. */
+function checkClusterOptions(o: RelayOptions): void {
+  for (const url of o.clusterNats) {
+    if (!/^(nats|tls):\/\/[^\s/]+$/.test(url)) throw new RelayConfigError('clusterNats', `expected nats://host:port URLs, got "${url}"`);
+  }
+  if (!SUBJECT_TOKENS.test(o.clusterSubjectPrefix)) throw new RelayConfigError('clusterSubjectPrefix', 'expected subject tokens of letters, digits, - and _ separated by dots');
+  if (o.clusterNodeId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(o.clusterNodeId)) throw new RelayConfigError('clusterNodeId', 'expected 1 to 64 letters, digits, - or _');
+  if ((o.clusterUser === undefined) !== (o.clusterPassword === undefined)) throw new RelayConfigError(o.clusterUser === undefined ? 'clusterUser' : 'clusterPassword', 'user/password authentication needs both clusterUser and clusterPassword');
+  const methods = [o.clusterUser, o.clusterToken, o.clusterCredsFile, o.clusterNkeySeedFile].filter((v) => v !== undefined).length;
+  if (methods > 1) throw new RelayConfigError('clusterToken', 'set one NATS authentication method: user/password, token, credentials file or NKey seed file');
+  if ((o.clusterTlsCertFile === undefined) !== (o.clusterTlsKeyFile === undefined)) throw new RelayConfigError(o.clusterTlsCertFile === undefined ? 'clusterTlsCertFile' : 'clusterTlsKeyFile', 'NATS client TLS needs both clusterTlsCertFile and clusterTlsKeyFile');
 }
 
 /**

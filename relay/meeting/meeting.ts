@@ -1,9 +1,10 @@
 /**
  * One meeting: who is present, its sequence counter, its statistics and its end. It holds no content: frames
- * pass through the lane handlers straight to the transport.
+ * pass through the lane handlers to the meeting's delivery (delivery.types.ts), the only way anything is sent.
  */
 import { randomUUID } from 'node:crypto';
-import { CloseCode } from '../../protocol/index.js';
+import { CloseCode, peekKind, Kind, decodeEnvelope } from '../../protocol/index.js';
+import { releaseMediaEnvelope, scanMediaEnvelope } from '../../protocol/media-scan.js';
 import type { Transport } from '../transport/transport.types.js';
 import type { RelayOptions } from '../config/relay-options.js';
 import type { MeetingPolicyClaims } from '../auth/claims.types.js';
@@ -19,10 +20,30 @@ import {
   type MeetingView,
   type ParticipantView,
 } from './meeting.types.js';
-import type { Session } from './session.js';
-import { meetingEndedFrame, participantInfo, rosterFrame, RosterChange } from './relay-frames.js';
-import { MeetingLaneState } from './lanes/lane-state.js';
-import type { LaneOptions } from './lanes/lane-options.js';
+import type { Session, SessionMeeting } from './session.js';
+import type { MeetingDelivery, Member, Roster } from './delivery.types.js';
+import { errorFrame, meetingEndedFrame, participantInfo, rosterFrame, RosterChange } from './relay-frames.js';
+import { LaneSet } from './lanes/lane-set.js';
+import { resolveLaneOptions, type LaneOptions } from './lanes/lane-options.js';
+import type { LaneContext, MeetingControl } from './lanes/lane.types.js';
+import { refuse } from './lanes/refuse.js';
+import { LocalDelivery } from './local-delivery.js';
+import { RemoteMember, type MeetingPort } from './cluster-port.js';
+import type { TrackInfo, MediaTrack } from './lanes/media.js';
+import { HostAction, type Envelope, type ErrorCode, ErrorCodes, type Participant } from '../../protocol/index.js';
+import { capabilityList, demotedCapabilities, promotedCapabilities } from './permissions.js';
+
+/** What a delivery factory gets to build a meeting's delivery: the transport and the meeting's cluster port. */
+export interface DeliveryHost {
+  readonly meetingId: string;
+  readonly transport: Transport;
+  readonly stats: Record<Lane, LaneStats>;
+  /** How a cluster delivery drives the meeting when frames and state arrive from other relays. */
+  readonly port: MeetingPort;
+}
+
+/** Builds the delivery of a new meeting (default: LocalDelivery; cluster mode wraps it). */
+export type DeliveryFactory = (host: DeliveryHost) => MeetingDelivery;
 
 /** What every meeting shares with the relay. */
 export interface MeetingContext {
@@ -33,6 +54,8 @@ export interface MeetingContext {
   readonly forget: (meeting: Meeting) => void;
   /** Poll and document lane limits (lanes/lane-options.ts); absent: the documented defaults. */
   readonly lanes?: Partial<LaneOptions>;
+  /** Absent: delivery on this relay only. */
+  readonly createDelivery?: DeliveryFactory;
 }
 
 function emptyLanes(): Record<Lane, LaneStats> {
@@ -41,10 +64,7 @@ function emptyLanes(): Record<Lane, LaneStats> {
   return out;
 }
 
-/** Numbers meeting topics (unique in the process). */
-let topicCounter = 0;
-
-export class Meeting implements MeetingView {
+export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster, SessionMeeting, MeetingPort {
   readonly cdrId = randomUUID();
   readonly relayNode: string;
   readonly startedAt = Date.now();
@@ -53,15 +73,19 @@ export class Meeting implements MeetingView {
   readonly sessions = new Map<string, Session>();
   readonly features = new Set<Feature>();
   readonly lanes = emptyLanes();
+  /** The same counters, as lanes name them (LaneContext). */
+  readonly stats = this.lanes;
   readonly activity: ActivityCounts = { hostActions: {}, pollsOpened: 0, pollAnswers: 0, documentsOffered: 0, tracksPublished: 0, documentBytes: 0 };
   /** Send backlogs past lossyDropBytes found by the last periodic check (the switchboard's sweep). */
   congestedReceivers = 0;
-  /** Topic every present participant is subscribed to; hosts also to hostsTopic. */
-  readonly topic: string;
-  readonly hostsTopic: string;
   readonly barred = new Set<string>();
-  /** Per-lane state (polls, document transfers, media tracks), dropped with the meeting. */
-  readonly laneState: MeetingLaneState;
+  /** Cluster mode: members present on other relays, and every id seen on them. */
+  readonly remote = new Map<string, RemoteMember>();
+  private readonly remoteSeen = new Set<string>();
+  readonly delivery: MeetingDelivery;
+  /** The lane handlers and the kind dispatch table, dropped with the meeting. */
+  readonly laneSet: LaneSet;
+  readonly lossyDropBytes: number;
   peakParticipants = 0;
   locked = false;
   ended = false;
@@ -78,20 +102,43 @@ export class Meeting implements MeetingView {
     this.maxParticipants = Math.min(ctx.options.maxParticipants, policy.maxParticipants ?? Infinity);
     this.maxDurationMs = Math.min(ctx.options.maxDurationMs, (policy.maxDurationSeconds ?? Infinity) * 1000);
     this.locked = policy.locked ?? false;
-    // Short process-unique topics: uWS hashes and copies the topic name on every publish.
-    this.topic = `m${(++topicCounter).toString(36)}`;
-    this.hostsTopic = `${this.topic}h`;
-    this.laneState = new MeetingLaneState(this);
+    this.lossyDropBytes = ctx.options.lossyDropBytes;
+    const host: DeliveryHost = { meetingId, transport: ctx.transport, stats: this.lanes, port: this };
+    this.delivery = ctx.createDelivery !== undefined ? ctx.createDelivery(host) : new LocalDelivery(ctx.transport, this.lanes);
+    this.laneSet = new LaneSet(this, resolveLaneOptions(ctx.options, ctx.lanes));
     this.maxDurationTimer = setTimeout(() => this.end('max_duration'), this.maxDurationMs);
     this.maxDurationTimer.unref();
   }
 
-  get present(): number {
-    return this.sessions.size;
+  // --- LaneContext / Roster: what lanes see ---
+
+  get roster(): Roster {
+    return this;
   }
 
-  get transport(): Transport {
-    return this.ctx.transport;
+  get control(): MeetingControl {
+    return this;
+  }
+
+  get(participantId: string): Member | undefined {
+    return this.sessions.get(participantId) ?? (this.remote.size > 0 ? this.remote.get(participantId) : undefined);
+  }
+
+  knows(participantId: string): boolean {
+    return this.participants.has(participantId) || this.remoteSeen.has(participantId);
+  }
+
+  *members(): IterableIterator<Member> {
+    yield* this.sessions.values();
+    yield* this.remote.values();
+  }
+
+  get size(): number {
+    return this.sessions.size + this.remote.size;
+  }
+
+  get present(): number {
+    return this.sessions.size;
   }
 
   /** The next meeting sequence number for a delivery. */
@@ -103,7 +150,213 @@ export class Meeting implements MeetingView {
     this.features.add(feature);
   }
 
-  /** Adds a session whose socket just opened: roster, topics, welcome is sent by the caller. */
+  // --- frames ---
+
+  /**
+   * Routes one client frame as received: the kind is read once, MEDIA frames (the most frequent) take the
+   * allocation-free reader, every other frame is decoded once by protobufjs, and the kind's lane takes it.
+   * Returns false when the bytes are not a valid envelope.
+   */
+  route(session: Session, data: Uint8Array): boolean {
+    const kind = peekKind(data);
+    if (kind === Kind.MEDIA || kind === -1) {
+      const media = scanMediaEnvelope(data);
+      if (media !== null) {
+        try {
+          this.laneSet.media.handleMedia(session, media, data.byteLength);
+        } finally {
+          releaseMediaEnvelope();
+        }
+        return true;
+      }
+    }
+    const decoded = decodeEnvelope(data);
+    if (!decoded.ok) return false;
+    const env = decoded.value;
+    if (this.delivery.claim !== undefined && this.delivery.claim(session, env)) return true;
+    const lanes = this.laneSet;
+    const lane = lanes.byKind[env.kind];
+    // Chat, the most frequent decoded kind, gets a call site of its own (monomorphic); the others share one.
+    if (lane === lanes.chat) lanes.chat.handle(session, env, data.byteLength);
+    else if (lane === undefined) refuse(this.delivery, session, 'RELAY_ERR_UNKNOWN_KIND', env.ref);
+    else lane.handle(session, env, data.byteLength);
+    return true;
+  }
+
+  /** Everyone present (this relay's sessions and, in a cluster, the other relays' members), for WELCOME. */
+  rosterInfo(): Participant[] {
+    const roster: Participant[] = [];
+    for (const s of this.sessions.values()) roster.push(participantInfo(this.participants.get(s.participantId)!, s));
+    for (const m of this.remote.values()) roster.push(this.remoteInfo(m));
+    return roster;
+  }
+
+  // --- MeetingPort: what a cluster delivery may do (cluster-port.ts) ---
+
+  localMember(participantId: string): Member | undefined {
+    return this.sessions.get(participantId);
+  }
+
+  localMembers(): IterableIterator<Member> {
+    return this.sessions.values();
+  }
+
+  remoteMember(participantId: string): RemoteMember | undefined {
+    return this.remote.get(participantId);
+  }
+
+  get remoteCount(): number {
+    return this.remote.size;
+  }
+
+  remoteIdsOn(node: string): string[] {
+    const ids: string[] = [];
+    for (const m of this.remote.values()) if (m.node === node) ids.push(m.participantId);
+    return ids;
+  }
+
+  remoteJoined(member: RemoteMember, announce: boolean): void {
+    if (this.ended) return;
+    const known = this.remote.get(member.participantId);
+    if (known !== undefined && known.node === member.node) {
+      known.role = member.role;
+      known.capabilities = member.capabilities;
+      return;
+    }
+    if (known !== undefined) this.laneSet.participantLeft(known);
+    this.remote.set(member.participantId, member);
+    this.remoteSeen.add(member.participantId);
+    // A participant that moved here from another relay, or the other way: the newer session wins, as locally.
+    if (announce) this.delivery.toLocal(rosterFrame(RosterChange.JOINED, this.remoteInfo(member), '', this.nextSeq()), null);
+  }
+
+  remoteLeft(participantId: string, reason: string, announce: boolean): void {
+    const member = this.remote.get(participantId);
+    if (member === undefined) return;
+    this.remote.delete(participantId);
+    this.laneSet.participantLeft(member);
+    if (announce && !this.ended) this.delivery.toLocal(rosterFrame(RosterChange.LEFT, this.remoteInfo(member), reason, this.nextSeq()), null);
+  }
+
+  remoteRoleChanged(participantId: string, role: 'host' | 'presenter' | 'attendee', capabilities: number): void {
+    const member = this.remote.get(participantId);
+    if (member === undefined) return;
+    member.role = role;
+    member.capabilities = capabilities;
+    this.laneSet.memberChanged(member);
+  }
+
+  private remoteInfo(member: RemoteMember): Participant {
+    return { id: member.participantId, role: member.role, capabilities: capabilityList(member.capabilities), displayName: member.displayName, joinedAt: member.joinedAt };
+  }
+
+  /** The effect of another relay's host action here (its notice frame was delivered by the cluster already). */
+  remoteHostControl(env: Envelope): void {
+    const c = env.hostControl;
+    if (c == null || this.ended) return;
+    const target = c.target ? this.sessions.get(c.target) : undefined;
+    switch (c.action) {
+      case HostAction.END_MEETING:
+        return this.end('host_ended');
+      case HostAction.REMOVE:
+        if (c.bar && c.target) this.barred.add(c.target);
+        if (target !== undefined) this.remove(target, c.bar === true);
+        return;
+      case HostAction.LOCK:
+      case HostAction.UNLOCK:
+        this.locked = c.action === HostAction.LOCK;
+        return;
+      case HostAction.PROMOTE:
+      case HostAction.DEMOTE:
+        if (target === undefined || target.role === 'host') return;
+        if (c.action === HostAction.PROMOTE) {
+          target.role = 'presenter';
+          target.capabilities = promotedCapabilities();
+        } else {
+          target.role = 'attendee';
+          target.capabilities = demotedCapabilities(target.tokenRole, target.tokenCapabilities);
+        }
+        this.roleChanged(target);
+        return;
+    }
+  }
+
+  remoteTrackPublished(publisher: RemoteMember, info: TrackInfo, announce: boolean): MediaTrack | undefined {
+    if (this.ended) return undefined;
+    return this.laneSet.media.addRemoteTrack(publisher, info, announce);
+  }
+
+  remoteTrackUnpublished(publisherId: string, trackId: number): void {
+    const publisher = this.remote.get(publisherId);
+    if (publisher !== undefined) this.laneSet.media.removeRemoteTrack(publisher, trackId);
+  }
+
+  remoteMedia(track: MediaTrack, frame: Uint8Array, keyframe: boolean): void {
+    this.laneSet.media.remoteFrame(track, frame, keyframe);
+  }
+
+  forwarded(sender: RemoteMember, frame: Uint8Array): void {
+    if (this.ended) return;
+    const decoded = decodeEnvelope(frame);
+    if (!decoded.ok) return;
+    const lane = this.laneSet.byKind[decoded.value.kind];
+    if (lane !== undefined) lane.handle(sender, decoded.value, frame.byteLength);
+  }
+
+  localTracks(): TrackInfo[] {
+    const out: TrackInfo[] = [];
+    for (const t of this.laneSet.media.allTracks()) if (!t.remote) out.push(t.info());
+    return out;
+  }
+
+  closeLocal(code: ErrorCode): void {
+    const spec = ErrorCodes[code];
+    const frame = errorFrame(code);
+    for (const session of [...this.sessions.values()]) {
+      this.delivery.toOne(session, frame, null);
+      session.end('cluster_gap', spec.close, code);
+    }
+  }
+
+  applyState(locked: boolean, barred: readonly string[]): void {
+    if (locked) this.locked = true;
+    for (const id of barred) this.barred.add(id);
+  }
+
+  // --- MeetingControl: what host controls and LEAVE may ask for ---
+
+  bar(participantId: string): void {
+    this.barred.add(participantId);
+  }
+
+  setLocked(locked: boolean): void {
+    this.locked = locked;
+  }
+
+  remove(member: Member, barred: boolean): void {
+    const session = this.sessions.get(member.participantId);
+    if (session === undefined) return;
+    this.delivery.toOne(session, errorFrame('RELAY_ERR_REMOVED'), null);
+    session.end('removed', CloseCode.REMOVED, barred ? 'removed and barred by a host' : 'removed by a host');
+  }
+
+  leave(member: Member): void {
+    this.sessions.get(member.participantId)?.end('leave', CloseCode.NORMAL, 'left');
+  }
+
+  /** Announces a role change to everyone (promote/demote); the lanes adapt (tracks it may no longer publish). */
+  roleChanged(member: Member): void {
+    const view = this.participants.get(member.participantId);
+    if (view === undefined) return;
+    view.role = member.role;
+    this.delivery.roleChanged(member);
+    this.delivery.toEveryone(rosterFrame(RosterChange.UPDATED, participantInfo(view, member), '', this.nextSeq()), null, null);
+    this.laneSet.memberChanged(member);
+  }
+
+  // --- lifecycle ---
+
+  /** Adds a session whose socket just opened: roster, routes; the welcome is sent by the caller. */
   admit(session: Session, now: number): void {
     if (this.emptyTimer !== null) {
       clearTimeout(this.emptyTimer);
@@ -127,11 +380,9 @@ export class Meeting implements MeetingView {
     view.spans.push({ joinedAt: now });
     this.sessions.set(session.participantId, session);
     if (this.sessions.size > this.peakParticipants) this.peakParticipants = this.sessions.size;
-    const conn = session.conn!;
-    conn.subscribe(this.topic);
-    if (session.role === 'host') conn.subscribe(this.hostsTopic);
+    this.delivery.joined(session);
     this.ctx.observer.participantJoined?.(this, view, now);
-    conn.publish(this.topic, rosterFrame(RosterChange.JOINED, participantInfo(view, session), '', this.nextSeq()));
+    this.delivery.toEveryone(rosterFrame(RosterChange.JOINED, participantInfo(view, session), '', this.nextSeq()), null, session);
   }
 
   /** Removes a session whose socket closed (or is being replaced). Safe to call twice. */
@@ -140,7 +391,8 @@ export class Meeting implements MeetingView {
     session.meeting = null;
     if (this.sessions.get(session.participantId) !== session) return;
     this.sessions.delete(session.participantId);
-    this.laneState.participantLeft(session);
+    this.delivery.left(session);
+    this.laneSet.participantLeft(session);
     const view = this.participants.get(session.participantId);
     if (view === undefined) return;
     const span = view.spans[view.spans.length - 1];
@@ -150,21 +402,11 @@ export class Meeting implements MeetingView {
     }
     if (this.ended) return;
     this.ctx.observer.participantLeft?.(this, view, reason, now);
-    this.ctx.transport.publish(this.topic, rosterFrame(RosterChange.LEFT, participantInfo(view, undefined), reason, this.nextSeq()));
+    this.delivery.toEveryone(rosterFrame(RosterChange.LEFT, participantInfo(view, undefined), reason, this.nextSeq()), null, null);
     if (this.sessions.size === 0) {
       this.emptyTimer = setTimeout(() => this.end('empty_timeout'), this.ctx.options.emptyTimeoutMs);
       this.emptyTimer.unref();
     }
-  }
-
-  /** Announces a role change to everyone (promote/demote). */
-  roleChanged(session: Session): void {
-    const view = this.participants.get(session.participantId);
-    if (view === undefined) return;
-    view.role = session.role;
-    if (session.role === 'host') session.conn?.subscribe(this.hostsTopic);
-    else session.conn?.unsubscribe(this.hostsTopic);
-    this.ctx.transport.publish(this.topic, rosterFrame(RosterChange.UPDATED, participantInfo(view, session), '', this.nextSeq()));
   }
 
   /**
@@ -180,11 +422,13 @@ export class Meeting implements MeetingView {
     const frame = meetingEndedFrame(reason, this.nextSeq());
     const closeCode = reason === 'shutdown' ? CloseCode.GOING_AWAY : CloseCode.MEETING_ENDED;
     for (const session of this.sessions.values()) {
-      session.send(frame);
+      this.delivery.toOne(session, frame, null);
       session.end('meeting_ended', closeCode, `meeting ended: ${reason}`);
     }
     for (const session of [...this.sessions.values()]) this.release(session, 'meeting_ended', endedAt);
-    this.laneState.close();
+    this.laneSet.close();
+    this.delivery.close?.();
+    this.remote.clear();
     try {
       this.ctx.observer.meetingEnded?.(this, reason, endedAt);
     } finally {

@@ -3,9 +3,11 @@ import type { Capability, Role } from '../auth/claims.types.js';
 
 export type { Capability, Role };
 
-/** Lanes, each with its delivery class: control/chat/poll/document are reliable, audio/video/screen lossy. */
-export const LANES = ['control', 'chat', 'poll', 'document', 'audio', 'video', 'screen'] as const;
-export type Lane = (typeof LANES)[number];
+import { LANES, type LaneName } from '../../protocol/kind-lanes.js';
+
+/** Lanes (the one list lives in protocol/kind-lanes.ts with the kind-to-lane table). */
+export { LANES };
+export type Lane = LaneName;
 
 /** Features a CDR reports as used. */
 export const FEATURES = ['chat', 'polls', 'documents', 'audio', 'video', 'screen_share', 'host_controls'] as const;
@@ -25,7 +27,8 @@ export type LeaveReason =
   | 'idle_timeout'
   | 'meeting_ended'
   | 'internal'
-  | 'relay_failure';
+  | 'relay_failure'
+  | 'cluster_gap';
 
 export interface LaneStats {
   /** Frames received from participants on this lane. */

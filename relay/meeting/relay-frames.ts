@@ -1,10 +1,10 @@
 /** Builders for the frames the relay itself originates (welcome, roster, errors, meeting end). */
 import { encodeEnvelope, ErrorCodes, Kind, PROTOCOL_VERSION, RosterChange, type ErrorCode, type Participant } from '../../protocol/index.js';
 import type { ParticipantView } from './meeting.types.js';
-import type { Session } from './session.js';
+import type { Member } from './delivery.types.js';
 import { capabilityList } from './permissions.js';
 
-export function participantInfo(view: ParticipantView, session: Session | undefined): Participant {
+export function participantInfo(view: ParticipantView, session: Member | undefined): Participant {
   const span = view.spans[view.spans.length - 1];
   return {
     id: view.id,

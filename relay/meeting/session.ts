@@ -4,9 +4,17 @@ import type { JoinClaims, MeetingPolicyClaims, Role } from '../auth/claims.types
 import type { LeaveReason } from './meeting.types.js';
 import { capabilityMask } from './permissions.js';
 import { utf8Bytes } from '../../protocol/forward-frame.js';
-import type { Meeting } from './meeting.js';
+import type { Member } from './delivery.types.js';
 
-export class Session {
+/** The meeting a session is in, as the switchboard drives it (meeting.ts implements it). */
+export interface SessionMeeting {
+  /** Routes one client frame; false when the bytes are not a valid envelope. */
+  route(session: Session, data: Uint8Array): boolean;
+  /** The session's socket closed (or it is being replaced). Safe to call twice. */
+  release(session: Session, reason: LeaveReason, now: number): void;
+}
+
+export class Session implements Member {
   readonly participantId: string;
   /** UTF-8 bytes of participantId, for the hot-path frame encoder (protocol/forward-frame.ts). */
   readonly idBytes: Uint8Array;
@@ -22,7 +30,12 @@ export class Session {
   readonly tokenRole: Role;
   readonly tokenCapabilities: number;
   conn: Connection<Session> | null = null;
-  meeting: Meeting | null = null;
+  meeting: SessionMeeting | null = null;
+  /**
+   * The meeting delivery (LocalDelivery) whose topics this session is subscribed to, or null: a field on the
+   * session so that the per-frame "is the sender a present member" test is one load, not a set lookup.
+   */
+  deliveryMark: object | null = null;
   /** Set when the relay decides why this session ends, before it closes the socket. */
   leaveReason: LeaveReason | null = null;
   /** Token bucket for the frame-rate limit. */

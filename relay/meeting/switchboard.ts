@@ -7,8 +7,8 @@ import type { Connection, HttpAnswer, HttpRequest, Transport, TransportHandlers,
 import type { JoinClaims, TokenVerifier, VerifyResult } from '../auth/claims.types.js';
 import type { RelayOptions } from '../config/relay-options.js';
 import type { LeaveReason, MeetingObserver } from './meeting.types.js';
-import { Meeting } from './meeting.js';
-import { Session } from './session.js';
+import { Meeting, type DeliveryFactory } from './meeting.js';
+import { Session, type SessionMeeting } from './session.js';
 import { cheapTokenCheck, ENDED_MEETING_TTL_MS, IpLimiter, MemoryEndedMeetings, parseJoin, refusal, VerificationGate, type EndedMeetings, type ParsedJoin } from './admission.js';
 import { answerAdmissionCheck, type AdmissionCheckDeps } from './admission-check.js';
 import { errorFrame, participantInfo, welcomeFrame } from './relay-frames.js';
@@ -25,6 +25,8 @@ export interface SwitchboardDeps {
   readonly observer: MeetingObserver;
   readonly stats: RelayStats;
   readonly log: Logger;
+  /** Cluster mode: how meetings deliver beyond this relay (absent: this relay only). */
+  readonly createDelivery?: DeliveryFactory;
   /** False while the relay must not admit participants (draining, CDR store failing). */
   readonly isReady: () => boolean;
   /** Ended meeting ids (the relay passes a durable store). Default: in memory, 24 h, 100 000 ids. */
@@ -53,6 +55,14 @@ const SAMPLE_EVERY = 64;
 
 function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
   return typeof (v as { then?: unknown } | null)?.then === 'function';
+}
+
+/** Why a session ended when the relay did not decide it: from the close code the transport reports. */
+function leaveReasonOfClose(code: number): LeaveReason {
+  if (code === CloseCode.NORMAL) return 'leave';
+  if (code === CloseCode.SLOW_CONSUMER) return 'slow_consumer';
+  if (code === CloseCode.MESSAGE_TOO_BIG) return 'frame_too_large';
+  return 'disconnect';
 }
 
 export class Switchboard implements TransportHandlers<Session> {
@@ -285,6 +295,7 @@ export class Switchboard implements TransportHandlers<Session> {
         observer: this.deps.observer,
         forget: (m) => this.forget(m),
         lanes: this.laneOptions,
+        ...(this.deps.createDelivery !== undefined ? { createDelivery: this.deps.createDelivery } : {}),
       }, session.policy);
       this.meetings.set(meeting.meetingId, meeting);
       this.deps.observer.meetingStarted?.(meeting);
@@ -299,8 +310,7 @@ export class Switchboard implements TransportHandlers<Session> {
     }
     meeting.admit(session, now);
     const o = this.deps.options;
-    const roster = [];
-    for (const s of meeting.sessions.values()) roster.push(participantInfo(meeting.participants.get(s.participantId)!, s));
+    const roster = meeting.rosterInfo();
     conn.send(
       welcomeFrame({
         meetingId: meeting.meetingId,
@@ -308,7 +318,7 @@ export class Switchboard implements TransportHandlers<Session> {
         roster,
         relayNode: o.node,
         startedAt: meeting.startedAt,
-        tracks: meeting.laneState.allTracks().map((t) => t.info()),
+        tracks: meeting.laneSet.media.allTracks().map((t) => t.info()),
         locked: meeting.locked,
         limits: {
           maxFrameBytes: o.maxFrameBytes,
@@ -348,7 +358,7 @@ export class Switchboard implements TransportHandlers<Session> {
     this.route(meeting, session, data);
   }
 
-  private route(meeting: Meeting, session: Session, data: Uint8Array): void {
+  private route(meeting: SessionMeeting, session: Session, data: Uint8Array): void {
     if (this.deps.frameFaultHook !== undefined) this.deps.frameFaultHook(data);
     if (routeFrameBytes(meeting, session, data)) return;
     this.deps.stats.malformedFrames++;
@@ -397,7 +407,7 @@ export class Switchboard implements TransportHandlers<Session> {
     const session = conn.context;
     this.deps.stats.connectionsOpen--;
     this.ipLimiter.closed(conn.remoteAddress);
-    const reason: LeaveReason = session.leaveReason ?? (code === CloseCode.NORMAL ? 'leave' : code === CloseCode.SLOW_CONSUMER ? 'slow_consumer' : 'disconnect');
+    const reason: LeaveReason = session.leaveReason ?? leaveReasonOfClose(code);
     bump(this.deps.stats.closes, reason);
     session.meeting?.release(session, reason, Date.now());
     session.conn = null;
@@ -429,7 +439,8 @@ export class Switchboard implements TransportHandlers<Session> {
   }
 
   private tickLanes(): void {
-    for (const meeting of this.meetings.values()) meeting.laneState.tick();
+    const now = performance.now();
+    for (const meeting of this.meetings.values()) meeting.laneSet.tick(now);
   }
 
   /** Ends every meeting with reason `shutdown` (CDRs written) and stops the timers. Idempotent. */

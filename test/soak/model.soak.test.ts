@@ -1,6 +1,6 @@
 /**
  * Soak: the model-based fuzz of test/fuzz/model-run.ts, long: 8 rounds of 100 command sequences (up to 60
- * commands each) per transport, each round on a fresh relay with its own seed (about 2 minutes per transport
+ * commands each) per transport, each round on a fresh relay with its own seed (2 to 3.5 minutes per transport
  * here). EPHEMERA_SOAK_SCALE scales the rounds; MODEL_FUZZ_SEED replays one round's seed (printed per round and
  * on failure).
  */

@@ -1,7 +1,7 @@
 /** Active-speaker detection from the audio levels publishers put in the envelope. Announced when it changes. */
 import { encodeEnvelope, Kind } from '../../../protocol/index.js';
-import type { Meeting } from '../meeting.js';
-import type { Session } from '../session.js';
+import type { Member } from '../delivery.types.js';
+import type { LaneContext } from './lane.types.js';
 
 /** Levels older than this no longer count. */
 const WINDOW_MS = 1_000;
@@ -12,12 +12,12 @@ export class ActiveSpeakers {
   private readonly levels = new Map<string, { level: number; at: number }>();
   private announced = '';
 
-  constructor(private readonly meeting: Meeting) {}
+  constructor(private readonly ctx: LaneContext) {}
 
-  observe(session: Session, level: number): void {
-    const entry = this.levels.get(session.participantId);
+  observe(member: Member, level: number): void {
+    const entry = this.levels.get(member.participantId);
     const now = performance.now();
-    if (entry === undefined) this.levels.set(session.participantId, { level, at: now });
+    if (entry === undefined) this.levels.set(member.participantId, { level, at: now });
     else {
       // Smooth so that one loud frame does not flip the announcement.
       entry.level = entry.level * 0.7 + level * 0.3;
@@ -43,7 +43,7 @@ export class ActiveSpeakers {
     const key = participants.join('\n');
     if (key === this.announced) return;
     this.announced = key;
-    const m = this.meeting;
-    m.transport.publish(m.topic, encodeEnvelope({ kind: Kind.ACTIVE_SPEAKERS, seq: m.nextSeq(), activeSpeakers: { participants } }));
+    const ctx = this.ctx;
+    ctx.delivery.toEveryone(encodeEnvelope({ kind: Kind.ACTIVE_SPEAKERS, seq: ctx.nextSeq(), activeSpeakers: { participants } }), null, null);
   }
 }

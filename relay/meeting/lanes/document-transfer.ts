@@ -12,8 +12,8 @@
  * slowly, is not dropped: it slows that transfer. A dropped receiver may ask the sharer again (DOC_RESEND).
  */
 import { Audience, encodeEnvelope, Kind } from '../../../protocol/index.js';
-import type { Meeting } from '../meeting.js';
-import type { Session } from '../session.js';
+import type { LaneContext } from './lane.types.js';
+import type { Member as Session } from '../delivery.types.js';
 import type { ResolvedLaneOptions } from './lane-options.js';
 
 export type CancelReason = 'sharer_cancelled' | 'receiver_cancelled' | 'too_slow' | 'sharer_left' | 'receiver_left' | 'no_receivers';
@@ -69,7 +69,7 @@ export class TransferBook {
   /** Ended transfers: id -> sharer participant id (for late acks, cancels and DOC_RESEND). Bounded. */
   private readonly ended = new Map<string, string>();
 
-  constructor(private readonly meeting: Meeting, readonly options: ResolvedLaneOptions) {}
+  constructor(private readonly meeting: LaneContext, readonly options: ResolvedLaneOptions) {}
 
   /** The sharer's participant id of a transfer in progress or remembered. */
   sharerOf(id: string): string | undefined {
@@ -83,11 +83,7 @@ export class TransferBook {
 
   /** Sends one frame the relay originates on the document lane and counts it. */
   sendTo(session: Session, frame: Uint8Array): void {
-    if (session.send(frame)) {
-      const stats = this.meeting.lanes.document;
-      stats.framesOut++;
-      stats.bytesOut += frame.length;
-    }
+    this.meeting.delivery.toOne(session, frame, 'document');
   }
 
   /** Grants the sharer more credit when the slowest receiver moved (or on the offer: `force`). */

@@ -17,18 +17,24 @@
  */
 import { Audience, encodeEnvelope, Kind, type Envelope } from '../../../protocol/index.js';
 import { encodePayloadFrame, releasePayloadFrame } from '../../../protocol/payload-frame.js';
-import type { Meeting } from '../meeting.js';
-import type { Session } from '../session.js';
+import type { Member as Session } from '../delivery.types.js';
 import { CAP_DOCUMENT, hasCapability } from '../permissions.js';
-import { refuse } from './refuse.js';
+import { refuse as refuseVia } from './refuse.js';
 import { isLaneId } from './lane-ids.js';
-import { DocumentTransfer, Receiver, type TransferBook } from './document-transfer.js';
+import { DocumentTransfer, Receiver, TransferBook } from './document-transfer.js';
+import type { LaneContext, LaneHandler } from './lane.types.js';
+import type { ResolvedLaneOptions } from './lane-options.js';
+
+type Meeting = LaneContext;
+
+function refuse(meeting: Meeting, session: Session, code: Parameters<typeof refuseVia>[2], ref: number): void {
+  refuseVia(meeting.delivery, session, code, ref);
+}
 
 const SHA256_BYTES = 32;
 
-function offer(meeting: Meeting, session: Session, env: Envelope): void {
-  if (!hasCapability(session.capabilities, CAP_DOCUMENT)) return refuse(session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
-  const book = meeting.laneState.documents;
+function offer(meeting: Meeting, book: TransferBook, session: Session, env: Envelope): void {
+  if (!hasCapability(session.capabilities, CAP_DOCUMENT)) return refuse(meeting, session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
   const o = book.options;
   const body = env.docOffer;
   const id = body?.transferId;
@@ -47,17 +53,17 @@ function offer(meeting: Meeting, session: Session, env: Envelope): void {
     book.known(id) ||
     book.active.size >= o.maxTransfersPerMeeting
   ) {
-    return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
+    return refuse(meeting, session, 'RELAY_ERR_BAD_REQUEST', env.ref);
   }
   const receivers: Session[] = [];
   const audience = env.audience === Audience.ONE ? Audience.ONE : env.audience === Audience.HOSTS ? Audience.HOSTS : Audience.EVERYONE;
   if (audience === Audience.ONE) {
-    const target = meeting.sessions.get(env.to);
+    const target = meeting.roster.get(env.to);
     if (target !== undefined && target !== session) receivers.push(target);
   } else {
-    for (const s of meeting.sessions.values()) if (s !== session && (audience === Audience.EVERYONE || s.role === 'host')) receivers.push(s);
+    for (const s of meeting.roster.members()) if (s !== session && (audience === Audience.EVERYONE || s.role === 'host')) receivers.push(s);
   }
-  if (receivers.length === 0) return refuse(session, 'RELAY_ERR_UNKNOWN_TARGET', env.ref);
+  if (receivers.length === 0) return refuse(meeting, session, 'RELAY_ERR_UNKNOWN_TARGET', env.ref);
   const t = new DocumentTransfer(id, session, size, chunkSize, audience, audience === Audience.ONE ? env.to : '');
   const now = performance.now();
   for (const s of receivers) {
@@ -74,26 +80,25 @@ function offer(meeting: Meeting, session: Session, env: Envelope): void {
     { kind: Kind.DOC_OFFER, from: session.participantId, seq: meeting.nextSeq(), audience, to: t.to, docOffer: { transferId: t.id, size: t.size, sha256, chunkSize: t.chunkSize } },
     env.payload,
   );
-  for (const s of receivers) book.sendTo(s, frame);
-  releasePayloadFrame(frame);
+  meeting.delivery.toMembers(receivers, frame, 'document');
+  releasePayloadFrame(frame); // every delivery copies what it sends: the relay keeps no copy of content
   book.grant(t, true);
 }
 
-function chunk(meeting: Meeting, session: Session, env: Envelope): void {
-  const book = meeting.laneState.documents;
+function chunk(meeting: Meeting, book: TransferBook, session: Session, env: Envelope): void {
   const body = env.docChunk;
   const t = book.active.get(body?.transferId ?? '');
-  if (t === undefined) return refuse(session, 'RELAY_ERR_UNKNOWN_TRANSFER', env.ref);
-  if (t.sharer !== session) return refuse(session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
+  if (t === undefined) return refuse(meeting, session, 'RELAY_ERR_UNKNOWN_TRANSFER', env.ref);
+  if (t.sharer !== session) return refuse(meeting, session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
   const payload = env.payload;
   const length = payload.length;
   const offset = body!.offset ?? 0;
   const end = offset + length;
   const last = body!.last === true;
   if (offset !== t.nextOffset || length > t.chunkSize || (length === 0 && t.size !== 0) || end > t.size || last !== (end === t.size)) {
-    return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
+    return refuse(meeting, session, 'RELAY_ERR_BAD_REQUEST', env.ref);
   }
-  if (end > t.granted) return refuse(session, 'RELAY_ERR_WINDOW_EXCEEDED', env.ref);
+  if (end > t.granted) return refuse(meeting, session, 'RELAY_ERR_WINDOW_EXCEEDED', env.ref);
   t.nextOffset = end;
   meeting.activity.documentBytes = (meeting.activity.documentBytes ?? 0) + length;
   // Copied once into the relay's own scratch (not protobufjs' pooled writer buffers), wiped below once sent.
@@ -104,45 +109,44 @@ function chunk(meeting: Meeting, session: Session, env: Envelope): void {
   const bound = book.options.docBacklogBytes;
   const now = performance.now();
   let slow: Receiver[] | null = null;
+  const targets: Session[] = [];
   for (const r of t.receivers.values()) {
-    const conn = r.session.conn;
-    if (conn === null) continue;
-    if (conn.bufferedAmount() + frame.length > bound) {
+    if (meeting.delivery.backlog(r.session) + frame.length > bound) {
       (slow ??= []).push(r);
       continue;
     }
     if (r.forwarded === r.acked) r.stallSince = now;
     r.forwarded = end;
-    book.sendTo(r.session, frame);
+    targets.push(r.session);
   }
-  releasePayloadFrame(frame); // the transports copied it; the relay keeps no copy of content
+  // One delivery call: in a cluster, the chunk crosses to each other relay once, whatever its receivers there.
+  meeting.delivery.toMembers(targets, frame, 'document');
+  releasePayloadFrame(frame); // every delivery copies what it sends: the relay keeps no copy of content
   if (slow !== null) for (const r of slow) if (book.active.has(t.id)) book.removeReceiver(t, r, 'too_slow', true);
   if (last && book.active.has(t.id)) book.finish(t);
 }
 
-function ack(meeting: Meeting, session: Session, env: Envelope): void {
-  const book = meeting.laneState.documents;
+function ack(meeting: Meeting, book: TransferBook, session: Session, env: Envelope): void {
   const body = env.docAck;
   const id = body?.transferId ?? '';
   const t = book.active.get(id);
   if (t === undefined) {
-    if (!book.known(id)) refuse(session, 'RELAY_ERR_UNKNOWN_TRANSFER', env.ref);
+    if (!book.known(id)) refuse(meeting, session, 'RELAY_ERR_UNKNOWN_TRANSFER', env.ref);
     return;
   }
   const r = t.receivers.get(session);
   if (r === undefined) return;
   const received = body!.received ?? 0;
-  if (!Number.isSafeInteger(received) || received > r.forwarded) return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
+  if (!Number.isSafeInteger(received) || received > r.forwarded) return refuse(meeting, session, 'RELAY_ERR_BAD_REQUEST', env.ref);
   if (received <= r.acked) return;
   book.acknowledge(t, r, received, performance.now());
 }
 
-function cancel(meeting: Meeting, session: Session, env: Envelope): void {
-  const book = meeting.laneState.documents;
+function cancel(meeting: Meeting, book: TransferBook, session: Session, env: Envelope): void {
   const id = env.docCancel?.transferId ?? '';
   const t = book.active.get(id);
   if (t === undefined) {
-    if (!book.known(id)) refuse(session, 'RELAY_ERR_UNKNOWN_TRANSFER', env.ref);
+    if (!book.known(id)) refuse(meeting, session, 'RELAY_ERR_UNKNOWN_TRANSFER', env.ref);
     return;
   }
   if (t.sharer === session) return book.cancelAll(t, 'sharer_cancelled');
@@ -150,34 +154,59 @@ function cancel(meeting: Meeting, session: Session, env: Envelope): void {
   if (r !== undefined) book.removeReceiver(t, r, 'receiver_cancelled', false);
 }
 
-function resend(meeting: Meeting, session: Session, env: Envelope): void {
-  const book = meeting.laneState.documents;
+function resend(meeting: Meeting, book: TransferBook, session: Session, env: Envelope): void {
   const id = env.docResend?.transferId ?? '';
   const sharerId = book.sharerOf(id);
-  if (sharerId === undefined) return refuse(session, 'RELAY_ERR_UNKNOWN_TRANSFER', env.ref);
-  const sharer = meeting.sessions.get(sharerId);
-  if (sharer === undefined || sharer === session) return refuse(session, 'RELAY_ERR_UNKNOWN_TARGET', env.ref);
+  if (sharerId === undefined) return refuse(meeting, session, 'RELAY_ERR_UNKNOWN_TRANSFER', env.ref);
+  const sharer = meeting.roster.get(sharerId);
+  if (sharer === undefined || sharer === session) return refuse(meeting, session, 'RELAY_ERR_UNKNOWN_TARGET', env.ref);
   book.sendTo(sharer, encodeEnvelope({ kind: Kind.DOC_RESEND, from: session.participantId, seq: meeting.nextSeq(), audience: Audience.ONE, to: sharerId, docResend: { transferId: id } }));
 }
 
-export function handleDocumentFrame(meeting: Meeting, session: Session, env: Envelope, size: number): void {
-  const stats = meeting.lanes.document;
+function handleDocumentFrame(meeting: Meeting, book: TransferBook, session: Session, env: Envelope, size: number): void {
+  const stats = meeting.stats.document;
   stats.framesIn++;
   stats.bytesIn += size;
   switch (env.kind) {
     case Kind.DOC_CHUNK:
-      return chunk(meeting, session, env);
+      return chunk(meeting, book, session, env);
     case Kind.DOC_ACK:
-      return ack(meeting, session, env);
+      return ack(meeting, book, session, env);
     case Kind.DOC_OFFER:
-      return offer(meeting, session, env);
+      return offer(meeting, book, session, env);
     case Kind.DOC_CANCEL:
-      return cancel(meeting, session, env);
+      return cancel(meeting, book, session, env);
     case Kind.DOC_RESEND:
-      return resend(meeting, session, env);
+      return resend(meeting, book, session, env);
     default:
-      return refuse(session, 'RELAY_ERR_UNKNOWN_KIND', env.ref);
+      return refuse(meeting, session, 'RELAY_ERR_UNKNOWN_KIND', env.ref);
   }
 }
 
-export type { TransferBook };
+/** The document lane: the meeting's transfers and the frames that move them. */
+export class DocumentLane implements LaneHandler {
+  readonly kinds = [Kind.DOC_OFFER, Kind.DOC_CHUNK, Kind.DOC_ACK, Kind.DOC_CANCEL, Kind.DOC_RESEND] as const;
+  readonly documents: TransferBook;
+
+  constructor(private readonly ctx: LaneContext, options: ResolvedLaneOptions) {
+    this.documents = new TransferBook(ctx, options);
+  }
+
+  handle(sender: Session, env: Envelope, size: number): void {
+    handleDocumentFrame(this.ctx, this.documents, sender, env, size);
+  }
+
+  participantLeft(member: Session): void {
+    this.documents.participantLeft(member);
+  }
+
+  memberChanged(): void {}
+
+  tick(now: number): void {
+    this.documents.dropStalled(now);
+  }
+
+  close(): void {
+    this.documents.clear();
+  }
+}

@@ -13,89 +13,99 @@
  *   capabilities (see permissions.ts); tracks it may no longer publish are unpublished. Hosts cannot be
  *   promoted or demoted (RELAY_ERR_NOT_PERMITTED).
  */
-import { CloseCode, encodeEnvelope, HostAction, Kind, type Envelope, HOST_ACTION_NAMES } from '../../../protocol/index.js';
-import type { Meeting } from '../meeting.js';
-import type { Session } from '../session.js';
+import { HostAction, Kind, type Envelope, HOST_ACTION_NAMES } from '../../../protocol/index.js';
+import type { Member } from '../delivery.types.js';
 import { demotedCapabilities, mayUseHostControls, promotedCapabilities } from '../permissions.js';
-import { errorFrame } from '../relay-frames.js';
-import { enforceTrackCapabilities } from './media.js';
 import { refuse } from './refuse.js';
+import { encodeEnvelope } from '../../../protocol/index.js';
+import type { LaneContext, LaneHandler } from './lane.types.js';
 
+export class HostControlLane implements LaneHandler {
+  readonly kinds = [Kind.HOST_CONTROL] as const;
 
-function announce(meeting: Meeting, host: Session, env: Envelope): void {
-  const c = env.hostControl!;
-  const frame = encodeEnvelope({
-    kind: Kind.HOST_CONTROL,
-    from: host.participantId,
-    seq: meeting.nextSeq(),
-    hostControl: { action: c.action, target: c.target, bar: c.bar, track: c.track },
-  });
-  meeting.transport.publish(meeting.topic, frame);
-  meeting.lanes.control.framesOut += meeting.sessions.size;
-  meeting.lanes.control.bytesOut += meeting.sessions.size * frame.length;
-}
+  constructor(private readonly ctx: LaneContext) {}
 
-function count(meeting: Meeting, action: number): void {
-  const name = HOST_ACTION_NAMES[action]!;
-  meeting.activity.hostActions[name] = (meeting.activity.hostActions[name] ?? 0) + 1;
-  meeting.markFeature('host_controls');
-}
-
-export function handleHostControl(meeting: Meeting, session: Session, env: Envelope): void {
-  if (!mayUseHostControls(session.role)) return refuse(session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
-  const control = env.hostControl;
-  if (control == null || HOST_ACTION_NAMES[control.action ?? 0] === undefined) return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
-  const action = control.action!;
-  const targetId = control.target ?? '';
-  const needsTarget = action === HostAction.REMOVE || action === HostAction.ASK_MUTE || action === HostAction.PROMOTE || action === HostAction.DEMOTE;
-  const target = needsTarget ? meeting.sessions.get(targetId) : undefined;
-  if (needsTarget && target === session) return refuse(session, 'RELAY_ERR_UNKNOWN_TARGET', env.ref);
-  if (needsTarget && target === undefined) {
-    // Barring someone who already left is allowed: the id is known to this meeting.
-    const barAbsent = action === HostAction.REMOVE && control.bar === true && meeting.participants.has(targetId) && targetId !== session.participantId;
-    if (!barAbsent) return refuse(session, 'RELAY_ERR_UNKNOWN_TARGET', env.ref);
+  private announce(host: Member, env: Envelope): void {
+    const c = env.hostControl!;
+    const ctx = this.ctx;
+    const frame = encodeEnvelope({
+      kind: Kind.HOST_CONTROL,
+      from: host.participantId,
+      seq: ctx.nextSeq(),
+      hostControl: { action: c.action, target: c.target, bar: c.bar, track: c.track },
+    });
+    ctx.delivery.toEveryone(frame, 'control', null);
   }
-  switch (action) {
-    case HostAction.END_MEETING:
-      count(meeting, action);
-      announce(meeting, session, env);
-      meeting.end('host_ended');
-      return;
-    case HostAction.REMOVE:
-      count(meeting, action);
-      if (control.bar) meeting.barred.add(targetId);
-      announce(meeting, session, env);
-      if (target !== undefined) {
-        target.send(errorFrame('RELAY_ERR_REMOVED'));
-        target.end('removed', CloseCode.REMOVED, control.bar ? 'removed and barred by a host' : 'removed by a host');
+
+  private count(action: number): void {
+    const name = HOST_ACTION_NAMES[action]!;
+    const activity = this.ctx.activity;
+    activity.hostActions[name] = (activity.hostActions[name] ?? 0) + 1;
+    this.ctx.markFeature('host_controls');
+  }
+
+  handle(sender: Member, env: Envelope, size: number): void {
+    const ctx = this.ctx;
+    const control = ctx.stats.control;
+    control.framesIn++;
+    control.bytesIn += size;
+    const delivery = ctx.delivery;
+    if (!mayUseHostControls(sender.role)) return refuse(delivery, sender, 'RELAY_ERR_NOT_PERMITTED', env.ref);
+    const c = env.hostControl;
+    if (c == null || HOST_ACTION_NAMES[c.action ?? 0] === undefined) return refuse(delivery, sender, 'RELAY_ERR_BAD_REQUEST', env.ref);
+    const action = c.action!;
+    const targetId = c.target ?? '';
+    const needsTarget = action === HostAction.REMOVE || action === HostAction.ASK_MUTE || action === HostAction.PROMOTE || action === HostAction.DEMOTE;
+    const target = needsTarget ? ctx.roster.get(targetId) : undefined;
+    if (needsTarget && target === sender) return refuse(delivery, sender, 'RELAY_ERR_UNKNOWN_TARGET', env.ref);
+    if (needsTarget && target === undefined) {
+      // Barring someone who already left is allowed: the id is known to this meeting.
+      const barAbsent = action === HostAction.REMOVE && c.bar === true && ctx.roster.knows(targetId) && targetId !== sender.participantId;
+      if (!barAbsent) return refuse(delivery, sender, 'RELAY_ERR_UNKNOWN_TARGET', env.ref);
+    }
+    switch (action) {
+      case HostAction.END_MEETING:
+        this.count(action);
+        this.announce(sender, env);
+        ctx.control.end('host_ended');
+        return;
+      case HostAction.REMOVE:
+        this.count(action);
+        if (c.bar) ctx.control.bar(targetId);
+        this.announce(sender, env);
+        if (target !== undefined) ctx.control.remove(target, c.bar === true);
+        return;
+      case HostAction.LOCK:
+      case HostAction.UNLOCK:
+        this.count(action);
+        ctx.control.setLocked(action === HostAction.LOCK);
+        this.announce(sender, env);
+        return;
+      case HostAction.ASK_MUTE:
+        this.count(action);
+        this.announce(sender, env);
+        return;
+      case HostAction.PROMOTE:
+      case HostAction.DEMOTE: {
+        const t = target!;
+        if (t.role === 'host') return refuse(delivery, sender, 'RELAY_ERR_NOT_PERMITTED', env.ref);
+        this.count(action);
+        if (action === HostAction.PROMOTE) {
+          t.role = 'presenter';
+          t.capabilities = promotedCapabilities();
+        } else {
+          t.role = 'attendee';
+          t.capabilities = demotedCapabilities(t.tokenRole, t.tokenCapabilities);
+        }
+        this.announce(sender, env);
+        ctx.control.roleChanged(t);
+        return;
       }
-      return;
-    case HostAction.LOCK:
-    case HostAction.UNLOCK:
-      count(meeting, action);
-      meeting.locked = action === HostAction.LOCK;
-      announce(meeting, session, env);
-      return;
-    case HostAction.ASK_MUTE:
-      count(meeting, action);
-      announce(meeting, session, env);
-      return;
-    case HostAction.PROMOTE:
-    case HostAction.DEMOTE: {
-      const t = target!;
-      if (t.role === 'host') return refuse(session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
-      count(meeting, action);
-      if (action === HostAction.PROMOTE) {
-        t.role = 'presenter';
-        t.capabilities = promotedCapabilities();
-      } else {
-        t.role = 'attendee';
-        t.capabilities = demotedCapabilities(t.tokenRole, t.tokenCapabilities);
-      }
-      announce(meeting, session, env);
-      meeting.roleChanged(t);
-      enforceTrackCapabilities(meeting, t);
-      return;
     }
   }
+
+  participantLeft(): void {}
+  memberChanged(): void {}
+  tick(): void {}
+  close(): void {}
 }

@@ -5,7 +5,7 @@
  * Everything goes with the meeting (close()).
  */
 import { encodeEnvelope, Kind, type PollTally } from '../../../protocol/index.js';
-import type { Meeting } from '../meeting.js';
+import type { LaneContext } from './lane.types.js';
 import type { ResolvedLaneOptions } from './lane-options.js';
 
 /** One choice of an answer as decoded from the wire (protobufjs leaves absent fields undefined or null). */
@@ -90,7 +90,7 @@ function onTallyTimer(poll: Poll): void {
 export class PollBook {
   private readonly polls = new Map<string, Poll>();
 
-  constructor(private readonly meeting: Meeting, readonly options: ResolvedLaneOptions) {}
+  constructor(private readonly ctx: LaneContext, readonly options: ResolvedLaneOptions) {}
 
   get(id: string): Poll | undefined {
     return this.polls.get(id);
@@ -139,14 +139,11 @@ export class PollBook {
   /** Sends the current tally to the poll's owner, if present. */
   sendTally(poll: Poll): void {
     poll.lastSentAt = performance.now();
-    const m = this.meeting;
-    const owner = m.sessions.get(poll.ownerId);
+    const m = this.ctx;
+    const owner = m.roster.get(poll.ownerId);
     if (owner === undefined || m.ended) return;
     const frame = encodeEnvelope({ kind: Kind.POLL_TALLY, seq: m.nextSeq(), pollTally: poll.tally(true) });
-    if (owner.send(frame)) {
-      m.lanes.poll.framesOut++;
-      m.lanes.poll.bytesOut += frame.length;
-    }
+    m.delivery.toOne(owner, frame, 'poll');
   }
 
   /** The meeting ended: timers stop, every tally is forgotten. Idempotent. */

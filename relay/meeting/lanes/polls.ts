@@ -17,33 +17,38 @@
  */
 import { encodeEnvelope, Kind, type Envelope } from '../../../protocol/index.js';
 import { encodePayloadFrame, releasePayloadFrame } from '../../../protocol/payload-frame.js';
-import type { Meeting } from '../meeting.js';
-import type { Session } from '../session.js';
+import type { Member as Session } from '../delivery.types.js';
 import { CAP_POLL, hasCapability, mayOwnPolls } from '../permissions.js';
-import { refuse } from './refuse.js';
+import { refuse as refuseVia } from './refuse.js';
 import { isLaneId } from './lane-ids.js';
+import type { LaneContext, LaneHandler } from './lane.types.js';
+import { PollBook } from './poll-state.js';
+import type { ResolvedLaneOptions } from './lane-options.js';
 
-/** Publishes a frame to every other participant and counts the deliveries on the poll lane. */
-function toOthers(meeting: Meeting, session: Session, frame: Uint8Array): void {
-  session.conn?.publish(meeting.topic, frame);
-  const receivers = meeting.sessions.size - 1;
-  meeting.lanes.poll.framesOut += receivers;
-  meeting.lanes.poll.bytesOut += receivers * frame.length;
+type Meeting = LaneContext;
+
+function refuse(meeting: Meeting, session: Session, code: Parameters<typeof refuseVia>[2], ref: number): void {
+  refuseVia(meeting.delivery, session, code, ref);
 }
 
-function openPoll(meeting: Meeting, session: Session, env: Envelope): void {
-  if (!mayOwnPolls(session.role, session.capabilities)) return refuse(session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
+/** Sends a frame to every other participant, counted on the poll lane. */
+function toOthers(meeting: Meeting, session: Session, frame: Uint8Array): void {
+  meeting.delivery.toEveryone(frame, 'poll', session);
+}
+
+function openPoll(meeting: Meeting, polls: PollBook, session: Session, env: Envelope): void {
+  if (!mayOwnPolls(session.role, session.capabilities)) return refuse(meeting, session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
   const body = env.pollOpen;
-  const o = meeting.laneState.polls.options;
+  const o = polls.options;
   const counts = body?.optionCounts ?? [];
   if (body == null || !isLaneId(body.pollId) || counts.length === 0 || counts.length > o.maxPollQuestions) {
-    return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
+    return refuse(meeting, session, 'RELAY_ERR_BAD_REQUEST', env.ref);
   }
-  for (const n of counts) if (!Number.isInteger(n) || n < 1 || n > o.maxPollOptions) return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
+  for (const n of counts) if (!Number.isInteger(n) || n < 1 || n > o.maxPollOptions) return refuse(meeting, session, 'RELAY_ERR_BAD_REQUEST', env.ref);
   const anonymous = body.anonymous === true;
   const multipleChoice = body.multipleChoice === true;
-  const poll = meeting.laneState.polls.open(body.pollId!, session.participantId, [...counts], anonymous, multipleChoice);
-  if (poll === null) return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
+  const poll = polls.open(body.pollId!, session.participantId, [...counts], anonymous, multipleChoice);
+  if (poll === null) return refuse(meeting, session, 'RELAY_ERR_BAD_REQUEST', env.ref);
   meeting.activity.pollsOpened++;
   meeting.markFeature('polls');
   // The question texts are copied once, into the relay's own scratch (never into protobufjs' pooled writer
@@ -56,48 +61,69 @@ function openPoll(meeting: Meeting, session: Session, env: Envelope): void {
   releasePayloadFrame(frame);
 }
 
-function answerPoll(meeting: Meeting, session: Session, env: Envelope): void {
-  if (!hasCapability(session.capabilities, CAP_POLL)) return refuse(session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
+function answerPoll(meeting: Meeting, polls: PollBook, session: Session, env: Envelope): void {
+  if (!hasCapability(session.capabilities, CAP_POLL)) return refuse(meeting, session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
   const body = env.pollAnswer;
-  const poll = meeting.laneState.polls.get(body?.pollId ?? '');
-  if (poll === undefined || poll.closed) return refuse(session, 'RELAY_ERR_UNKNOWN_POLL', env.ref);
-  if (poll.answered.has(session.participantId)) return refuse(session, 'RELAY_ERR_ALREADY_ANSWERED', env.ref);
+  const poll = polls.get(body?.pollId ?? '');
+  if (poll === undefined || poll.closed) return refuse(meeting, session, 'RELAY_ERR_UNKNOWN_POLL', env.ref);
+  if (poll.answered.has(session.participantId)) return refuse(meeting, session, 'RELAY_ERR_ALREADY_ANSWERED', env.ref);
   const choices = body!.choices ?? [];
-  if (!poll.accepts(choices)) return refuse(session, 'RELAY_ERR_BAD_REQUEST', env.ref);
+  if (!poll.accepts(choices)) return refuse(meeting, session, 'RELAY_ERR_BAD_REQUEST', env.ref);
   poll.record(session.participantId, choices);
   meeting.activity.pollAnswers++;
-  meeting.laneState.polls.answered(poll);
+  polls.answered(poll);
 }
 
-function closePoll(meeting: Meeting, session: Session, env: Envelope): void {
-  const poll = meeting.laneState.polls.get(env.pollClose?.pollId ?? '');
-  if (poll === undefined || poll.closed) return refuse(session, 'RELAY_ERR_UNKNOWN_POLL', env.ref);
-  if (poll.ownerId !== session.participantId && session.role !== 'host') return refuse(session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
-  meeting.laneState.polls.close(poll);
+function closePoll(meeting: Meeting, polls: PollBook, session: Session, env: Envelope): void {
+  const poll = polls.get(env.pollClose?.pollId ?? '');
+  if (poll === undefined || poll.closed) return refuse(meeting, session, 'RELAY_ERR_UNKNOWN_POLL', env.ref);
+  if (poll.ownerId !== session.participantId && session.role !== 'host') return refuse(meeting, session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
+  polls.close(poll);
   toOthers(meeting, session, encodeEnvelope({ kind: Kind.POLL_CLOSE, from: session.participantId, seq: meeting.nextSeq(), pollClose: { pollId: poll.id } }));
 }
 
-function shareResults(meeting: Meeting, session: Session, env: Envelope): void {
-  const poll = meeting.laneState.polls.get(env.pollTally?.pollId ?? '');
-  if (poll === undefined) return refuse(session, 'RELAY_ERR_UNKNOWN_POLL', env.ref);
-  if (poll.ownerId !== session.participantId) return refuse(session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
+function shareResults(meeting: Meeting, polls: PollBook, session: Session, env: Envelope): void {
+  const poll = polls.get(env.pollTally?.pollId ?? '');
+  if (poll === undefined) return refuse(meeting, session, 'RELAY_ERR_UNKNOWN_POLL', env.ref);
+  if (poll.ownerId !== session.participantId) return refuse(meeting, session, 'RELAY_ERR_NOT_PERMITTED', env.ref);
   toOthers(meeting, session, encodeEnvelope({ kind: Kind.POLL_RESULTS, from: session.participantId, seq: meeting.nextSeq(), pollTally: poll.tally(false) }));
 }
 
-export function handlePollFrame(meeting: Meeting, session: Session, env: Envelope, size: number): void {
-  const stats = meeting.lanes.poll;
+function handlePollFrame(meeting: Meeting, polls: PollBook, session: Session, env: Envelope, size: number): void {
+  const stats = meeting.stats.poll;
   stats.framesIn++;
   stats.bytesIn += size;
   switch (env.kind) {
     case Kind.POLL_OPEN:
-      return openPoll(meeting, session, env);
+      return openPoll(meeting, polls, session, env);
     case Kind.POLL_ANSWER:
-      return answerPoll(meeting, session, env);
+      return answerPoll(meeting, polls, session, env);
     case Kind.POLL_CLOSE:
-      return closePoll(meeting, session, env);
+      return closePoll(meeting, polls, session, env);
     case Kind.POLL_RESULTS:
-      return shareResults(meeting, session, env);
+      return shareResults(meeting, polls, session, env);
     default:
-      return refuse(session, 'RELAY_ERR_UNKNOWN_KIND', env.ref);
+      return refuse(meeting, session, 'RELAY_ERR_UNKNOWN_KIND', env.ref);
+  }
+}
+
+/** The poll lane: the meeting's polls and the frames that act on them. */
+export class PollLane implements LaneHandler {
+  readonly kinds = [Kind.POLL_OPEN, Kind.POLL_ANSWER, Kind.POLL_CLOSE, Kind.POLL_RESULTS] as const;
+  readonly polls: PollBook;
+
+  constructor(private readonly ctx: LaneContext, options: ResolvedLaneOptions) {
+    this.polls = new PollBook(ctx, options);
+  }
+
+  handle(sender: Session, env: Envelope, size: number): void {
+    handlePollFrame(this.ctx, this.polls, sender, env, size);
+  }
+
+  participantLeft(): void {}
+  memberChanged(): void {}
+  tick(): void {}
+  close(): void {
+    this.polls.clear();
   }
 }

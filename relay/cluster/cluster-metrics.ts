@@ -1,0 +1,49 @@
+/** Cluster metrics, read from the counters at scrape time: traffic per lane, gaps, the window, NATS RTT, spans. */
+import { Gauge, type Registry } from 'prom-client';
+import type { ClusterNode } from './cluster-node.js';
+
+export function registerClusterMetrics(registry: Registry, node: ClusterNode): void {
+  const registers = [registry];
+  new Gauge({
+    name: 'ephemera_cluster_frames_total', help: 'Messages this relay sent to (out) and received from (in) the cluster, by lane (cluster: the relays\' own control messages).',
+    labelNames: ['lane', 'direction'], registers,
+    collect() {
+      for (const [lane, t] of Object.entries(node.stats.traffic)) {
+        this.set({ lane, direction: 'out' }, t.framesOut);
+        this.set({ lane, direction: 'in' }, t.framesIn);
+      }
+    },
+  });
+  new Gauge({
+    name: 'ephemera_cluster_bytes_total', help: 'Bytes this relay sent to (out) and received from (in) the cluster, by lane.',
+    labelNames: ['lane', 'direction'], registers,
+    collect() {
+      for (const [lane, t] of Object.entries(node.stats.traffic)) {
+        this.set({ lane, direction: 'out' }, t.bytesOut);
+        this.set({ lane, direction: 'in' }, t.bytesIn);
+      }
+    },
+  });
+  new Gauge({
+    name: 'ephemera_cluster_gaps_total', help: 'Gaps in other relays\' reliable messages: detected, recovered (resent), failed (sessions closed with 4013).',
+    labelNames: ['outcome'], registers,
+    collect() {
+      this.set({ outcome: 'detected' }, node.stats.gapsDetected);
+      this.set({ outcome: 'recovered' }, node.stats.gapsRecovered);
+      this.set({ outcome: 'failed' }, node.stats.gapsFailed);
+    },
+  });
+  new Gauge({ name: 'ephemera_cluster_resent_total', help: 'Reliable messages this relay resent from its retransmit window.', registers, collect() { this.set(node.stats.messagesResent); } });
+  new Gauge({ name: 'ephemera_cluster_retransmit_window_bytes', help: 'Bytes held in the retransmit windows of this relay\'s meetings.', registers, collect() { this.set(node.spanning().windowBytes); } });
+  new Gauge({ name: 'ephemera_cluster_nats_rtt_seconds', help: 'Round trip to the NATS server (last measurement; -1 until measured).', registers, collect() { this.set(node.link.rttMs < 0 ? -1 : node.link.rttMs / 1000); } });
+  new Gauge({ name: 'ephemera_cluster_connected', help: '1 while this relay is connected to NATS.', registers, collect() { this.set(node.link.ready ? 1 : 0); } });
+  new Gauge({ name: 'ephemera_cluster_reconnects_total', help: 'Reconnections to NATS since start.', registers, collect() { this.set(node.link.reconnects); } });
+  new Gauge({ name: 'ephemera_cluster_subscriptions', help: 'NATS subjects this relay is subscribed to now (interest-based: only meetings and tracks it holds members of).', registers, collect() { this.set(node.link.subscriptions); } });
+  new Gauge({ name: 'ephemera_cluster_meetings', help: 'Meetings with members on this relay (subscribed), and of them those spanning relays.', labelNames: ['kind'], registers,
+    collect() {
+      this.set({ kind: 'subscribed' }, node.meetings.size);
+      this.set({ kind: 'spanning' }, node.spanning().meetings);
+    },
+  });
+  new Gauge({ name: 'ephemera_cluster_remote_participants', help: 'Participants on other relays in the meetings this relay holds.', registers, collect() { this.set(node.spanning().remoteParticipants); } });
+}

@@ -1,0 +1,132 @@
+/**
+ * This relay's part in a cluster: the NATS link, the meetings that hold local members (and so are subscribed),
+ * and the factory that gives each meeting its cluster delivery. The meeting core sees only the factory's result.
+ */
+import { LocalDelivery } from '../meeting/local-delivery.js';
+import type { DeliveryFactory, DeliveryHost } from '../meeting/meeting.js';
+import type { LaneName } from '../../protocol/kind-lanes.js';
+import type { RelayOptions } from '../config/relay-options.js';
+import type { Logger } from '../log/logger.js';
+import { NatsLink } from './nats-link.js';
+import { ClusterMeeting } from './cluster-meeting.js';
+import { createClusterStats, type ClusterStats } from './cluster-stats.js';
+import { utf8Of } from './cluster-codec.js';
+
+/** How often a meeting's relays announce the last sequence numbers they sent (when they sent any since). */
+const TAIL_INTERVAL_MS = 500;
+
+/** A subject-safe node id from the node name. */
+export function defaultNodeId(node: string): string {
+  return node.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || 'relay';
+}
+
+export class ClusterNode {
+  readonly id: string;
+  readonly idBytes: Uint8Array;
+  readonly prefix: string;
+  readonly retransmitBytes: number;
+  readonly gapTimeoutMs: number;
+  readonly stats: ClusterStats = createClusterStats();
+  readonly link: NatsLink;
+  /** Meetings subscribed now (holding a local member), by meeting id. */
+  readonly meetings = new Map<string, ClusterMeeting>();
+  /** Remote tracks this relay receives, by NATS subject. */
+  readonly routeBySubject = new Map<string, { track: import('../meeting/lanes/media.js').MediaTrack | null; subject: string }>();
+  private readonly meetingPrefix: string;
+  private readonly tailTimer: NodeJS.Timeout;
+
+  constructor(o: RelayOptions, readonly log: Logger) {
+    this.id = o.clusterNodeId ?? `${defaultNodeId(o.node)}-${process.pid}`;
+    this.idBytes = utf8Of(this.id);
+    this.prefix = o.clusterSubjectPrefix;
+    this.meetingPrefix = `${this.prefix}.m.`;
+    this.retransmitBytes = o.clusterRetransmitBytes;
+    this.gapTimeoutMs = o.clusterGapTimeoutMs;
+    this.link = new NatsLink(
+      {
+        servers: o.clusterNats,
+        name: `ephemera-relay-${this.id}`,
+        user: o.clusterUser,
+        password: o.clusterPassword,
+        token: o.clusterToken,
+        credsFile: o.clusterCredsFile,
+        nkeySeedFile: o.clusterNkeySeedFile,
+        tlsCaFile: o.clusterTlsCaFile,
+        tlsCertFile: o.clusterTlsCertFile,
+        tlsKeyFile: o.clusterTlsKeyFile,
+      },
+      log,
+      (subject, data) => this.onMessage(subject, data),
+    );
+    this.tailTimer = setInterval(() => {
+      for (const m of this.meetings.values()) m.sendTail();
+    }, TAIL_INTERVAL_MS);
+    this.tailTimer.unref();
+  }
+
+  /** The delivery factory for the meeting core. */
+  readonly createDelivery: DeliveryFactory = (host: DeliveryHost) => new ClusterMeeting(this, host.port, new LocalDelivery(host.transport, host.stats));
+
+  /** Null when ready; else why not (for /readyz and admission). */
+  notReadyReason(): string | null {
+    return this.link.ready ? null : 'cluster_unreachable';
+  }
+
+  attached(m: ClusterMeeting): void {
+    this.meetings.set(m.port.meetingId, m);
+  }
+
+  detached(m: ClusterMeeting): void {
+    if (this.meetings.get(m.port.meetingId) === m) this.meetings.delete(m.port.meetingId);
+  }
+
+  /** Publishes one message and counts it on its lane (null: the relays' own control messages). */
+  publish(subject: string, msg: Uint8Array, lane: LaneName | null): void {
+    if (!this.link.publish(subject, msg)) return;
+    const t = this.stats.traffic[lane ?? 'cluster'];
+    t.framesOut++;
+    t.bytesOut += msg.length;
+  }
+
+  countIn(lane: LaneName | null, bytes: number): void {
+    const t = this.stats.traffic[lane ?? 'cluster'];
+    t.framesIn++;
+    t.bytesIn += bytes;
+  }
+
+  private onMessage(subject: string, data: Uint8Array): void {
+    if (!subject.startsWith(this.meetingPrefix)) return;
+    const dot = subject.indexOf('.', this.meetingPrefix.length);
+    if (dot < 0) return;
+    const m = this.meetings.get(subject.slice(this.meetingPrefix.length, dot));
+    if (m === undefined) return;
+    if (subject.charCodeAt(dot + 1) === 0x74 /* t */ && subject.charCodeAt(dot + 2) === 0x2e) {
+      m.currentSubject = subject;
+    }
+    try {
+      m.receive(data);
+    } catch (err) {
+      // One bad message must not take the relay down; the error names no content.
+      this.stats.errors++;
+      this.log.error({ event: 'cluster_error', meetingId: m.port.meetingId, error: (err as Error).message, stack: (err as Error).stack }, 'cluster: message handling failed');
+    }
+  }
+
+  /** Meetings that span relays now, and the remote participants they hold. */
+  spanning(): { meetings: number; remoteParticipants: number; windowBytes: number } {
+    let meetings = 0;
+    let remote = 0;
+    let bytes = 0;
+    for (const m of this.meetings.values()) {
+      if (m.spansRelays) meetings++;
+      remote += m.port.remoteCount;
+      bytes += m.windowBytes;
+    }
+    return { meetings, remoteParticipants: remote, windowBytes: bytes };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.tailTimer);
+    await this.link.close();
+  }
+}

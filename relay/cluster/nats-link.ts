@@ -1,0 +1,198 @@
+/**
+ * The relay's one NATS connection (the only module that imports the `nats` client). It connects in the
+ * background and keeps reconnecting for ever; readiness is "connected now". Subscriptions are plain callbacks
+ * (no per-message promise or iterator), and survive reconnects (the client re-subscribes).
+ */
+import { readFileSync } from 'node:fs';
+import { connect, credsAuthenticator, nkeyAuthenticator, type ConnectionOptions, type NatsConnection, type Subscription } from 'nats';
+import type { Logger } from '../log/logger.js';
+
+export interface NatsLinkOptions {
+  readonly servers: readonly string[];
+  readonly name: string;
+  readonly user?: string | undefined;
+  readonly password?: string | undefined;
+  readonly token?: string | undefined;
+  readonly credsFile?: string | undefined;
+  readonly nkeySeedFile?: string | undefined;
+  readonly tlsCaFile?: string | undefined;
+  readonly tlsCertFile?: string | undefined;
+  readonly tlsKeyFile?: string | undefined;
+}
+
+export type MessageHandler = (subject: string, data: Uint8Array) => void;
+
+/** Builds the client options from the settings (files read once, at start). */
+export function natsConnectionOptions(o: NatsLinkOptions): ConnectionOptions {
+  const opts: ConnectionOptions = {
+    servers: [...o.servers],
+    name: o.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    waitOnFirstConnect: true,
+    pingInterval: 5_000,
+    maxPingOut: 2,
+    noEcho: true,
+  };
+  if (o.user !== undefined) {
+    opts.user = o.user;
+    opts.pass = o.password;
+  }
+  if (o.token !== undefined) opts.token = o.token;
+  if (o.credsFile !== undefined) opts.authenticator = credsAuthenticator(readFileSync(o.credsFile));
+  if (o.nkeySeedFile !== undefined) opts.authenticator = nkeyAuthenticator(new TextEncoder().encode(readFileSync(o.nkeySeedFile, 'utf8').trim()));
+  if (o.tlsCaFile !== undefined || o.tlsCertFile !== undefined) {
+    opts.tls = {
+      ...(o.tlsCaFile !== undefined ? { caFile: o.tlsCaFile } : {}),
+      ...(o.tlsCertFile !== undefined ? { certFile: o.tlsCertFile, keyFile: o.tlsKeyFile } : {}),
+    };
+  }
+  return opts;
+}
+
+export class NatsLink {
+  private nc: NatsConnection | null = null;
+  private connected = false;
+  private closed = false;
+  private readonly subs = new Map<string, Subscription>();
+  /** Round trip to the server, milliseconds (-1 until measured). */
+  rttMs = -1;
+  reconnects = 0;
+  private rttTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: NatsLinkOptions, private readonly log: Logger, private readonly onMessage: MessageHandler) {
+    void this.start();
+  }
+
+  get ready(): boolean {
+    return this.connected;
+  }
+
+  private async start(): Promise<void> {
+    try {
+      const nc = await connect(natsConnectionOptions(this.options));
+      if (this.closed) {
+        await nc.close();
+        return;
+      }
+      this.nc = nc;
+      this.connected = true;
+      this.log.info({ event: 'cluster_connected', server: nc.getServer() }, 'cluster: connected to NATS');
+      // Subjects asked for before the connection existed.
+      for (const subject of [...this.subs.keys()]) this.subscribeNow(subject);
+      this.rttTimer = setInterval(() => void this.measure(), 2_000);
+      this.rttTimer.unref();
+      void this.measure();
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect') {
+          this.connected = false;
+          this.log.warn({ event: 'cluster_disconnected', server: String(s.data) }, 'cluster: NATS connection lost');
+        } else if (s.type === 'reconnect') {
+          this.connected = true;
+          this.reconnects++;
+          this.log.info({ event: 'cluster_reconnected', server: String(s.data) }, 'cluster: reconnected to NATS');
+        } else if (s.type === 'error') {
+          this.log.warn({ event: 'cluster_error', error: String(s.data) }, 'cluster: NATS error');
+        }
+      }
+    } catch (err) {
+      if (!this.closed) this.log.error({ event: 'cluster_failed', error: (err as Error).message }, 'cluster: NATS connection failed');
+      this.connected = false;
+    }
+  }
+
+  private async measure(): Promise<void> {
+    const nc = this.nc;
+    if (nc === null || !this.connected) return;
+    try {
+      this.rttMs = await nc.rtt();
+    } catch {
+      // measured again at the next tick
+    }
+  }
+
+  private subscribeNow(subject: string): void {
+    const nc = this.nc!;
+    const handler = this.onMessage;
+    const sub = nc.subscribe(subject, { callback: (err, msg) => { if (err === null) handler(msg.subject, msg.data); } });
+    this.subs.set(subject, sub);
+  }
+
+  /** Subscribes once per subject (idempotent). */
+  subscribe(subject: string): void {
+    if (this.subs.has(subject)) return;
+    if (this.nc === null) {
+      this.subs.set(subject, null as unknown as Subscription);
+      return;
+    }
+    this.subscribeNow(subject);
+  }
+
+  unsubscribe(subject: string): void {
+    const sub = this.subs.get(subject);
+    if (sub === undefined) return;
+    this.subs.delete(subject);
+    sub?.unsubscribe();
+  }
+
+  /** Subjects this relay is subscribed to now. */
+  get subscriptions(): number {
+    return this.subs.size;
+  }
+
+  /** Publishes (the client copies the bytes into its outbound buffer: the caller may reuse them). */
+  publish(subject: string, data: Uint8Array): boolean {
+    const nc = this.nc;
+    if (nc === null || this.closed) return false;
+    try {
+      nc.publish(subject, data);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private zeroQueue: Uint8Array[] = [];
+  private zeroScheduled = false;
+
+  /**
+   * Zeroes buffers once the client has written everything published so far (it keeps references to published
+   * bytes until it flushes): relay-owned copies of content do not outlive their use.
+   */
+  zeroAfterFlush(buffers: readonly Uint8Array[]): void {
+    for (const b of buffers) this.zeroQueue.push(b);
+    if (this.zeroScheduled) return;
+    this.zeroScheduled = true;
+    const nc = this.nc;
+    const done = (): void => {
+      this.zeroScheduled = false;
+      const q = this.zeroQueue;
+      this.zeroQueue = [];
+      for (const b of q) b.fill(0);
+    };
+    if (nc === null || !this.connected) {
+      setImmediate(done);
+      return;
+    }
+    nc.flush().then(done, done);
+  }
+
+  /** Flushes what is buffered and closes. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.rttTimer !== null) clearInterval(this.rttTimer);
+    const nc = this.nc;
+    this.nc = null;
+    this.connected = false;
+    if (nc !== null) {
+      try {
+        await nc.drain();
+      } catch {
+        await nc.close().catch(() => undefined);
+      }
+    }
+    for (const b of this.zeroQueue) b.fill(0);
+    this.zeroQueue = [];
+  }
+}

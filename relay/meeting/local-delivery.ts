@@ -1,0 +1,189 @@
+/**
+ * Delivery on this relay: native transport pub/sub. A meeting has a topic every present participant subscribes
+ * to, a hosts topic, and a topic per track. "Everyone but the sender" is the transport's connection publish
+ * (uWS skips the publishing socket), used only here; the lanes just name whom a frame is for. Receiver counts
+ * are kept here (no native subscriber count per frame), and every delivery is counted on the named lane.
+ */
+import type { Connection, Transport } from '../transport/transport.types.js';
+import type { LaneName } from '../../protocol/kind-lanes.js';
+import type { LaneStats } from './meeting.types.js';
+import type { MeetingDelivery, Member, TrackRoute } from './delivery.types.js';
+import type { Session } from './session.js';
+
+/** Numbers topics (unique in the process, short: uWS hashes and copies the topic name on every publish). */
+let topicCounter = 0;
+
+export class LocalTrackRoute implements TrackRoute {
+  receivers = 0;
+  /** Other relays holding subscribers (cluster mode keeps it; 0 on a single relay). */
+  elsewhere = 0;
+  /** Local subscribers: to unsubscribe them when the track goes. */
+  readonly members = new Set<Member>();
+  constructor(readonly topic: string) {}
+}
+
+function connOf(member: Member): Connection<Session> | null {
+  return (member as Partial<Session>).conn ?? null;
+}
+
+/** True when `member` is a session this delivery subscribed (joined and not left). */
+function isMember(d: LocalDelivery, member: Member): boolean {
+  return (member as Partial<Session>).deliveryMark === d;
+}
+
+export class LocalDelivery implements MeetingDelivery {
+  /** Topic every present participant is subscribed to; hosts also to hostsTopic. */
+  readonly topic: string;
+  readonly hostsTopic: string;
+  /** Members present on this relay (subscribed to the topic), and hosts among them. */
+  private readonly local = new Set<Member>();
+  private readonly hostSet = new Set<Member>();
+  private present = 0;
+  private hosts = 0;
+  private trackCounter = 0;
+
+  constructor(private readonly transport: Transport, private readonly stats: Record<LaneName, LaneStats>) {
+    this.topic = `m${(++topicCounter).toString(36)}`;
+    this.hostsTopic = `${this.topic}h`;
+  }
+
+  private count(lane: LaneName | null, receivers: number, bytes: number): void {
+    if (lane === null || receivers <= 0) return;
+    const s = this.stats[lane];
+    s.framesOut += receivers;
+    s.bytesOut += receivers * bytes;
+  }
+
+  /** Publishes on a topic, skipping `except` when it is a subscribed local connection. */
+  private publish(topic: string, frame: Uint8Array, except: Member | null): void {
+    const conn = except === null || !isMember(this, except) ? null : connOf(except);
+    if (conn !== null) conn.publish(topic, frame);
+    else this.transport.publish(topic, frame);
+  }
+
+  toEveryone(frame: Uint8Array, lane: LaneName | null, except: Member | null): number {
+    this.publish(this.topic, frame, except);
+    const receivers = except !== null && isMember(this, except) ? this.present - 1 : this.present;
+    this.count(lane, receivers, frame.length);
+    return receivers;
+  }
+
+  toLocal(frame: Uint8Array, lane: LaneName | null): number {
+    this.transport.publish(this.topic, frame);
+    this.count(lane, this.present, frame.length);
+    return this.present;
+  }
+
+  /** Local subscribers of a route (cluster mode sends remote frames to them). */
+  routeMembers(route: TrackRoute): ReadonlySet<Member> {
+    return (route as LocalTrackRoute).members;
+  }
+
+  toHosts(frame: Uint8Array, lane: LaneName | null, except: Member | null): number {
+    const skip = except !== null && this.hostSet.has(except);
+    this.publish(this.hostsTopic, frame, skip ? except : null);
+    const receivers = skip ? this.hosts - 1 : this.hosts;
+    this.count(lane, receivers, frame.length);
+    return receivers;
+  }
+
+  toOne(member: Member, frame: Uint8Array, lane: LaneName | null): boolean {
+    const conn = connOf(member);
+    if (conn === null || !conn.send(frame)) return false;
+    this.count(lane, 1, frame.length);
+    return true;
+  }
+
+  toMembers(members: readonly Member[], frame: Uint8Array, lane: LaneName | null): number {
+    let n = 0;
+    for (const m of members) if (this.toOne(m, frame, lane)) n++;
+    return n;
+  }
+
+  toTrack(route: TrackRoute, frame: Uint8Array, lane: LaneName, except: Member | null): number {
+    // The media hot path: the publisher is never subscribed to its own track, so its socket may publish as is.
+    const conn = except === null ? null : connOf(except);
+    if (conn !== null) conn.publish(route.topic, frame);
+    else this.transport.publish(route.topic, frame);
+    this.count(lane, route.receivers, frame.length);
+    return route.receivers;
+  }
+
+  toTrackElsewhere(): void {}
+
+  backlog(member: Member): number {
+    const conn = connOf(member);
+    return conn === null ? 0 : conn.bufferedAmount();
+  }
+
+  openTrack(_publisher: Member, _trackId: number): TrackRoute {
+    return new LocalTrackRoute(`${this.topic}t${(++this.trackCounter).toString(36)}`);
+  }
+
+  subscribeTrack(member: Member, route: TrackRoute): void {
+    const r = route as LocalTrackRoute;
+    const conn = connOf(member);
+    if (conn === null || r.members.has(member)) return;
+    r.members.add(member);
+    r.receivers++;
+    conn.subscribe(r.topic);
+  }
+
+  unsubscribeTrack(member: Member, route: TrackRoute): void {
+    const r = route as LocalTrackRoute;
+    if (!r.members.delete(member)) return;
+    r.receivers--;
+    connOf(member)?.unsubscribe(r.topic);
+  }
+
+  closeTrack(route: TrackRoute): void {
+    const r = route as LocalTrackRoute;
+    for (const m of r.members) connOf(m)?.unsubscribe(r.topic);
+    r.members.clear();
+    r.receivers = 0;
+  }
+
+  joined(member: Member): void {
+    const conn = connOf(member);
+    if (conn === null || this.local.has(member)) return;
+    this.local.add(member);
+    (member as Session).deliveryMark = this;
+    this.present++;
+    conn.subscribe(this.topic);
+    if (member.role === 'host') {
+      this.hostSet.add(member);
+      this.hosts++;
+      conn.subscribe(this.hostsTopic);
+    }
+  }
+
+  left(member: Member): void {
+    if (!this.local.delete(member)) return;
+    (member as Session).deliveryMark = null;
+    const conn = connOf(member);
+    this.present--;
+    conn?.unsubscribe(this.topic);
+    if (this.hostSet.delete(member)) {
+      this.hosts--;
+      conn?.unsubscribe(this.hostsTopic);
+    }
+  }
+
+  /** True when the member is subscribed to the hosts topic here. */
+  isHost(member: Member): boolean {
+    return this.hostSet.has(member);
+  }
+
+  roleChanged(member: Member): void {
+    const conn = connOf(member);
+    if (conn === null || !this.local.has(member)) return;
+    if (member.role === 'host' && !this.hostSet.has(member)) {
+      this.hostSet.add(member);
+      this.hosts++;
+      conn.subscribe(this.hostsTopic);
+    } else if (member.role !== 'host' && this.hostSet.delete(member)) {
+      this.hosts--;
+      conn.unsubscribe(this.hostsTopic);
+    }
+  }
+}

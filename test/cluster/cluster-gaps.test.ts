@@ -1,0 +1,95 @@
+/**
+ * NATS core is at-most-once: a gap between relays must be recovered or end in a documented close, never a silent
+ * hole. Relay 2 reaches NATS through a forwarder that cuts its connection (a real fault: what is published while
+ * it is away is lost for it). With a retransmit window that holds what was missed, the gap is recovered: every
+ * chat arrives once, in per-sender order. With a window too small, relay 2's sessions are closed with 4013
+ * RELAY_ERR_CLUSTER_GAP while the meeting goes on elsewhere.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { meetingId, waitFor } from '../helpers/relay-harness.js';
+import { metricValue, startCluster, type ClusterHarness } from '../helpers/cluster-harness.js';
+import { startTcpCut, type TcpCut } from '../helpers/tcp-cut.js';
+import type { ChatEvent, EphemeraClient } from '../../client/index.js';
+
+async function connected(h: ClusterHarness, i: number, value: number): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (metricValue(await h.metrics(i), 'ephemera_cluster_connected') !== value) {
+    if (Date.now() > until) throw new Error(`relay ${i} connected != ${value}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('gaps between relays', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const c of cleanups) await c();
+  });
+
+  async function cluster(retransmitBytes: number): Promise<{ h: ClusterHarness; cut: TcpCut }> {
+    let cut: TcpCut | null = null;
+    const h = await startCluster(3, 'uws', { maxFramesPerSecond: 5_000, frameBurst: 10_000, clusterRetransmitBytes: retransmitBytes, clusterGapTimeoutMs: 3_000 }, async (i, nats) => {
+      if (i !== 2) return {};
+      cut = await startTcpCut(nats.port);
+      return { clusterNats: [cut.url] };
+    });
+    cleanups.push(async () => {
+      await h.close();
+      await cut!.close();
+    });
+    return { h, cut: cut! };
+  }
+
+  async function meeting(h: ClusterHarness): Promise<EphemeraClient[]> {
+    const mid = meetingId();
+    const clients: EphemeraClient[] = [];
+    for (let i = 0; i < 6; i++) clients.push(await h.join(i % 3, mid, `p${i}`));
+    await waitFor(() => clients.every((c) => c.roster.size === 6), 10_000, 'full roster');
+    return clients;
+  }
+
+  it('a cut connection loses messages for one relay: the gap is detected and recovered from the origin\'s window', async () => {
+    const { h, cut } = await cluster(16 * 1024 * 1024);
+    const clients = await meeting(h);
+    const got: ChatEvent[] = [];
+    clients[2]!.on('chat', (e) => got.push(e)); // on relay 2
+    const N = 300;
+    for (let n = 0; n < N / 3; n++) clients[0]!.sendChat(`m${n}`);
+    await waitFor(() => got.length === N / 3, 10_000, 'first third');
+    cut.cut(400);
+    await connected(h, 2, 0);
+    for (let n = N / 3; n < (2 * N) / 3; n++) clients[0]!.sendChat(`m${n}`);
+    await connected(h, 2, 1);
+    for (let n = (2 * N) / 3; n < N; n++) clients[0]!.sendChat(`m${n}`);
+    await waitFor(() => got.length >= N, 15_000, 'every chat at relay 2');
+    expect(got.map((e) => e.text)).toEqual(Array.from({ length: N }, (_, n) => `m${n}`));
+    const m = await h.metrics(2);
+    expect(metricValue(m, 'ephemera_cluster_gaps_total', '{outcome="detected"}')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(m, 'ephemera_cluster_gaps_total', '{outcome="recovered"}')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(m, 'ephemera_cluster_gaps_total', '{outcome="failed"}')).toBe(0);
+    expect(metricValue(await h.metrics(0), 'ephemera_cluster_resent_total')).toBeGreaterThanOrEqual(N / 3);
+    for (const c of clients) c.close();
+  }, 60_000);
+
+  it('a gap the origin can no longer fill closes that relay\'s sessions with 4013; the others go on', async () => {
+    const { h, cut } = await cluster(64 * 1024);
+    const clients = await meeting(h);
+    const closes: number[] = [];
+    clients[2]!.on('close', (e: { code: number }) => closes.push(e.code));
+    clients[5]!.on('close', (e: { code: number }) => closes.push(e.code));
+    const got1: ChatEvent[] = [];
+    clients[1]!.on('chat', (e) => got1.push(e));
+    cut.cut(400);
+    await connected(h, 2, 0);
+    // Far more than the 64 KiB window holds.
+    const text = 'x'.repeat(1000);
+    for (let n = 0; n < 200; n++) clients[0]!.sendChat(`${n}:${text}`);
+    await connected(h, 2, 1);
+    clients[0]!.sendChat('after');
+    await waitFor(() => closes.length === 2, 15_000, 'relay 2 sessions closed');
+    expect(closes).toEqual([4013, 4013]);
+    await waitFor(() => got1.some((e) => e.text === 'after'), 5_000, 'the meeting goes on at relay 1');
+    expect(got1.length).toBe(201);
+    expect(metricValue(await h.metrics(2), 'ephemera_cluster_gaps_total', '{outcome="failed"}')).toBeGreaterThanOrEqual(1);
+    for (const c of clients) c.close();
+  }, 60_000);
+});

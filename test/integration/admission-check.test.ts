@@ -161,6 +161,18 @@ describe.each(TRANSPORTS)('admission pre-check over %s', (transport) => {
     expect({ status: r.check.status, body: r.check.body }).toEqual(r.upgrade);
   });
 
+  it('costs one handshake of the per-IP rate, like a join: past it 429 RELAY_ERR_TOO_MANY_CONNECTIONS, as the upgrade says', async () => {
+    h = await startHarness(transport, { handshakesPerIpPerSecond: 1 });
+    const mid = meetingId();
+    const token = h.token(mid, 'p');
+    const answers = await Promise.all(Array.from({ length: 4 }, () => check(h!, mid, token)));
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    const upgrade = await refusedJoin(h.relay.url, mid, token);
+    for (const a of limited) expect({ status: a.status, body: a.body }).toEqual({ status: upgrade.status, body: upgrade.body });
+    expect(limited[0]!.body).toMatchObject({ error: 'RELAY_ERR_TOO_MANY_CONNECTIONS' });
+  });
+
   it('never burns a single-use token: checked then used joins once; checked after use says RELAY_ERR_TOKEN_REPLAYED', async () => {
     h = await startHarness(transport, FAST);
     const mid = meetingId();

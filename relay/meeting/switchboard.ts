@@ -148,11 +148,18 @@ export class Switchboard implements TransportHandlers<Session> {
       } catch (err) {
         verdict = this.admissionFailed(err);
       }
-      if (!isPromise(verdict)) return typeof verdict === 'string' ? verdict : null;
-      return verdict.then((v) => (typeof v === 'string' ? v : null), (err: unknown) => this.admissionFailed(err));
+      if (!isPromise(verdict)) return this.checked(verdict);
+      return verdict.then((v) => this.checked(v), (err: unknown) => this.checked(this.admissionFailed(err)));
     },
     refused: (req, code) => this.deps.audit?.refusedCheck(req, code),
   };
+
+  /** A pre-check's outcome, counted apart from joins (a check is not a join attempt). */
+  private checked(a: Admission): ErrorCode | null {
+    const code = typeof a === 'string' ? a : null;
+    bump(this.deps.stats.admissionChecks, code ?? 'ok');
+    return code;
+  }
 
   private admissionFailed(err: unknown): ErrorCode {
     this.deps.onInternalError?.('upgrade');

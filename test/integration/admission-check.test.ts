@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES } from '../../token/index.js';
 import { meetingId, startHarness, TRANSPORTS, waitFor, type Harness } from '../helpers/relay-harness.js';
 import type { RelayOptions } from '../../relay/index.js';
-import { rawJoin, refusedJoin } from './security-helpers.js';
+import { metricValue, rawJoin, refusedJoin } from './security-helpers.js';
 import { roundTrip } from './lanes-helpers.js';
 
 interface Answer {
@@ -95,6 +95,13 @@ describe.each(TRANSPORTS)('admission pre-check over %s', (transport) => {
     expect(c.roster.size).toBe(1);
     await roundTrip(c);
     expect(c.roster.size).toBe(1);
+    // Counted as checks, not as joins.
+    expect(await check(h, mid, 'not-a-token')).toMatchObject({ status: 401 });
+    const port = h.relay.adminPort;
+    expect(await metricValue(port, 'ephemera_admission_checks_total', { outcome: 'ok' })).toBe(2);
+    expect(await metricValue(port, 'ephemera_admission_checks_total', { outcome: 'RELAY_ERR_TOKEN_INVALID' })).toBe(1);
+    expect(await metricValue(port, 'ephemera_joins_total', { outcome: 'accepted' })).toBe(1);
+    expect(await metricValue(port, 'ephemera_joins_total', { outcome: 'RELAY_ERR_TOKEN_INVALID' })).toBe(0);
   });
 
   it('gives each refusal exactly as the upgrade does: bad, expired, wrong meeting, missing token', async () => {

@@ -1,6 +1,7 @@
 /**
  * The uWebSockets.js transport: one uWS App (SSLApp with TLS) with a `/*` WebSocket route, pub/sub on uWS
- * topics, and everything else on the port answered 426 with a JSON body.
+ * topics, and everything else on the port given to the core's `request` handler (the admission pre-check), else
+ * answered 426 with a JSON body.
  *
  * Settings given to uWS and why:
  * - compression DISABLED (frames are binary protobuf; deflate costs CPU and memory per socket);

@@ -11,7 +11,7 @@
  *   core sees 1006, as with uWS) a socket silent for two ticks in a row, i.e. after idleTimeoutSeconds to 1.5x.
  * - close(code, reason) sends the close frame; if the peer does not complete the handshake within
  *   closeTimeoutMs the socket is destroyed.
- * - Plain HTTP requests get 426 with a JSON body.
+ * - Plain HTTP requests go to the core's `request` handler (the admission pre-check), else get 426 with a JSON body.
  * - A connection that has not sent a complete upgrade request within handshakeTimeoutMs (TLS handshake
  *   included) is destroyed (node:http headersTimeout/requestTimeout, TLS handshakeTimeout).
  */

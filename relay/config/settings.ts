@@ -56,7 +56,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'rosterPageSize', type: 'int', default: 200, min: 10, max: 10_000, help: 'Participants one WELCOME or ROSTER_BATCH frame lists at most; longer rosters follow the WELCOME in pages.' },
   { key: 'duplicateIdentity', type: 'enum', default: 'replace', choices: ['replace', 'refuse'], help: 'A second join with the same participant id replaces the first session (4005) or is refused (409).' },
   { key: 'drainTimeoutMs', type: 'int', default: 10_000, min: 0, max: 600_000, help: 'On SIGTERM the relay stops admitting, ends every meeting (reason shutdown, CDRs written) and closes sockets; this bounds how long that may take before the process exits anyway.' },
-  { key: 'allowedOrigins', type: 'list', default: [], help: 'Comma-separated Origin allowlist for browser joins (empty allows any; a request without Origin is allowed).' },
+  { key: 'allowedOrigins', type: 'list', default: [], help: 'Comma-separated Origin allowlist for browser joins and the admission check (empty allows any; a request without Origin is allowed).' },
   { key: 'tlsCertFile', type: 'string', default: undefined, help: 'PEM certificate: serve wss:// (needs tlsKeyFile).' },
   { key: 'tlsKeyFile', type: 'string', default: undefined, help: 'PEM private key for tlsCertFile.' },
   { key: 'maxConnectionsPerIp', type: 'int', default: 2_000, min: 1, max: 1_000_000, help: 'Open WebSocket connections allowed from one IP address.' },

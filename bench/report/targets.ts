@@ -126,7 +126,7 @@ function clusterAgainstSingle(results: BenchResults, scenario: string, limit: nu
 /** Every target of the benchmark issue, in its order. */
 export function evaluateTargets(results: BenchResults): TargetResult[] {
   const out: TargetResult[] = [];
-  for (const scenario of ['conference', 'webinar']) out.push(cpuAgainst(results, scenario, 'ephemera-uws', 'uws-raw', 1.2));
+  for (const scenario of ['conference', 'webinar']) out.push(cpuAgainst(results, scenario, 'ephemera-uws', 'uws-raw', 1.3));
   for (const scenario of ['conference', 'webinar']) {
     out.push(cpuAgainst(results, scenario, 'ephemera-uws', 'ws-naive', 3.5, true));
     out.push(cpuAgainst(results, scenario, 'ephemera-uws', 'socketio', 8, true));

@@ -356,6 +356,7 @@ export class ClusterMeeting implements MeetingDelivery {
 
   private detach(): void {
     if (!this.attached) return;
+    this.stateSentTo.clear();
     this.toAll(MsgType.BYE, null, EMPTY);
     this.attached = false;
     this.node.link.unsubscribe(this.allSubject);
@@ -377,6 +378,7 @@ export class ClusterMeeting implements MeetingDelivery {
 
   private forgetNode(node: string, announce: boolean): void {
     this.nodes.delete(node);
+    this.stateSentTo.delete(node);
     for (const r of this.ownTracks.values()) {
       if (r.interested.delete(node)) r.elsewhere = r.interested.size;
     }
@@ -490,6 +492,8 @@ export class ClusterMeeting implements MeetingDelivery {
     this.node.link.publish(this.allSubject, encodeMessage(MsgType.TAIL, null, 0, 0, this.node.idBytes, EMPTY, jsonBody({ a: this.seqAll, h: this.seqHosts, d })));
   }
 
+  /** Relays this one has sent its STATE to since it attached (a HELLO's answer, or the answer to theirs). */
+  private readonly stateSentTo = new Set<string>();
   private directSent = 0;
   private tailSent = 0;
 
@@ -548,8 +552,9 @@ export class ClusterMeeting implements MeetingDelivery {
     switch (msg.type) {
       case MsgType.ALL:
         this.nodes.add(msg.origin);
-        // Roster changes reach this relay's participants through its own roster batcher (mirror -> the meeting).
-        if (this.mirror(msg.origin, msg.body, msg.lane) && peekKind(msg.body) !== Kind.ROSTER) this.local.toLocal(msg.body, msg.lane);
+        // Another relay's roster changes reach this relay's participants as that relay's ROSTER frames, one per
+        // change (this relay's own changes go through its roster batcher).
+        if (this.mirror(msg.origin, msg.body, msg.lane)) this.local.toLocal(msg.body, msg.lane);
         return;
       case MsgType.HOSTS:
         this.local.toHosts(msg.body, msg.lane, null);
@@ -578,10 +583,18 @@ export class ClusterMeeting implements MeetingDelivery {
       }
       case MsgType.HELLO:
         this.nodes.add(msg.origin);
+        this.stateSentTo.add(msg.origin);
         this.toNode(msg.origin, MsgType.STATE, null, '', jsonBody(this.state()));
         return this.applyStateBody(msg.origin, msg.body);
       case MsgType.STATE:
+        // The answer to our HELLO. Members that joined here after our HELLO went out, while this relay knew no other
+        // (`nodes` empty: nobody to tell), are in no message the origin saw: our own STATE, once per relay, tells
+        // it. The origin sent us its STATE already, so it does not answer this one: no echo.
         this.nodes.add(msg.origin);
+        if (!this.stateSentTo.has(msg.origin)) {
+          this.stateSentTo.add(msg.origin);
+          this.toNode(msg.origin, MsgType.STATE, null, '', jsonBody(this.state()));
+        }
         return this.applyStateBody(msg.origin, msg.body);
       case MsgType.INTEREST: {
         const b = parseJson<{ p: string; t: number; on: boolean }>(msg.body);
@@ -645,10 +658,10 @@ export class ClusterMeeting implements MeetingDelivery {
         if (r == null || p == null || !p.id) return true;
         const role = (p.role ?? 'attendee') as Role;
         const caps = capabilityMask(role === 'host' ? 'host' : 'attendee', (p.capabilities ?? []) as Capability[]);
-        if (r.change === RosterChange.JOINED) this.port.remoteJoined(new RemoteMember(p.id, origin, role, caps, p.displayName ?? '', Number(p.joinedAt ?? 0)), true);
+        if (r.change === RosterChange.JOINED) this.port.remoteJoined(new RemoteMember(p.id, origin, role, caps, p.displayName ?? '', Number(p.joinedAt ?? 0)), false);
         else if (r.change === RosterChange.LEFT) {
           const remote = this.port.remoteMember(p.id);
-          if (remote?.node === origin) this.port.remoteLeft(p.id, r.reason ?? '', true);
+          if (remote?.node === origin) this.port.remoteLeft(p.id, r.reason ?? '', false);
           else if (remote !== undefined || this.port.localMember(p.id) !== undefined) return false;
         } else this.port.remoteRoleChanged(p.id, role, caps);
         return true;

@@ -255,7 +255,7 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     this.remote.set(member.participantId, member);
     this.remoteSeen.add(member.participantId);
     // A participant that moved here from another relay, or the other way: the newer session wins, as locally.
-    if (announce) this.rosterBatcher.remoteJoined(this.remoteInfo(member));
+    if (announce) this.delivery.toLocal(rosterFrame(RosterChange.JOINED, this.remoteInfo(member), '', this.nextSeq()), null);
   }
 
   remoteLeft(participantId: string, reason: string, announce: boolean): void {
@@ -263,16 +263,14 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     if (member === undefined) return;
     this.remote.delete(participantId);
     this.laneSet.participantLeft(member);
-    if (announce && !this.ended) this.rosterBatcher.remoteLeft(this.remoteInfo(member), reason);
+    if (announce && !this.ended) this.delivery.toLocal(rosterFrame(RosterChange.LEFT, this.remoteInfo(member), reason, this.nextSeq()), null);
   }
 
   remoteRoleChanged(participantId: string, role: 'host' | 'presenter' | 'attendee', capabilities: number): void {
     const member = this.remote.get(participantId);
     if (member === undefined) return;
-    const previous = member.role;
     member.role = role;
     member.capabilities = capabilities;
-    this.rosterBatcher.remoteRoleChanged(this.remoteInfo(member), previous);
     this.laneSet.memberChanged(member);
   }
 

@@ -93,22 +93,6 @@ export class RosterBatcher {
     if (this.staff.get(session.participantId) === session) this.staff.delete(session.participantId);
   }
 
-  /** A member on another relay joined (cluster mode): queue its JOINED. */
-  remoteJoined(info: Participant): void {
-    this.checkLarge();
-    this.queue(RosterChange.JOINED, info, '', isStaff((info.role ?? 'attendee') as Role));
-  }
-
-  /** A member on another relay left (cluster mode). */
-  remoteLeft(info: Participant, reason: string): void {
-    this.queue(RosterChange.LEFT, info, reason, isStaff((info.role ?? 'attendee') as Role));
-  }
-
-  /** A member on another relay changed role (cluster mode). */
-  remoteRoleChanged(info: Participant, previous: Role): void {
-    this.queue(RosterChange.UPDATED, info, '', isStaff(previous) || isStaff((info.role ?? 'attendee') as Role));
-  }
-
   private checkLarge(): void {
     if (!this.large && this.meeting.rosterCount > this.options.largeThreshold) {
       this.large = true;

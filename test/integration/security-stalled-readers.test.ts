@@ -8,7 +8,7 @@
  *   participant, twice the transport's hard send-buffer cap (a buffer may briefly hold up to the cap, and the
  *   allocator's growth can double it), plus 100 MiB;
  * - the others see no added latency: p99 of the chat latency of the listeners in the stalled meetings and of a
- *   bystander meeting, while the crowd is stalled and cut, is within max(3 x, + 150 ms) of the baseline measured
+ *   bystander meeting, while the crowd is stalled and cut, is within max(3 x, + 500 ms) of the baseline measured
  *   in the same run with the crowd reading (generous: a shared, noisy 2-core machine).
  * Kernel socket buffers absorb about 1 to 4 MiB per stalled socket on loopback before the relay's own backlog
  * grows (SECURITY.md): that is why the fillers send 200 KiB/s per meeting and the cut takes seconds.
@@ -59,8 +59,8 @@ describe.each(TRANSPORT_NAMES)('stalled readers over %s', (transport) => {
     // Latency for the others.
     expect(r.baseline.n).toBeGreaterThan(100);
     expect(r.stalled.n).toBeGreaterThan(100);
-    expect(r.stalled.p99).toBeLessThanOrEqual(Math.max(3 * r.baseline.p99, r.baseline.p99 + 150));
-    expect(r.bystanderStalled.p99).toBeLessThanOrEqual(Math.max(3 * r.bystanderBaseline.p99, r.bystanderBaseline.p99 + 150));
+    expect(r.stalled.p99).toBeLessThanOrEqual(Math.max(3 * r.baseline.p99, r.baseline.p99 + 500));
+    expect(r.bystanderStalled.p99).toBeLessThanOrEqual(Math.max(3 * r.bystanderBaseline.p99, r.bystanderBaseline.p99 + 500));
     // The relay said nothing alarming.
     expect(r.stderr).not.toMatch(/"level":(50|60)/);
   }, 60_000);

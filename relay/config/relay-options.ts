@@ -31,6 +31,9 @@ export interface RelayOptions {
   readonly maxTransfersPerMeeting: number;
   readonly maxParticipants: number;
   readonly duplicateIdentity: 'replace' | 'refuse';
+  readonly resumeGraceMs: number;
+  readonly resumeWindowBytes: number;
+  readonly resumeWindowMs: number;
   readonly drainTimeoutMs: number;
   readonly allowedOrigins: readonly string[];
   readonly tlsCertFile: string | undefined;

@@ -1,0 +1,145 @@
+/**
+ * Resume edges (issue 15): a gap longer than the window (RESUME_GAP with the right counts, then normal delivery),
+ * a cut longer than the grace (left with `disconnect`, the SDK emits `failed`), a removed participant's resume
+ * refused, a forged credential refused, and a stolen credential used while the owner is connected (it takes the
+ * session over: the owner gets 4005).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { decodeEnvelope, Kind, type Envelope } from '../../protocol/index.js';
+import { meetingId, startHarness, TRANSPORTS, waitFor, type Harness } from '../helpers/relay-harness.js';
+import type { ChatEvent, CloseEvent, ErrorEvent, FailedEvent, ResumedEvent, RosterEvent } from '../../client/index.js';
+import { joinVia, once, startCutProxy, type CutProxy } from './resume-helpers.js';
+
+type RawResult = { status: number; error: string } | { socket: WebSocket; frames: Envelope[] };
+
+/** Offers a resume with a raw socket: the refusal (status, code) or the open socket and the frames it gets. */
+function rawResume(url: string, meeting: string, protocol: string): Promise<RawResult> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${url}/v1/meetings/${meeting}`, ['ephemera.v1', protocol]);
+    socket.binaryType = 'arraybuffer';
+    const frames: Envelope[] = [];
+    socket.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, error: (JSON.parse(body) as { error: string }).error }));
+    });
+    socket.on('message', (data: ArrayBuffer) => {
+      const d = decodeEnvelope(new Uint8Array(data));
+      if (d.ok) frames.push(d.value);
+      if (frames.length === 1) resolve({ socket, frames });
+    });
+    socket.on('error', (err) => reject(err));
+  });
+}
+
+describe.each(TRANSPORTS)('resume edges over %s', (transport) => {
+  let h: Harness;
+  let proxy: CutProxy;
+  beforeAll(async () => {
+    h = await startHarness(transport, { maxFramesPerSecond: 5_000, frameBurst: 10_000, resumeGraceMs: 2_000, resumeWindowBytes: 2_000 });
+    proxy = await startCutProxy(h.relay.url);
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await h.close();
+  });
+
+  it('a gap longer than the window: RESUME_GAP with the counts, the rest of the window, then normal delivery', async () => {
+    const mid = meetingId();
+    const a = await h.join(mid, 'a');
+    const r = await joinVia(h, proxy, mid, 'r', { reconnect: { initialDelayMs: 100, maxDelayMs: 300 } });
+    await waitFor(() => a.roster.size === 2, 5_000, 'both present');
+    const roster: RosterEvent[] = [];
+    a.on('roster', (e) => roster.push(e));
+    const got: ChatEvent[] = [];
+    r.on('chat', (e) => got.push(e));
+    const resumed = once<ResumedEvent>(r, 'resumed');
+    proxy.cut(1_000);
+    await waitFor(() => roster.some((e) => e.change === 'reconnecting'), 5_000, 'the relay holds r');
+    for (let i = 0; i < 200; i++) a.sendChat(`m${i}`);
+    const ev = await resumed;
+    expect(ev.gap).not.toBeNull();
+    const gap = ev.gap!;
+    expect(gap.countsKnown).toBe(true);
+    const missed = gap.missed.chat ?? 0;
+    expect(missed).toBeGreaterThan(0);
+    a.sendChat('after');
+    await waitFor(() => got.some((e) => e.text === 'after'), 5_000, 'normal delivery after the gap');
+    // What the window still held arrived, in order, and with the gap accounts for all 200.
+    const texts = got.map((e) => e.text);
+    expect(texts.length - 1 + missed).toBe(200);
+    expect(texts).toEqual([...Array.from({ length: 200 - missed }, (_, n) => `m${missed + n}`), 'after']);
+    expect(gap.throughSeq).toBeLessThan(got[0]!.seq);
+    expect(Object.keys(gap.missed)).toEqual(['chat']);
+    a.close();
+    r.close();
+  }, 30_000);
+
+  it('a cut longer than the grace: it leaves with disconnect, the SDK emits failed, then close', async () => {
+    const mid = meetingId();
+    const a = await h.join(mid, 'a');
+    const r = await joinVia(h, proxy, mid, 'r', { reconnect: { initialDelayMs: 200, maxDelayMs: 500, maxTotalMs: 10_000 } });
+    await waitFor(() => a.roster.size === 2, 5_000, 'both present');
+    const roster: RosterEvent[] = [];
+    a.on('roster', (e) => roster.push(e));
+    const failed = once<FailedEvent>(r, 'failed');
+    const closed = once<CloseEvent>(r, 'close');
+    proxy.cut(3_500);
+    const f = await failed;
+    expect(f.reason).toBe('RELAY_ERR_RESUME_REFUSED');
+    await closed;
+    expect(r.isClosed).toBe(true);
+    expect(roster.map((e) => [e.change, e.reason])).toEqual([['reconnecting', 'disconnect'], ['left', 'disconnect']]);
+    expect(a.roster.has('r')).toBe(false);
+    a.close();
+  }, 30_000);
+
+  it('a removed participant cannot resume; a forged credential is refused', async () => {
+    const mid = meetingId();
+    const host = await h.join(mid, 'host', { role: 'host' });
+    const r = await h.join(mid, 'r');
+    await waitFor(() => host.roster.size === 2, 5_000, 'both present');
+    const cred = r.welcome.resumeCredential!;
+    expect(cred).toMatch(/^[A-Za-z0-9_-]+\.[0-9a-z]+\.[A-Za-z0-9_-]+$/);
+    const [sid, exp, mac] = cred.split('.') as [string, string, string];
+    const forged = `${sid}.${exp}.${mac.slice(0, -2)}${mac.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect(await rawResume(h.relay.url, mid, `resume.${forged}.${r.lastSeq}`)).toEqual({ status: 401, error: 'RELAY_ERR_RESUME_INVALID' });
+    expect(await rawResume(h.relay.url, mid, `resume.${cred}`)).toEqual({ status: 401, error: 'RELAY_ERR_RESUME_INVALID' });
+    const reconnecting: unknown[] = [];
+    r.on('reconnecting', (e) => reconnecting.push(e));
+    host.remove('r', { bar: true });
+    const ev = await r.closed;
+    expect(ev.code).toBe(4006);
+    expect(reconnecting).toEqual([]);
+    expect(await rawResume(h.relay.url, mid, `resume.${cred}.${r.lastSeq}`)).toEqual({ status: 403, error: 'RELAY_ERR_RESUME_REFUSED' });
+    host.close();
+  });
+
+  it('a stolen credential used while the owner is connected takes the session over (the owner gets 4005)', async () => {
+    const mid = meetingId();
+    const a = await h.join(mid, 'a');
+    const owner = await h.join(mid, 'o');
+    await waitFor(() => a.roster.size === 2, 5_000, 'both present');
+    const roster: RosterEvent[] = [];
+    a.on('roster', (e) => roster.push(e));
+    const errors: ErrorEvent[] = [];
+    owner.on('error', (e) => errors.push(e));
+    const reconnecting: unknown[] = [];
+    owner.on('reconnecting', (e) => reconnecting.push(e));
+    const res = await rawResume(h.relay.url, mid, `resume.${owner.welcome.resumeCredential}.${owner.lastSeq}`);
+    if (!('socket' in res)) throw new Error(`refused: ${JSON.stringify(res)}`);
+    expect(res.frames[0]!.kind).toBe(Kind.WELCOME);
+    expect(res.frames[0]!.welcome!.resumed).toBe(true);
+    const ev = await owner.closed;
+    expect(ev.code).toBe(4005);
+    expect(errors.map((e) => e.code)).toEqual(['RELAY_ERR_REPLACED']);
+    expect(reconnecting).toEqual([]);
+    a.sendChat('to o', { to: 'o' });
+    await waitFor(() => res.frames.some((f) => f.kind === Kind.CHAT), 5_000, 'the chat on the new socket');
+    expect(roster.map((e) => e.change)).toEqual(['resumed']);
+    expect(a.roster.has('o')).toBe(true);
+    res.socket.close();
+    a.close();
+  });
+});

@@ -142,4 +142,61 @@ describe.each(TRANSPORTS)('resume edges over %s', (transport) => {
     res.socket.close();
     a.close();
   });
+
+  it('media resumes at the next keyframe: the relay keeps the subscription and asks the publisher for one', async () => {
+    const mid = meetingId();
+    const pub = await h.join(mid, 'pub', { role: 'presenter' });
+    const r = await joinVia(h, proxy, mid, 'r', { reconnect: { initialDelayMs: 100, maxDelayMs: 300 } });
+    await waitFor(() => pub.roster.size === 2, 5_000, 'both present');
+    pub.publishTrack({ id: 2, source: 'video', codec: 'vp8' });
+    await waitFor(() => r.tracks.size === 1, 5_000, 'the track at r');
+    const requests: number[] = [];
+    pub.on('keyframeRequest', (e) => requests.push(e.track));
+    r.subscribe('pub', 2);
+    await waitFor(() => requests.length === 1, 5_000, 'the first keyframe request');
+    const media: Array<{ keyframe: boolean; ts: number }> = [];
+    r.on('media', (e) => media.push({ keyframe: e.keyframe, ts: e.timestamp }));
+    pub.sendMedia(2, new Uint8Array([1]), { keyframe: true, timestamp: 1 });
+    await waitFor(() => media.length === 1, 5_000, 'media before the cut');
+    const resumed = once<ResumedEvent>(r, 'resumed');
+    proxy.cut(300);
+    await resumed;
+    await waitFor(() => requests.length === 2, 5_000, 'a keyframe request on resume');
+    pub.sendMedia(2, new Uint8Array([2]), { keyframe: false, timestamp: 2 });
+    pub.sendMedia(2, new Uint8Array([3]), { keyframe: true, timestamp: 3 });
+    pub.sendMedia(2, new Uint8Array([4]), { keyframe: false, timestamp: 4 });
+    await waitFor(() => media.some((m) => m.ts === 4), 5_000, 'media after the resume');
+    expect(media.map((m) => m.ts)).toEqual([1, 3, 4]);
+    pub.close();
+    r.close();
+  }, 20_000);
+
+  it('the window stays within its byte bound under a chat storm and holds nothing once the meeting ended', async () => {
+    const mid = meetingId();
+    const a = await h.join(mid, 'a', { role: 'host' });
+    const b = await h.join(mid, 'b');
+    await waitFor(() => a.roster.size === 2, 5_000, 'both present');
+    const windowOf = (): { heldBytes: number; heldFrames: number } => {
+      for (const m of h.relay.meetings()) {
+        const d = (m as unknown as { meetingId: string; delivery: { window?: { heldBytes: number; heldFrames: number } } });
+        if (d.meetingId === mid) return d.delivery.window!;
+      }
+      throw new Error('no such meeting');
+    };
+    const w = windowOf();
+    let maxHeld = 0;
+    let got = 0;
+    b.on('chat', () => {
+      got++;
+      if (w.heldBytes > maxHeld) maxHeld = w.heldBytes;
+    });
+    for (let i = 0; i < 2_000; i++) a.sendChat(`storm ${i} ${'x'.repeat(40)}`);
+    await waitFor(() => got === 2_000, 10_000, 'the storm at b');
+    expect(maxHeld).toBeGreaterThan(1_000);
+    expect(maxHeld).toBeLessThanOrEqual(2_000);
+    a.endMeeting();
+    await b.closed;
+    expect(w.heldBytes).toBe(0);
+    expect(w.heldFrames).toBe(0);
+  }, 20_000);
 });

@@ -199,4 +199,48 @@ describe.each(TRANSPORTS)('resume edges over %s', (transport) => {
     expect(w.heldBytes).toBe(0);
     expect(w.heldFrames).toBe(0);
   }, 20_000);
+
+  it('a poll survives a cut of a receiver and of its owner; an answer is never counted twice', async () => {
+    const mid = meetingId();
+    const ownerProxy = await startCutProxy(h.relay.url);
+    try {
+      const fast = { reconnect: { initialDelayMs: 100, maxDelayMs: 300 } };
+      const owner = await joinVia(h, ownerProxy, mid, 'owner', fast, 'host');
+      const r = await joinVia(h, proxy, mid, 'r', fast);
+      const a = await h.join(mid, 'a');
+      await waitFor(() => a.roster.size === 3, 5_000, 'all present');
+      const roster: RosterEvent[] = [];
+      a.on('roster', (e) => roster.push(e));
+      const opened: string[] = [];
+      r.on('pollOpened', (e) => opened.push(e.pollId));
+      const tallies: number[] = [];
+      owner.on('pollTally', (e) => tallies.push(e.answers));
+      const errors: string[] = [];
+      r.on('error', (e) => errors.push(e.code));
+
+      const rBack = once<ResumedEvent>(r, 'resumed');
+      proxy.cut(800);
+      await waitFor(() => roster.some((e) => e.participant.id === 'r' && e.change === 'reconnecting'), 5_000, 'r held');
+      const pollId = owner.openPoll({ questions: [{ text: 'Lunch?', options: ['yes', 'no'] }] });
+      expect((await rBack).gap).toBeNull();
+      await waitFor(() => opened.length === 1, 5_000, 'the poll replayed to r');
+      expect(opened).toEqual([pollId]);
+      r.answerPoll(pollId, [0]);
+      await waitFor(() => tallies.at(-1) === 1, 5_000, 'r counted');
+      r.answerPoll(pollId, [1]);
+      await waitFor(() => errors.includes('RELAY_ERR_ALREADY_ANSWERED'), 5_000, 'the second answer refused');
+
+      const ownerBack = once<ResumedEvent>(owner, 'resumed');
+      ownerProxy.cut(800);
+      await waitFor(() => roster.some((e) => e.participant.id === 'owner' && e.change === 'reconnecting'), 5_000, 'owner held');
+      a.answerPoll(pollId, [1]);
+      expect((await ownerBack).gap).toBeNull();
+      await waitFor(() => tallies.at(-1) === 2, 5_000, 'the tally that came while the owner was away');
+      expect(tallies.every((n) => n <= 2)).toBe(true);
+      expect(roster.filter((e) => e.change === 'left')).toEqual([]);
+      for (const c of [owner, r, a]) c.close();
+    } finally {
+      await ownerProxy.close();
+    }
+  }, 30_000);
 });

@@ -85,6 +85,7 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
 
   /** The highest meeting seq received (what a resume offers). */
   lastSeq = 0;
+  private lastFrameAt = Date.now();
   private resumeSetup: { credential: string; options: ResolvedReconnect; open: ResumeOpener } | null = null;
   /** close()/leave() was called, or the meeting ended: no reconnect. */
   private deliberate = false;
@@ -133,7 +134,7 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
     setTimeout(() => this.flushPending(), 0);
     socket.onerror = () => {};
     if (pingIntervalMs > 0) {
-      this.pingTimer = setInterval(() => this.ping(), pingIntervalMs);
+      this.pingTimer = setInterval(() => this.keepAlive(), pingIntervalMs);
       (this.pingTimer as { unref?: () => void }).unref?.();
     }
   }
@@ -303,7 +304,31 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
     }
   }
 
+  /** Pings, and (with resume on) declares the connection dead when the relay has been silent too long. */
+  private keepAlive(): void {
+    const setup = this.resumeSetup;
+    if (setup !== null && !this.reconnecting && this.closeEvent === null && Date.now() - this.lastFrameAt > setup.options.silenceTimeoutMs) {
+      // A socket that died without a FIN (a closed laptop lid, a dropped network) looks open until a write
+      // fails; the relay answers every PING, so silence means it is gone. Drop it at once, without a close
+      // handshake that could wait for half a minute, and resume.
+      const old = this.socket;
+      old.onmessage = null;
+      old.onclose = null;
+      try {
+        const t = (old as { terminate?: () => void }).terminate;
+        if (t !== undefined) t.call(old);
+        else old.close();
+      } catch {
+        // Already closing.
+      }
+      this.onClose(1006, 'no frame from the relay within the silence timeout');
+      return;
+    }
+    this.ping();
+  }
+
   private onData(data: unknown): void {
+    this.lastFrameAt = Date.now();
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
     if (bytes === null) return;
     const decoded = decodeEnvelope(bytes);
@@ -432,6 +457,7 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
       return;
     }
     this.reconnecting = false;
+    this.lastFrameAt = Date.now();
     this.socket = socket;
     socket.onmessage = (ev) => this.onData(ev.data);
     socket.onclose = (ev) => this.onClose(ev.code, ev.reason);

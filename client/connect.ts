@@ -64,7 +64,7 @@ export async function connect(options: ConnectOptions): Promise<EphemeraClient> 
     const welcome = env.welcome!;
     const idle = welcome.limits?.idleTimeoutMs ?? 30_000;
     const client = new EphemeraClient(socket, welcome, options.pingIntervalMs ?? Math.floor(idle / 3), options.payloads);
-    const reconnect = resolveReconnect(options.reconnect, welcome.resumeGraceMs ?? 0);
+    const reconnect = resolveReconnect(options.reconnect, welcome.resumeGraceMs ?? 0, idle);
     if (reconnect.enabled && (welcome.resumeCredential ?? '') !== '') {
       client.enableResume(env.seq, welcome.resumeCredential!, reconnect, (credential, lastSeq, onWelcome) =>
         openSocket(options, [SUBPROTOCOL, resumeProtocol(credential, lastSeq)], reconnect.attemptTimeoutMs, onWelcome),

@@ -20,6 +20,11 @@ export interface ReconnectOptions {
   readonly maxTotalMs?: number;
   /** How long one attempt waits for its WELCOME, ms. Default 5 000. */
   readonly attemptTimeoutMs?: number;
+  /**
+   * No frame from the relay for this long (it answers every PING) means the connection is dead: it is dropped
+   * and resumed. Default 1.5 times the relay's idle timeout (WELCOME limits).
+   */
+  readonly silenceTimeoutMs?: number;
 }
 
 export interface ResolvedReconnect {
@@ -29,9 +34,10 @@ export interface ResolvedReconnect {
   readonly maxAttempts: number;
   readonly maxTotalMs: number;
   readonly attemptTimeoutMs: number;
+  readonly silenceTimeoutMs: number;
 }
 
-export function resolveReconnect(o: ReconnectOptions | undefined, graceMs: number): ResolvedReconnect {
+export function resolveReconnect(o: ReconnectOptions | undefined, graceMs: number, idleTimeoutMs = 30_000): ResolvedReconnect {
   return {
     enabled: o?.enabled ?? true,
     initialDelayMs: o?.initialDelayMs ?? 250,
@@ -39,12 +45,16 @@ export function resolveReconnect(o: ReconnectOptions | undefined, graceMs: numbe
     maxAttempts: o?.maxAttempts ?? 30,
     maxTotalMs: o?.maxTotalMs ?? (graceMs > 0 ? graceMs : 15_000),
     attemptTimeoutMs: o?.attemptTimeoutMs ?? 5_000,
+    silenceTimeoutMs: o?.silenceTimeoutMs ?? Math.round(idleTimeoutMs * 1.5),
   };
 }
 
-/** Close codes after which the client tries to resume: the connection died, nobody closed it on purpose. */
+/**
+ * Close codes after which the client tries to resume: the connection died and nobody closed it on purpose, or the
+ * relay closed it as silent (4004 idle timeout: it holds the place as for a drop).
+ */
 export function isUnexpectedClose(code: number): boolean {
-  return code === 1006 || code === 1005 || code === 1011 || code === 1012 || code === 1013 || code === 1014;
+  return code === 1006 || code === 1005 || code === 1011 || code === 1012 || code === 1013 || code === 1014 || code === 4004;
 }
 
 /** Delay before attempt `n` (1-based): exponential, capped, with full jitter in its upper half. */

@@ -30,6 +30,8 @@ interface Held {
   readonly offers: number[];
   /** When the connection dropped (0 while connected). */
   heldSince: number;
+  /** Why it dropped: `disconnect`, or `idle_timeout` (a connection that went silent: the relay closed it). */
+  heldReason: LeaveReason;
   timer: NodeJS.Timeout | null;
 }
 
@@ -103,7 +105,7 @@ export class ResumeManager {
     if (known !== undefined) return known.credential;
     const sessionId = ResumeKey.sessionId();
     const credential = this.key.issue(session.meetingId, session.participantId, sessionId, meeting.startedAt + meeting.maxDurationMs);
-    const held: Held = { session, sessionId, credential, floorSeq: welcomeSeq, offers: [], heldSince: 0, timer: null };
+    const held: Held = { session, sessionId, credential, floorSeq: welcomeSeq, offers: [], heldSince: 0, heldReason: 'disconnect', timer: null };
     this.bySession.set(session, held);
     this.byId.set(sessionId, held);
     return credential;
@@ -187,11 +189,15 @@ export class ResumeManager {
     if (held === undefined) return false;
     if (session.conn !== conn) return true;
     const meeting = session.meeting as Meeting | null;
-    if (reason !== 'disconnect' || session.leaveReason !== null || meeting === null || !this.placeHeld(meeting, session)) {
+    // A drop nobody chose: the socket died (`disconnect`), or went silent and the relay closed it (`idle_timeout`:
+    // what a closed laptop lid looks like from here). Everything else (leave, removed, slow consumer...) is final.
+    const holdable = reason === 'disconnect' || reason === 'idle_timeout';
+    if (!holdable || (session.leaveReason !== null && session.leaveReason !== 'idle_timeout') || meeting === null || !this.placeHeld(meeting, session)) {
       this.forget(held);
       return false;
     }
     held.heldSince = Date.now();
+    held.heldReason = reason;
     session.conn = null;
     meeting.delivery.left(session);
     held.timer = setTimeout(() => this.expire(held), this.options.resumeGraceMs);
@@ -199,7 +205,7 @@ export class ResumeManager {
     const view = meeting.participants.get(session.participantId);
     if (view !== undefined) {
       const info = { ...participantInfo(view, session), reconnecting: true };
-      meeting.delivery.toEveryone(rosterFrame(RosterChange.RECONNECTING, info, 'disconnect', meeting.nextSeq()), null, session);
+      meeting.delivery.toEveryone(rosterFrame(RosterChange.RECONNECTING, info, reason, meeting.nextSeq()), null, session);
     }
     return true;
   }
@@ -209,13 +215,13 @@ export class ResumeManager {
     return (this.bySession.get(session)?.heldSince ?? 0) > 0;
   }
 
-  /** The grace passed: the participant leaves with reason `disconnect`, at the time its connection dropped. */
+  /** The grace passed: the participant leaves with the drop's reason (`disconnect`, `idle_timeout`), at the drop. */
   private expire(held: Held): void {
     held.timer = null;
     const s = held.session;
     this.forget(held);
     const meeting = s.meeting as Meeting | null;
-    if (meeting !== null && s.conn === null) meeting.release(s, 'disconnect', held.heldSince);
+    if (meeting !== null && s.conn === null) meeting.release(s, held.heldReason, held.heldSince);
   }
 
   private forget(held: Held): void {

@@ -243,4 +243,32 @@ describe.each(TRANSPORTS)('resume edges over %s', (transport) => {
       await ownerProxy.close();
     }
   }, 30_000);
+
+  it('a connection that goes silent (no FIN): the relay closes it as idle and holds the place, the SDK resumes', async () => {
+    const quiet = await startHarness(transport, { idleTimeoutMs: 1_000, slowConsumerCheckMs: 50, resumeGraceMs: 10_000 });
+    const quietProxy = await startCutProxy(quiet.relay.url);
+    try {
+      const mid = meetingId();
+      const a = await quiet.join(mid, 'a');
+      const r = await joinVia(quiet, quietProxy, mid, 'r', { reconnect: { initialDelayMs: 100, maxDelayMs: 300, silenceTimeoutMs: 3_000 } });
+      await waitFor(() => a.roster.size === 2, 5_000, 'both present');
+      const roster: RosterEvent[] = [];
+      a.on('roster', (e) => roster.push(e));
+      const got: string[] = [];
+      r.on('chat', (e) => got.push(e.text));
+      const resumed = once<ResumedEvent>(r, 'resumed', 15_000);
+      quietProxy.stall();
+      await waitFor(() => roster.some((e) => e.change === 'reconnecting'), 5_000, 'the relay holds r after its idle timeout');
+      for (let i = 0; i < 50; i++) a.sendChat(`q${i}`);
+      expect((await resumed).gap).toBeNull();
+      await waitFor(() => got.length === 50, 5_000, 'the chats sent while r was silent');
+      expect(got).toEqual(Array.from({ length: 50 }, (_, i) => `q${i}`));
+      expect(roster.map((e) => [e.change, e.reason])).toEqual([['reconnecting', 'idle_timeout'], ['resumed', '']]);
+      a.close();
+      r.close();
+    } finally {
+      await quietProxy.close();
+      await quiet.close();
+    }
+  }, 30_000);
 });

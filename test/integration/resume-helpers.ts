@@ -13,12 +13,15 @@ export interface CutProxy {
   readonly open: number;
   /** Destroys every connection (no close frame either way) and refuses new ones for `ms`. */
   cut(ms: number): void;
+  /** Every connection through it now goes silent both ways (bytes are swallowed; no FIN, no RST). */
+  stall(): void;
   close(): Promise<void>;
 }
 
 export async function startCutProxy(relayUrl: string): Promise<CutProxy> {
   const target = new URL(relayUrl.replace(/^ws/, 'http'));
   const pairs = new Set<[Socket, Socket]>();
+  const stalled = new WeakSet<Socket>();
   let refuseUntil = 0;
   const server: Server = createServer((client) => {
     if (Date.now() < refuseUntil) {
@@ -35,8 +38,8 @@ export async function startCutProxy(relayUrl: string): Promise<CutProxy> {
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    client.on('data', (d: Buffer) => void (stalled.has(client) || upstream.write(d)));
+    upstream.on('data', (d: Buffer) => void (stalled.has(client) || client.write(d)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
@@ -52,6 +55,9 @@ export async function startCutProxy(relayUrl: string): Promise<CutProxy> {
         b.destroy();
       }
       pairs.clear();
+    },
+    stall() {
+      for (const [a] of pairs) stalled.add(a);
     },
     close: () =>
       new Promise<void>((resolve) => {

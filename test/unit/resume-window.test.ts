@@ -137,7 +137,7 @@ describe('SDK reconnect settings', () => {
     expect(r.maxTotalMs).toBe(15_000);
     expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, r, () => 1))).toEqual([100, 200, 400, 800, 1000, 1000]);
     expect(backoffDelay(3, r, () => 0)).toBe(200);
-    expect([1006, 1005, 1011].every(isUnexpectedClose)).toBe(true);
+    expect([1006, 1005, 1011, 4004].every(isUnexpectedClose)).toBe(true);
     expect([1000, 1001, 4005, 4006, 4007, 4003].some(isUnexpectedClose)).toBe(false);
   });
 });

@@ -20,9 +20,30 @@ const AUD_HOSTS = 1;
 const AUD_ONE = 2;
 const AUD_LIST = 3;
 
+/**
+ * Frames are copied into chunks (no allocation per frame): 4 KiB first, doubling up to 64 KiB, so that a small
+ * meeting holds a few KiB and a busy one a few large chunks. Frames leave in the order they came, so a chunk
+ * whose frames all left is dropped (its bytes were zeroed frame by frame) or, if it is the one being written,
+ * rewound. A frame above a quarter of the largest chunk gets a chunk of its own.
+ */
+const FIRST_CHUNK = 4 * 1024;
+const MAX_CHUNK = 64 * 1024;
+
+class Chunk {
+  readonly bytes: Uint8Array;
+  used = 0;
+  live = 0;
+  constructor(size: number) {
+    this.bytes = new Uint8Array(size);
+  }
+}
+
 interface Entry {
   readonly seq: number;
-  frame: Uint8Array | null;
+  /** Where its copy lies (null once it slid out: a tombstone). */
+  chunk: Chunk | null;
+  readonly off: number;
+  readonly len: number;
   readonly at: number;
   readonly lane: LaneName;
   readonly aud: number;
@@ -133,6 +154,8 @@ export class ResumeWindow {
   private readonly timer: NodeJS.Timeout;
   private closed = false;
   private readonly peek = { kind: 0, seq: 0 };
+  private current: Chunk | null = null;
+  private nextChunkSize = FIRST_CHUNK;
 
   constructor(private readonly limits: WindowLimits) {
     this.timer = setInterval(() => this.slide(performance.now()), Math.max(250, Math.min(5_000, limits.maxAgeMs / 4)));
@@ -154,13 +177,37 @@ export class ResumeWindow {
     const p = this.peek;
     if (!peekKindAndSeq(frame, p) || p.seq === 0 || !keepable(p.kind)) return;
     const now = performance.now();
-    const entry: Entry = { seq: p.seq, frame: null, at: now, lane: lane ?? laneOfKind(p.kind), aud, id, ids };
-    if (frame.length <= this.limits.maxBytes && this.limits.maxAgeMs > 0) {
-      entry.frame = frame.slice();
-      this.bytes += frame.length;
-      this.entries.push(entry);
-    } else this.bury(entry);
+    const n = frame.length;
+    if (n > this.limits.maxBytes || this.limits.maxAgeMs === 0) {
+      this.bury({ seq: p.seq, chunk: null, off: 0, len: n, at: now, lane: lane ?? laneOfKind(p.kind), aud, id, ids });
+      return;
+    }
+    let chunk: Chunk;
+    if (n > MAX_CHUNK / 4) chunk = new Chunk(n);
+    else {
+      let c = this.current;
+      if (c === null || c.used + n > c.bytes.length) {
+        c = this.current = new Chunk(this.nextChunkSize);
+        if (this.nextChunkSize < MAX_CHUNK) this.nextChunkSize *= 2;
+      }
+      chunk = c;
+    }
+    const off = chunk.used;
+    chunk.bytes.set(frame, off);
+    chunk.used += n;
+    chunk.live++;
+    this.bytes += n;
+    this.entries.push({ seq: p.seq, chunk, off, len: n, at: now, lane: lane ?? laneOfKind(p.kind), aud, id, ids });
     this.slide(now);
+  }
+
+  /** Zeroes an entry's copy and lets go of it. */
+  private wipe(e: Entry): void {
+    const c = e.chunk!;
+    c.bytes.fill(0, e.off, e.off + e.len);
+    e.chunk = null;
+    this.bytes -= e.len;
+    if (--c.live === 0 && c === this.current) c.used = 0;
   }
 
   /** Moves frames past the byte or age bound out of the window, zeroing them. */
@@ -168,9 +215,7 @@ export class ResumeWindow {
     const oldest = now - this.limits.maxAgeMs;
     for (let e = this.entries.peek(); e !== undefined && (this.bytes > this.limits.maxBytes || e.at < oldest); e = this.entries.peek()) {
       this.entries.shift();
-      this.bytes -= e.frame!.length;
-      e.frame!.fill(0);
-      e.frame = null;
+      this.wipe(e);
       this.bury(e);
     }
   }
@@ -188,7 +233,7 @@ export class ResumeWindow {
   plan(member: Member, lastSeq: number): ResumePlan {
     this.slide(performance.now());
     const frames: Uint8Array[] = [];
-    for (const e of this.entries.values()) if (e.seq > lastSeq && audienceOf(e, member)) frames.push(e.frame!);
+    for (const e of this.entries.values()) if (e.seq > lastSeq && audienceOf(e, member)) frames.push(e.chunk!.bytes.subarray(e.off, e.off + e.len));
     if (this.evictedThrough <= lastSeq) return { frames, gap: null };
     const countsKnown = this.forgottenThrough <= lastSeq;
     const missed: Record<string, number> = {};
@@ -201,8 +246,9 @@ export class ResumeWindow {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    for (const e of this.entries.values()) e.frame?.fill(0);
+    for (const e of this.entries.values()) this.wipe(e);
     this.entries.clear();
+    this.current = null;
     this.tombstones.clear();
     this.bytes = 0;
   }

@@ -60,7 +60,8 @@ export interface WebSocketLike {
 
 
 function toRosterParticipant(p: Participant | null | undefined): RosterParticipant {
-  return { id: p?.id ?? '', role: p?.role ?? '', capabilities: p?.capabilities ?? [], displayName: p?.displayName ?? '', joinedAt: p?.joinedAt ?? 0 };
+  const out = { id: p?.id ?? '', role: p?.role ?? '', capabilities: p?.capabilities ?? [], displayName: p?.displayName ?? '', joinedAt: p?.joinedAt ?? 0 };
+  return p?.reconnecting === true ? { ...out, reconnecting: true } : out;
 }
 
 export class EphemeraClient extends TypedEmitter<ClientEvents> {

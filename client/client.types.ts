@@ -8,6 +8,8 @@ export interface RosterParticipant {
   readonly displayName: string;
   /** Unix milliseconds. */
   readonly joinedAt: number;
+  /** Present (true) while its connection dropped and the relay holds its place (protocol/README.md, "Resume"). */
+  readonly reconnecting?: boolean;
 }
 
 export interface ChatEvent {

@@ -6,7 +6,7 @@
  * (resume-window.ts) delivers what the participant missed. The switchboard calls in at four places: the upgrade
  * (a `resume.*` offer), the open, the close, and the WELCOME.
  */
-import { CloseCode, encodeEnvelope, ErrorCodes, Kind, RosterChange, SUBPROTOCOL, type ErrorCode, type ResumeGap } from '../../protocol/index.js';
+import { CloseCode, encodeEnvelope, ErrorCodes, Kind, RosterChange, SUBPROTOCOL, type ErrorCode, type Participant, type ResumeGap } from '../../protocol/index.js';
 import type { Connection, UpgradeDecision, UpgradeRequest } from '../transport/transport.types.js';
 import type { RelayOptions } from '../config/relay-options.js';
 import type { LeaveReason } from './meeting.types.js';
@@ -208,6 +208,14 @@ export class ResumeManager {
       meeting.delivery.toEveryone(rosterFrame(RosterChange.RECONNECTING, info, reason, meeting.nextSeq()), null, session);
     }
     return true;
+  }
+
+  /** Flags the held participants of a WELCOME roster as reconnecting. */
+  markHeld(meeting: Meeting, roster: Participant[]): void {
+    for (const p of roster) {
+      const s = meeting.sessions.get(p.id ?? '');
+      if (s !== undefined && s.conn === null && this.isHeld(s)) p.reconnecting = true;
+    }
   }
 
   /** True while the session's place is held (its socket dropped, the grace runs). */

@@ -308,6 +308,7 @@ export class Switchboard implements TransportHandlers<Session> {
   private welcome(meeting: Meeting, session: Session, resumed: boolean, resumeGap = false): Uint8Array {
     const o = this.deps.options;
     const roster = meeting.rosterInfo();
+    this.resume?.markHeld(meeting, roster);
     // With resume on, a join's WELCOME carries a meeting seq: where the client's "last seq received" starts.
     const seq = this.resume !== null && !resumed ? meeting.nextSeq() : 0;
     return welcomeFrame({

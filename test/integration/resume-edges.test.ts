@@ -86,6 +86,14 @@ describe.each(TRANSPORTS)('resume edges over %s', (transport) => {
     const failed = once<FailedEvent>(r, 'failed');
     const closed = once<CloseEvent>(r, 'close');
     proxy.cut(3_500);
+    await waitFor(() => roster.length === 1, 5_000, 'r held');
+    expect(a.roster.get('r')?.reconnecting).toBe(true);
+    const late = await h.join(mid, 'late');
+    expect(late.roster.get('r')?.reconnecting).toBe(true);
+    expect(late.roster.get('a')?.reconnecting).toBeUndefined();
+    late.close();
+    await waitFor(() => roster.length === 3, 5_000, 'late joined and left');
+    roster.splice(1, 2);
     const f = await failed;
     expect(f.reason).toBe('RELAY_ERR_RESUME_REFUSED');
     await closed;

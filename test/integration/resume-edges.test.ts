@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { decodeEnvelope, Kind, type Envelope } from '../../protocol/index.js';
 import { meetingId, startHarness, TRANSPORTS, waitFor, type Harness } from '../helpers/relay-harness.js';
 import type { ChatEvent, CloseEvent, ErrorEvent, FailedEvent, ResumedEvent, RosterEvent } from '../../client/index.js';
+import { connect } from '../../client/index.js';
 import { joinVia, once, startCutProxy, type CutProxy } from './resume-helpers.js';
 
 type RawResult = { status: number; error: string } | { socket: WebSocket; frames: Envelope[] };
@@ -279,4 +280,22 @@ describe.each(TRANSPORTS)('resume edges over %s', (transport) => {
       await quiet.close();
     }
   }, 30_000);
+
+  it('resumes with the credential although the join token was single-use and has expired since', async () => {
+    const mid = meetingId();
+    const a = await h.join(mid, 'a');
+    const r = await connect({ url: proxy.url, meetingId: mid, token: h.token(mid, 'r', { singleUse: true, ttlSeconds: 1 }), reconnect: { initialDelayMs: 100, maxDelayMs: 300 } });
+    await waitFor(() => a.roster.size === 2, 5_000, 'both present');
+    const expiresAt = Date.now() + 1_000;
+    const got: string[] = [];
+    r.on('chat', (e) => got.push(e.text));
+    const resumed = once<ResumedEvent>(r, 'resumed');
+    proxy.cut(1_500);
+    a.sendChat('while away');
+    expect((await resumed).gap).toBeNull();
+    expect(Date.now()).toBeGreaterThan(expiresAt);
+    await waitFor(() => got.includes('while away'), 5_000, 'the chat sent while away');
+    a.close();
+    r.close();
+  }, 20_000);
 });

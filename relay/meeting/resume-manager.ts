@@ -46,6 +46,8 @@ export class ResumeManager {
   private readonly key = new ResumeKey();
   private readonly bySession = new Map<Session, Held>();
   private readonly byId = new Map<string, Held>();
+  /** Sessions decide() handed to a resume upgrade (also after the manager forgot them: their sockets are refused). */
+  private readonly handedOut = new WeakSet<Session>();
 
   constructor(private readonly options: RelayOptions) {}
 
@@ -92,6 +94,7 @@ export class ResumeManager {
     const meeting = meetings.get(s.meetingId);
     if (!this.placeHeld(meeting, s)) return 'RELAY_ERR_RESUME_REFUSED';
     held.offers.push(p.offer.lastSeq);
+    this.handedOut.add(s);
     return { accept: true, protocol: SUBPROTOCOL, context: s };
   }
 
@@ -111,10 +114,12 @@ export class ResumeManager {
     return credential;
   }
 
-  /** True when this opening socket is a resume (its upgrade was accepted by decide()). */
+  /**
+   * True when this opening socket is a resume: its context is a session already welcomed (a join's session is
+   * registered only at its own WELCOME, after its socket opened), so only decide() can have handed it out.
+   */
   isResume(conn: Connection<Session>): boolean {
-    const held = this.bySession.get(conn.context);
-    return held !== undefined && held.offers.length > 0 && conn.context.conn !== conn;
+    return this.bySession.has(conn.context) || this.handedOut.has(conn.context);
   }
 
   /**
@@ -124,14 +129,18 @@ export class ResumeManager {
    */
   opened(conn: Connection<Session>, meeting: Meeting | undefined, welcome: (m: Meeting, s: Session, gapFollows: boolean) => Uint8Array): void {
     const session = conn.context;
-    const held = this.bySession.get(session)!;
-    const lastSeq = Math.max(held.offers.shift() ?? 0, held.floorSeq);
-    if (!this.placeHeld(meeting, session)) {
+    const held = this.bySession.get(session);
+    // The newest accepted offer is this socket's; older ones whose sockets never opened are dropped, and a
+    // second resume racing this one finds none and is refused (the first to open wins).
+    const offer = held?.offers.pop();
+    if (held !== undefined) held.offers.length = 0;
+    if (held === undefined || offer === undefined || !this.placeHeld(meeting, session)) {
       const spec = ErrorCodes.RELAY_ERR_RESUME_REFUSED;
       conn.send(errorFrame('RELAY_ERR_RESUME_REFUSED'));
       conn.close(CloseCode.MEETING_ENDED, spec.message.slice(0, 120));
       return;
     }
+    const lastSeq = Math.max(offer, held.floorSeq);
     const now = Date.now();
     const old = session.conn;
     let from = held.heldSince;
@@ -186,8 +195,9 @@ export class ResumeManager {
   closed(conn: Connection<Session>, reason: LeaveReason): boolean {
     const session = conn.context;
     const held = this.bySession.get(session);
+    // A socket that is not (or no longer) its session's: replaced by a resume, or a resume refused at its open.
+    if (session.conn !== conn && (held !== undefined || this.handedOut.has(session))) return true;
     if (held === undefined) return false;
-    if (session.conn !== conn) return true;
     const meeting = session.meeting as Meeting | null;
     // A drop nobody chose: the socket died (`disconnect`), or went silent and the relay closed it (`idle_timeout`:
     // what a closed laptop lid looks like from here). Everything else (leave, removed, slow consumer...) is final.

@@ -187,6 +187,7 @@ export class ResumeWindow {
     else {
       let c = this.current;
       if (c === null || c.used + n > c.bytes.length) {
+        while (this.nextChunkSize < MAX_CHUNK && this.nextChunkSize < n) this.nextChunkSize *= 2;
         c = this.current = new Chunk(this.nextChunkSize);
         if (this.nextChunkSize < MAX_CHUNK) this.nextChunkSize *= 2;
       }

@@ -81,6 +81,16 @@ describe('resume window', () => {
     expect(w.heldBytes).toBe(0);
   });
 
+  it('keeps frames of every size intact (small, larger than the first chunks, larger than a chunk)', () => {
+    const w = new ResumeWindow({ maxBytes: 1 << 20, maxAgeMs: 60_000 });
+    const sizes = [12_000, 10, 5_000, 100, 20_000, 70_000, 3, 9_000, 16_000];
+    const sent = sizes.map((n, i) => chat(i + 1, 'a', String.fromCharCode(97 + i).repeat(n)));
+    for (const f of sent) w.record(f, 'chat', 0, 'a', null);
+    const plan = w.plan(member('r'), 0);
+    expect(plan.frames.map((f) => Buffer.from(f).toString('hex'))).toEqual(sent.map((f) => Buffer.from(f).toString('hex')));
+    w.close();
+  });
+
   it('slides by age', async () => {
     const w = new ResumeWindow({ maxBytes: 1 << 20, maxAgeMs: 20 });
     const copy = (() => {

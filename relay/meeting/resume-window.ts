@@ -176,10 +176,21 @@ export class ResumeWindow {
     if (this.closed) return;
     const p = this.peek;
     if (!peekKindAndSeq(frame, p) || p.seq === 0 || !keepable(p.kind)) return;
+    try {
+      this.store(frame, p.kind, p.seq, lane, aud, id, ids);
+    } catch {
+      // The window must never stop a delivery. What it failed to keep is a gap, and not silent: a resume across
+      // this seq gets RESUME_GAP without counts.
+      if (p.seq > this.evictedThrough) this.evictedThrough = p.seq;
+      if (p.seq > this.forgottenThrough) this.forgottenThrough = p.seq;
+    }
+  }
+
+  private store(frame: Uint8Array, kind: number, seq: number, lane: LaneName | null, aud: number, id: string | null, ids: readonly string[] | null): void {
     const now = performance.now();
     const n = frame.length;
     if (n > this.limits.maxBytes || this.limits.maxAgeMs === 0) {
-      this.bury({ seq: p.seq, chunk: null, off: 0, len: n, at: now, lane: lane ?? laneOfKind(p.kind), aud, id, ids });
+      this.bury({ seq: seq, chunk: null, off: 0, len: n, at: now, lane: lane ?? laneOfKind(kind), aud, id, ids });
       return;
     }
     let chunk: Chunk;
@@ -198,7 +209,7 @@ export class ResumeWindow {
     chunk.used += n;
     chunk.live++;
     this.bytes += n;
-    this.entries.push({ seq: p.seq, chunk, off, len: n, at: now, lane: lane ?? laneOfKind(p.kind), aud, id, ids });
+    this.entries.push({ seq: seq, chunk, off, len: n, at: now, lane: lane ?? laneOfKind(kind), aud, id, ids });
     this.slide(now);
   }
 

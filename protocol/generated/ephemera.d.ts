@@ -1966,9 +1966,6 @@ export namespace ephemera {
             /** MEETING_ENDED value */
             MEETING_ENDED = 8,
 
-            /** RESUME_GAP value */
-            RESUME_GAP = 9,
-
             /** CHAT value */
             CHAT = 10,
 
@@ -2024,7 +2021,10 @@ export namespace ephemera {
             KEYFRAME_REQUEST = 45,
 
             /** ACTIVE_SPEAKERS value */
-            ACTIVE_SPEAKERS = 46
+            ACTIVE_SPEAKERS = 46,
+
+            /** RESUME_GAP value */
+            RESUME_GAP = 60
         }
 
         /** Audience enum. */

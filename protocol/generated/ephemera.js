@@ -688,13 +688,13 @@ export const ephemera = $root.ephemera = (() => {
                 if (message.locked != null && $Object.hasOwnProperty.call(message, "locked") && message.locked !== false)
                     writer.uint32(/* id 9, wireType 0 =*/72).bool(message.locked);
                 if (message.resumeCredential != null && $Object.hasOwnProperty.call(message, "resumeCredential") && message.resumeCredential !== "")
-                    writer.uint32(/* id 10, wireType 2 =*/82).string(message.resumeCredential);
+                    writer.uint32(/* id 13, wireType 2 =*/106).string(message.resumeCredential);
                 if (message.resumed != null && $Object.hasOwnProperty.call(message, "resumed") && message.resumed !== false)
-                    writer.uint32(/* id 11, wireType 0 =*/88).bool(message.resumed);
+                    writer.uint32(/* id 14, wireType 0 =*/112).bool(message.resumed);
                 if (message.resumeGraceMs != null && $Object.hasOwnProperty.call(message, "resumeGraceMs") && message.resumeGraceMs !== 0)
-                    writer.uint32(/* id 12, wireType 0 =*/96).uint32(message.resumeGraceMs);
+                    writer.uint32(/* id 15, wireType 0 =*/120).uint32(message.resumeGraceMs);
                 if (message.resumeGap != null && $Object.hasOwnProperty.call(message, "resumeGap") && message.resumeGap !== false)
-                    writer.uint32(/* id 13, wireType 0 =*/104).bool(message.resumeGap);
+                    writer.uint32(/* id 16, wireType 0 =*/128).bool(message.resumeGap);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -812,7 +812,7 @@ export const ephemera = $root.ephemera = (() => {
                                 delete message.locked;
                             continue;
                         }
-                    case 10: {
+                    case 13: {
                             if (wireType !== 2)
                                 break;
                             if ((value = reader.stringVerify()).length)
@@ -821,7 +821,7 @@ export const ephemera = $root.ephemera = (() => {
                                 delete message.resumeCredential;
                             continue;
                         }
-                    case 11: {
+                    case 14: {
                             if (wireType !== 0)
                                 break;
                             if (value = reader.bool())
@@ -830,7 +830,7 @@ export const ephemera = $root.ephemera = (() => {
                                 delete message.resumed;
                             continue;
                         }
-                    case 12: {
+                    case 15: {
                             if (wireType !== 0)
                                 break;
                             if (value = reader.uint32())
@@ -839,7 +839,7 @@ export const ephemera = $root.ephemera = (() => {
                                 delete message.resumeGraceMs;
                             continue;
                         }
-                    case 13: {
+                    case 16: {
                             if (wireType !== 0)
                                 break;
                             if (value = reader.bool())
@@ -4692,7 +4692,6 @@ export const ephemera = $root.ephemera = (() => {
          * @property {number} LEAVE=6 LEAVE value
          * @property {number} HOST_CONTROL=7 HOST_CONTROL value
          * @property {number} MEETING_ENDED=8 MEETING_ENDED value
-         * @property {number} RESUME_GAP=9 RESUME_GAP value
          * @property {number} CHAT=10 CHAT value
          * @property {number} POLL_OPEN=20 POLL_OPEN value
          * @property {number} POLL_ANSWER=21 POLL_ANSWER value
@@ -4712,6 +4711,7 @@ export const ephemera = $root.ephemera = (() => {
          * @property {number} MEDIA=44 MEDIA value
          * @property {number} KEYFRAME_REQUEST=45 KEYFRAME_REQUEST value
          * @property {number} ACTIVE_SPEAKERS=46 ACTIVE_SPEAKERS value
+         * @property {number} RESUME_GAP=60 RESUME_GAP value
          */
         v1.Kind = (function() {
             const valuesById = $Object.create(null), values = $Object.create(valuesById);
@@ -4724,7 +4724,6 @@ export const ephemera = $root.ephemera = (() => {
             values[valuesById[6] = "LEAVE"] = 6;
             values[valuesById[7] = "HOST_CONTROL"] = 7;
             values[valuesById[8] = "MEETING_ENDED"] = 8;
-            values[valuesById[9] = "RESUME_GAP"] = 9;
             values[valuesById[10] = "CHAT"] = 10;
             values[valuesById[20] = "POLL_OPEN"] = 20;
             values[valuesById[21] = "POLL_ANSWER"] = 21;
@@ -4744,6 +4743,7 @@ export const ephemera = $root.ephemera = (() => {
             values[valuesById[44] = "MEDIA"] = 44;
             values[valuesById[45] = "KEYFRAME_REQUEST"] = 45;
             values[valuesById[46] = "ACTIVE_SPEAKERS"] = 46;
+            values[valuesById[60] = "RESUME_GAP"] = 60;
             return values;
         })();
 
@@ -5205,7 +5205,7 @@ export const ephemera = $root.ephemera = (() => {
                 if (message.meetingEnded != null && $Object.hasOwnProperty.call(message, "meetingEnded"))
                     $root.ephemera.v1.MeetingEnded.encode(message.meetingEnded, writer.uint32(/* id 25, wireType 2 =*/202).fork(), _depth + 1).ldelim();
                 if (message.resumeGap != null && $Object.hasOwnProperty.call(message, "resumeGap"))
-                    $root.ephemera.v1.ResumeGap.encode(message.resumeGap, writer.uint32(/* id 26, wireType 2 =*/210).fork(), _depth + 1).ldelim();
+                    $root.ephemera.v1.ResumeGap.encode(message.resumeGap, writer.uint32(/* id 27, wireType 2 =*/218).fork(), _depth + 1).ldelim();
                 if (message.pollOpen != null && $Object.hasOwnProperty.call(message, "pollOpen"))
                     $root.ephemera.v1.PollOpen.encode(message.pollOpen, writer.uint32(/* id 30, wireType 2 =*/242).fork(), _depth + 1).ldelim();
                 if (message.pollAnswer != null && $Object.hasOwnProperty.call(message, "pollAnswer"))
@@ -5410,7 +5410,7 @@ export const ephemera = $root.ephemera = (() => {
                             message.body = "meetingEnded";
                             continue;
                         }
-                    case 26: {
+                    case 27: {
                             if (wireType !== 2)
                                 break;
                             message.resumeGap = $root.ephemera.v1.ResumeGap.decode(reader, reader.size(), $undefined, _depth + 1, message.resumeGap);

@@ -164,6 +164,7 @@ async function runAll(opts: BenchOptions): Promise<BenchResults> {
               spread: opts.spread,
               p99LimitMs: opts.p99LimitMs,
               baselineRssBytes: readRssBytes(server.pid),
+              ...(opts.joinCount !== undefined ? { joinCount: opts.joinCount } : {}),
               log,
             },
             scenario,

@@ -11,6 +11,7 @@ import type {
   PollClosedEvent,
   PollOpenedEvent,
   PollTallyEvent,
+  RosterBatchEvent,
   RosterEvent,
   TrackEvent,
   ReconnectingEvent,
@@ -20,7 +21,12 @@ import type {
 
 export interface ClientEvents {
   chat: (e: ChatEvent) => void;
+  /** One roster change (each change of a batch, in order, after it was applied to `client.roster`). */
   roster: (e: RosterEvent) => void;
+  /** A whole ROSTER_BATCH, after its changes were applied and their `roster` events raised. */
+  rosterBatch: (e: RosterBatchEvent) => void;
+  /** The meeting's participant count changed (`client.participantCount`). */
+  participantCount: (e: { count: number }) => void;
   error: (e: ErrorEvent) => void;
   close: (e: CloseEvent) => void;
   ended: (e: { reason: string }) => void;

@@ -27,6 +27,7 @@ import type {
   HostControlEvent,
   PollChoices,
   PollSpec,
+  RosterEvent,
   RosterParticipant,
   ShareDocumentOptions,
   ShareResult,
@@ -65,8 +66,15 @@ function toRosterParticipant(p: Participant | null | undefined): RosterParticipa
 }
 
 export class EphemeraClient extends TypedEmitter<ClientEvents> {
-  /** Everyone present, you included, by participant id. */
+  /**
+   * Everyone present, you included, by participant id; in a large meeting an attendee's roster holds the hosts,
+   * presenters and itself only (`staffOnly`), and `participantCount` says how many are present.
+   */
   readonly roster = new Map<string, RosterParticipant>();
+  /** Participants present in the meeting, as the relay last said (exact for hosts and presenters). */
+  participantCount: number;
+  /** True while your roster lists the hosts, presenters and you only (an attendee of a large meeting). */
+  staffOnly: boolean;
   readonly meetingId: string;
   readonly you: RosterParticipant;
   readonly welcome: Welcome;
@@ -108,6 +116,9 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
       idleTimeoutMs: l?.idleTimeoutMs || 30_000,
     };
     for (const p of welcome.roster ?? []) this.roster.set(p.id ?? '', toRosterParticipant(p));
+    // A relay without the large-meeting roster sends no count: the roster is everyone.
+    this.participantCount = welcome.participantCount || this.roster.size;
+    this.staffOnly = welcome.staffOnly ?? false;
     // One emitting function for the lanes: they raise this client's typed events.
     const emit = this.emit.bind(this) as <K extends keyof ClientEvents>(event: K, ...args: Parameters<ClientEvents[K]>) => void;
     this.polls = new PollLane(this, {
@@ -373,6 +384,8 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
         this.emit('roster', { change, participant: p, reason: r?.reason ?? '' });
         return;
       }
+      case Kind.ROSTER_BATCH:
+        return this.onRosterBatch(env);
       case Kind.ERROR: {
         const e = env.error;
         const ref = e?.ref ?? env.ref;
@@ -405,6 +418,40 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
       case Kind.PING:
         this.send({ kind: Kind.PONG, ref: env.ref });
         return;
+    }
+  }
+
+  /** Applies a ROSTER_BATCH to the roster, then raises `roster` per change, `rosterBatch` and `participantCount`. */
+  private onRosterBatch(env: Envelope): void {
+    const b = env.rosterBatch;
+    if (b === null || b === undefined) return;
+    const updates: RosterEvent[] = [];
+    for (const r of b.updates ?? []) {
+      const p = toRosterParticipant(r.participant);
+      if (p.id === '') continue;
+      const change = r.change === RosterChange.LEFT ? 'left' : r.change === RosterChange.UPDATED ? 'updated' : 'joined';
+      // Updates are upserts: a batch may repeat what the WELCOME (or a page) already said; that is no change.
+      const known = this.roster.get(p.id);
+      if (change === 'left') {
+        if (!this.roster.delete(p.id)) continue;
+      } else {
+        if (change === 'joined' && known !== undefined && known.joinedAt === p.joinedAt && known.role === p.role) continue;
+        this.roster.set(p.id, p);
+      }
+      updates.push({ change, participant: p, reason: r.reason ?? '' });
+    }
+    const staffOnly = b.staffOnly ?? false;
+    if (staffOnly) {
+      // A large meeting: attendees other than you leave your roster (they were listed while it was small).
+      for (const [id, p] of this.roster) if (id !== this.you.id && p.role !== 'host' && p.role !== 'presenter') this.roster.delete(id);
+    }
+    this.staffOnly = staffOnly;
+    for (const u of updates) this.emit('roster', u);
+    const count = b.participantCount ?? 0;
+    this.emit('rosterBatch', { updates, participantCount: count, staffOnly, page: b.page ?? false });
+    if (count > 0 && count !== this.participantCount) {
+      this.participantCount = count;
+      this.emit('participantCount', { count });
     }
   }
 

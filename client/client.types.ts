@@ -28,6 +28,20 @@ export interface RosterEvent {
   readonly reason: string;
 }
 
+/**
+ * One ROSTER_BATCH from the relay: roster changes coalesced over its batch window (or, with `page`, part of the
+ * roster that follows the WELCOME), and the participant count after them.
+ */
+export interface RosterBatchEvent {
+  readonly updates: readonly RosterEvent[];
+  /** Everyone present in the meeting (in a large meeting, more than your roster lists). */
+  readonly participantCount: number;
+  /** True in a large meeting when you are an attendee: your roster holds the hosts, presenters and you only. */
+  readonly staffOnly: boolean;
+  /** True for a page of the roster that follows your WELCOME. */
+  readonly page: boolean;
+}
+
 export interface ErrorEvent {
   readonly code: string;
   readonly message: string;

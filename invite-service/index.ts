@@ -5,4 +5,4 @@ export { InviteErrors, InviteError, type InviteErrorCode } from './errors.js';
 export { addHost, revokeHost, listHosts, readHostsFile, parseApiKey, DEFAULT_SCRYPT, type HostRecord, type HostsFile, type ScryptParams } from './host-keys.js';
 export { createHostAuthenticator, type HostAuthenticator, type HostIdentity, type AuthResult } from './host-authenticator.js';
 export type { MeetingPolicy, Meeting } from './meeting-store.js';
-export { checkJoin, meetingIdOfToken, WEB_CLIENT_CSP, type JoinCheck, type WebClientFile, type WebClientFiles } from './web-client.js';
+export { WEB_CLIENT_CSP, type WebClientFile, type WebClientFiles } from './web-client.js';

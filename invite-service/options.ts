@@ -57,8 +57,8 @@ export interface InviteServiceOptions {
   /** Default info. */
   readonly logLevel?: string;
   /**
-   * The built web meeting client (`ephemera start` builds it): served at /join and /join/<file>, with
-   * POST /v1/join-check for its refusal reasons. Default: none (an operator may host the page elsewhere).
+   * The built web meeting client (`ephemera start` builds it): served at /join and /join/<file>. Default: none
+   * (an operator may host the page elsewhere).
    */
   readonly webClient?: WebClientFiles;
   /**

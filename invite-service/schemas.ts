@@ -201,31 +201,8 @@ export function buildSchemas(o: ResolvedOptions) {
     },
   } as const;
   const metrics = { response: { 200: { type: 'string', description: 'Prometheus text exposition format.' } } } as const;
-  const joinCheck = {
-    body: {
-      type: 'object',
-      required: ['token'],
-      additionalProperties: false,
-      properties: { token: { type: 'string', minLength: 1, maxLength: 8192, description: 'The join token the relay refused.' } },
-    },
-    response: {
-      200: {
-        type: 'object',
-        required: ['joinable', 'code', 'message'],
-        properties: {
-          joinable: { type: 'boolean', description: 'The relay admits the token now (the check joined and left at once).' },
-          code: { type: 'string', description: 'The relay\'s RELAY_ERR_* code, or RELAY_UNREACHABLE.' },
-          message: { type: 'string', description: "The relay's sentence." },
-        },
-      },
-      400: errorSchema,
-      413: errorSchema,
-      415: errorSchema,
-      429: errorSchema,
-    },
-  } as const;
   const openapi = { response: { 200: { type: 'object', additionalProperties: true }, 429: errorSchema } } as const;
-  return { createMeeting, createInvites, joinCheck, jwks, healthz, metrics, openapi };
+  return { createMeeting, createInvites, jwks, healthz, metrics, openapi };
 }
 
 export type Schemas = ReturnType<typeof buildSchemas>;

@@ -15,7 +15,7 @@ import { resolveOptions, type InviteServiceOptions } from './options.js';
 import { buildSchemas } from './schemas.js';
 import { createSigningKeyHolder } from './signing-key-holder.js';
 import { createWindowLimiter } from './window-limiter.js';
-import { checkJoin, WEB_CLIENT_CSP } from './web-client.js';
+import { WEB_CLIENT_CSP } from './web-client.js';
 
 /** A running invite service. */
 export interface InviteService {
@@ -277,10 +277,6 @@ export async function createInviteService(options: InviteServiceOptions = {}): P
     };
     app.get('/join', { onRequest: limitIp }, async (_req, reply) => sendFile(reply, 'index.html'));
     app.get('/join/:file', { onRequest: limitIp }, async (req, reply) => sendFile(reply, (req.params as { file: string }).file));
-    app.post('/v1/join-check', { schema: schemas.joinCheck, onRequest: limitIp }, async (req) => {
-      const { token } = req.body as { token: string };
-      return checkJoin(relayUrl, token);
-    });
   }
 
   app.get('/.well-known/jwks.json', { schema: schemas.jwks, onRequest: limitIp }, async (_req, reply) => {
@@ -298,9 +294,6 @@ export async function createInviteService(options: InviteServiceOptions = {}): P
   const routeDocs: RouteDoc[] = [
     { method: 'POST', url: '/v1/meetings', operationId: 'createMeeting', summary: 'Create a meeting; get its id, policy and the host join token.', auth: true, schema: schemas.createMeeting },
     { method: 'POST', url: '/v1/meetings/:id/invites', operationId: 'createInvites', summary: 'Invite participants; get their join tokens and URLs.', auth: true, schema: schemas.createInvites },
-    ...(webClient !== undefined
-      ? [{ method: 'POST', url: '/v1/join-check', operationId: 'checkJoin', summary: 'Why the relay refuses a join token (for the web client, whose WebSocket cannot read the refusal).', auth: false, schema: schemas.joinCheck } as RouteDoc]
-      : []),
     { method: 'GET', url: '/.well-known/jwks.json', operationId: 'getJwks', summary: 'The public keys (ES256) that verify join tokens, by kid.', auth: false, schema: schemas.jwks },
     { method: 'GET', url: '/healthz', operationId: 'getHealth', summary: 'Liveness.', auth: false, schema: schemas.healthz },
     { method: 'GET', url: '/metrics', operationId: 'getMetrics', summary: 'Prometheus metrics.', auth: false, schema: schemas.metrics, produces: 'text/plain' },

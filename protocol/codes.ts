@@ -79,6 +79,7 @@ export const ErrorCodes = {
   RELAY_ERR_UNSUPPORTED_VERSION: { close: 0, http: 426, message: 'The client does not offer a protocol version this relay speaks (ephemera.v1).' },
   RELAY_ERR_UPGRADE_REQUIRED: { close: 0, http: 426, message: 'This port serves WebSocket upgrades only: join at /v1/meetings/<meeting id>.' },
   RELAY_ERR_NOT_FOUND: { close: 0, http: 404, message: 'No such endpoint: join at /v1/meetings/<meeting id>.' },
+  RELAY_ERR_METHOD_NOT_ALLOWED: { close: 0, http: 405, message: 'The admission check answers GET (and its CORS preflight, OPTIONS) only.' },
   RELAY_ERR_ORIGIN: { close: 0, http: 403, message: 'The request Origin is not on the relay allowlist.' },
   RELAY_ERR_TOO_MANY_CONNECTIONS: { close: 0, http: 429, message: 'Too many connections or handshakes from this address.' },
   RELAY_ERR_RESUME_INVALID: { close: 0, http: 401, message: 'The resume credential is malformed, forged, expired or for another meeting.' },

@@ -54,11 +54,11 @@ export interface JoinTokenPayload {
   /** Single-use invite. */
   single?: true;
   /** The meeting policy, see MeetingPolicyClaims. */
-  pol?: { dur?: number; max?: number; locked?: boolean };
+  pol?: { dur?: number; max?: number; locked?: boolean; large?: number };
 }
 
 /**
- * Claim `pol` = { dur?, max?, locked? }: the policy the invite service gave the meeting at creation. Every token the
+ * Claim `pol` = { dur?, max?, locked?, large? }: the policy the invite service gave the meeting at creation. Every token the
  * service issues for a meeting carries the same policy, so the relay can apply it from whichever token arrives first.
  * Tokens without it are valid and get the relay's defaults.
  */
@@ -69,4 +69,9 @@ export interface MeetingPolicyClaims {
   readonly maxParticipants?: number;
   /** `locked`: the meeting starts locked (only hosts may join until a host unlocks it). */
   readonly locked?: boolean;
+  /**
+   * `large`: present participants above which the meeting is large: attendees then see hosts, presenters and a
+   * count instead of every attendee (protocol/README.md, Large meetings). Absent: the relay's largeMeetingThreshold.
+   */
+  readonly largeMeetingThreshold?: number;
 }

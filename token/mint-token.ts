@@ -68,11 +68,12 @@ export function mintJoinToken(privateKey: KeyObject, kid: string, claims: JoinTo
   if (claims.singleUse === true) payload.single = true;
   if (claims.notBefore !== undefined) payload.nbf = claims.notBefore;
   if (claims.policy !== undefined) {
-    const { maxDurationSeconds, maxParticipants, locked } = claims.policy;
+    const { maxDurationSeconds, maxParticipants, locked, largeMeetingThreshold } = claims.policy;
     const pol: NonNullable<JoinTokenPayload['pol']> = {};
     if (maxDurationSeconds !== undefined) pol.dur = maxDurationSeconds;
     if (maxParticipants !== undefined) pol.max = maxParticipants;
     if (locked !== undefined) pol.locked = locked;
+    if (largeMeetingThreshold !== undefined) pol.large = largeMeetingThreshold;
     payload.pol = pol;
   }
   checkSigningKey(privateKey);

@@ -23,6 +23,8 @@ export interface BenchOptions {
   spread: boolean;
   /** Run bench/invite's invite-service figures too (default: when no --scenarios/--servers subset is asked for). */
   invite: boolean;
+  /** webinar-join: attendees per step (default: the scenario's, 10,000; quick 1,000). */
+  joinCount: number | undefined;
   help: boolean;
 }
 
@@ -39,6 +41,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --spread                spread each meeting's frames over the send interval (default: a meeting's senders
                           fire one after another, which lets servers batch writes per recipient)
   --no-media              Ephemera audio/video scenarios as CHAT instead of MEDIA on subscribed tracks
+  --join-count N          webinar-join: attendees joining per step (default 10000, quick 1000)
   --invite / --no-invite  include the invite-service figures of bench/invite (default: only on a run of
                           every scenario and server)
 `;
@@ -70,6 +73,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
   let invite: boolean | undefined;
   let subset = false;
   let help = false;
+  let joinCount: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -117,6 +121,9 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
       case '--no-media':
         media = false;
         break;
+      case '--join-count':
+        joinCount = positive(value(), flag, true);
+        break;
       case '--invite':
         invite = true;
         break;
@@ -143,6 +150,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     media,
     spread,
     invite: invite ?? !subset,
+    joinCount,
     help,
   });
 }

@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { build, decodeFromCompressedBase64, type Histogram } from 'hdr-histogram-js';
 import type { ServerEndpoint } from '../servers/server.types.js';
+import type { WebinarResult, WebinarRun } from './load.types.js';
 import type { JoinResult, JoinRun, MeetingPlan, OpenResult, TrafficResult, TrafficRun, WorkerReply, WorkerRequest } from './load.types.js';
 
 /** Options of {@link LoadGenerator.start}. */
@@ -166,6 +167,13 @@ export class LoadGenerator {
       merged.histogram.add(decodeFromCompressedBase64(r.result.histogram));
     }
     return merged;
+  }
+
+  /** Runs one webinar-join step in the first worker (the whole meeting on one clock). */
+  async webinar(run: WebinarRun): Promise<WebinarResult> {
+    const r = await this.workers[0]!.call({ op: 'webinar', run });
+    if (!r.ok || r.op !== 'webinar') throw new Error('webinar step: unexpected reply');
+    return r.result;
   }
 
   /** Closes every client of every worker. */

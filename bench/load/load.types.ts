@@ -36,7 +36,38 @@ export interface JoinRun {
   drainMs: number;
 }
 
+/** One webinar-join step (one meeting, in one worker). */
+export interface WebinarRun {
+  meetingId: string;
+  attendees: number;
+  ratePerSec: number;
+  observers: number;
+  presenter: { audioBytes: number; audioPerSec: number; videoBytes: number; videoPerSec: number };
+  chatPerSec: number;
+  /** When the storm's first join is due (the presenter and host start sending at once). */
+  startAtUs: number;
+  drainMs: number;
+}
+
+export interface WebinarResult {
+  attempted: number;
+  joined: number;
+  firstError?: string;
+  /** Join latency, upgrade request to WELCOME (microseconds), compressed base64. */
+  joinHistogram: string;
+  /** Presenter frame latency at the observers during the storm (microseconds), compressed base64. */
+  presenterHistogram: string;
+  presenterExpected: number;
+  presenterReceived: number;
+  /** Roster bytes (WELCOME, ROSTER, ROSTER_BATCH) every client received from the storm's start to its end. */
+  rosterBytes: number;
+  /** When the storm ended (the last join was in, or the drain ran out). */
+  endUs: number;
+  maxSendLagMs: number;
+}
+
 export type WorkerRequest =
+  | { id: number; op: 'webinar'; run: WebinarRun }
   | { id: number; op: 'init'; endpoint: ServerEndpoint; workerIndex: number; sourceAddresses: number; connectConcurrency: number }
   | { id: number; op: 'open'; meetings: MeetingPlan[] }
   | { id: number; op: 'traffic'; run: TrafficRun }
@@ -81,4 +112,5 @@ export type WorkerReply =
   | { id: number; ok: true; op: 'open'; result: OpenResult }
   | { id: number; ok: true; op: 'traffic'; result: TrafficResult }
   | { id: number; ok: true; op: 'joins'; result: JoinResult }
+  | { id: number; ok: true; op: 'webinar'; result: WebinarResult }
   | { id: number; ok: false; error: string };

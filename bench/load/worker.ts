@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { build, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 import { nowUs } from '../lib/proc-stats.js';
 import { adapterFor, type Adapter, type BenchClient, type ClientHandlers, type ClientSpec, type Lane, type OutFrame } from './adapters/index.js';
+import { runWebinarStep } from './webinar-step.js';
 import type { JoinResult, JoinRun, MeetingPlan, OpenResult, TrafficResult, TrafficRun, WorkerReply, WorkerRequest } from './load.types.js';
 
 interface Member {
@@ -328,6 +329,13 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
       return { id: req.id, ok: true, op: 'traffic', result: await runTraffic(req.run) };
     case 'joins':
       return { id: req.id, ok: true, op: 'joins', result: await runJoins(req.run) };
+    case 'webinar': {
+      if (!adapter) throw new Error('worker not initialised');
+      const base = clientCounter;
+      clientCounter += req.run.attendees + req.run.observers + 3;
+      const result = await runWebinarStep(adapter, req.run, (n) => `127.0.0.${1 + ((base + n) % sourceAddresses)}`);
+      return { id: req.id, ok: true, op: 'webinar', result };
+    }
     case 'close-clients':
       closeClients();
       return { id: req.id, ok: true, op: 'close-clients' };

@@ -16,6 +16,7 @@ const ROW_FOOT = 18;
 const COLORS: Record<string, string> = {
   'ephemera-uws': '#d62728',
   'ephemera-ws': '#ff7f0e',
+  'ephemera-cluster': '#e377c2',
   'uws-raw': '#1f77b4',
   'ws-naive': '#7f7f7f',
   'ws-preframed': '#8c564b',

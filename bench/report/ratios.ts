@@ -5,7 +5,7 @@
  */
 import type { ServerScenarioResult, StepResult } from './results.types.js';
 
-export const EPHEMERA_SERVERS = ['ephemera-uws', 'ephemera-ws'] as const;
+export const EPHEMERA_SERVERS = ['ephemera-uws', 'ephemera-ws', 'ephemera-cluster'] as const;
 
 export interface Ratio {
   peer: string;
@@ -27,7 +27,7 @@ function ratio(a: number | null | undefined, b: number | null | undefined): numb
 }
 
 /** The highest level both passed, else the highest both ran (CPU per frame stays comparable), with the steps. */
-function commonStep(a: ServerScenarioResult, b: ServerScenarioResult): { level: string; a: StepResult; b: StepResult } | null {
+export function commonStep(a: ServerScenarioResult, b: ServerScenarioResult): { level: string; a: StepResult; b: StepResult } | null {
   for (const requirePass of [true, false]) {
     let best: { level: string; a: StepResult; b: StepResult; offered: number } | null = null;
     for (const sa of a.steps) {

@@ -1,7 +1,7 @@
 /** bench/RESULTS.md from a results object: a table per scenario, Ephemera's ratios against every peer, the chart. */
 import { EPHEMERA_SERVERS, ratiosFor } from './ratios.js';
 import { evaluateTargets } from './targets.js';
-import { NODE_SERVER_FLAGS } from '../servers/node-flags.js';
+import { GC_ON_SIGNAL, NODE_SERVER_FLAGS } from '../servers/node-flags.js';
 import type { BenchResults, ServerScenarioResult, StepResult } from './results.types.js';
 
 function n(v: number | null | undefined, digits = 2): string {
@@ -22,12 +22,45 @@ function row(cells: string[]): string {
   return `| ${cells.join(' | ')} |`;
 }
 
+/** webinar-join: the headline step's joins, latencies, CPU and roster bytes per join, presenter latency. */
+function webinarJoinTable(perServer: Record<string, ServerScenarioResult>): string[] {
+  const out = [
+    row(['server', 'highest step sustained', 'joins/s', 'join p50 ms', 'join p99 ms', 'missing', 'server CPU us/join', 'roster B/join', 'presenter p50 ms', 'presenter p99 ms', 'RSS MB', 'client CPU %']),
+    row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+  ];
+  for (const [server, r] of Object.entries(perServer)) {
+    if (r.error) {
+      out.push(row([server, `not run: ${r.error}`, '', '', '', '', '', '', '', '', '', '']));
+      continue;
+    }
+    const s = r.steps.find((st) => st.level === r.level && st.passed === r.passed) ?? r.steps[0];
+    out.push(
+      row([
+        server,
+        r.passed ? (r.level ?? '-') : `none (first: ${r.level ?? '-'})`,
+        n(r.deliveredPerSec, 0),
+        n(r.p50Ms),
+        n(r.p99Ms),
+        n(r.lost, 0),
+        n(r.cpuUsPerFrame),
+        n(s?.rosterBytesPerJoin ?? null, 0),
+        n(s?.presenterP50Ms ?? null),
+        n(s?.presenterP99Ms ?? null),
+        n(r.rssMB, 1),
+        n(r.clientCpuPct, 0),
+      ]),
+    );
+  }
+  return out;
+}
+
 function scenarioTable(scenario: string, perServer: Record<string, ServerScenarioResult>): string[] {
   const join = scenario === 'join-storm';
   const idle = scenario === 'idle';
   const out: string[] = [];
+  if (scenario === 'webinar-join') return webinarJoinTable(perServer);
   if (idle) {
-    out.push(row(['server', 'connections', 'memory per connection', 'server RSS', 'server CPU per connect', 'failed']));
+    out.push(row(['server', 'connections', 'memory per connection (marginal, N/2 to N)', 'server RSS', 'server CPU per connect', 'failed']));
     out.push(row(['---', '---:', '---:', '---:', '---:', '---:']));
     for (const [server, r] of Object.entries(perServer)) {
       if (r.error) {
@@ -173,11 +206,13 @@ export function renderResultsMd(results: BenchResults): string {
       `${m.warmupS} s warm-up and ${m.durationS} s measurement per step; senders ${m.sendOrder === 'spread' ? 'spread across meetings' : 'fire meeting by meeting'}. ` +
       `A step passes when p99 < ${m.p99LimitMs} ms, nothing is lost and the load generator kept its schedule; ` +
       'each table shows the highest step a server sustained (or its first step when none passed). ' +
-      `Every Node server, Ephemera and the Node peers alike, runs with \`${NODE_SERVER_FLAGS.join(' ')}\`.`,
+      `Every Node server, Ephemera and the Node peers alike, runs with \`${NODE_SERVER_FLAGS.map((f) => (f === GC_ON_SIGNAL ? 'bench/servers/gc-on-signal.cjs' : f)).join(' ')}\`.`,
     '',
     '- **server CPU us/frame**: server CPU time (/proc utime+stime) over the window divided by the frames delivered in it: the robust figure on a noisy machine.',
     '- **latency**: send timestamp in every payload, HdrHistogram with coordinated-omission correction.',
     '- **lost**: deliveries owed by frames sent in the window minus those received. **client CPU %**: the load generator\'s own CPU (near 100 % means the step measured the client).',
+    '- **idle memory per connection**: marginal RSS, (RSS at N - RSS at N/2) / (N/2), each read after settling and a forced full GC (SIGUSR2 to every Node server; nats-server collects by itself): what one more connection costs, without start-up footprint or memory given back later.',
+    '- **webinar-join**: a fresh meeting per step; join latency from the upgrade request to WELCOME; CPU per join over the storm (presenter traffic included); roster bytes per join: WELCOME, ROSTER and ROSTER_BATCH bytes every client received, over the joins; presenter latency at 20 subscribed observers (peers: the host\'s chat).',
     '- **B/conn** in traffic scenarios: RSS growth per connection after the first clients joined, shown from 1,000 connections up (see `idle` for the memory figure).',
     '- **Ratios**: Ephemera\'s figure divided by the peer\'s (below 1.00x: Ephemera cheaper or faster), at the same offered load: the highest step both sustained, else the highest both ran. **At capacity**: CPU per frame with each server at its own highest sustained step (how shared/PERFORMANCE.md quotes the peers; per-frame cost falls as load rises, so this favours the server that sustains more).',
     '',

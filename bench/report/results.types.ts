@@ -29,6 +29,10 @@ export interface StepResult {
   connections: number;
   /** Connections that failed to open or closed during the step. */
   connectionFailures: number;
+  /** webinar-join: roster bytes all clients received per join, and the presenter's frame latency at the observers. */
+  rosterBytesPerJoin?: number | null;
+  presenterP50Ms?: number | null;
+  presenterP99Ms?: number | null;
   passed: boolean;
   /** Why the step failed, in words. */
   failure?: string;

@@ -2,7 +2,7 @@
  * Ephemera's performance targets, evaluated from one run: each with the figure reached, where it was measured,
  * and whether it holds. A target whose servers or scenario did not run is reported as not measured.
  */
-import { ratiosFor } from './ratios.js';
+import { commonStep, ratiosFor } from './ratios.js';
 import type { BenchResults, ServerScenarioResult } from './results.types.js';
 
 export interface TargetResult {
@@ -66,6 +66,63 @@ function idleMemory(results: BenchResults, limit: number): TargetResult {
   return { target, reached: `${x(mine / raw)} (${mine} vs ${raw} B)`, met: mine / raw <= limit };
 }
 
+/** The webinar-join step of `server` at `rate` joins/s (its better attempt when it was repeated). */
+function webinarStep(results: BenchResults, server: string, rate: number) {
+  const steps = results.scenarios['webinar-join']?.[server]?.steps.filter((s) => s.offeredPerSec === rate) ?? [];
+  return steps.find((s) => s.passed) ?? steps[0];
+}
+
+/** Most roster bytes per join that count as bounded: ~20 count deliveries, the staff's entries and a WELCOME. */
+export const ROSTER_BYTES_PER_JOIN_BOUND = 4096;
+
+/** The targets of issue 16 (webinar-join), from the ephemera-uws run and uws-raw's. */
+function webinarJoinTargets(results: BenchResults): TargetResult[] {
+  const rate = 1000;
+  const mine = webinarStep(results, 'ephemera-uws', rate);
+  const raw = webinarStep(results, 'uws-raw', rate);
+  const out: TargetResult[] = [];
+  const target1 = `webinar-join: ephemera-uws takes ${rate} joins/s into one meeting, join p99 < 200 ms, presenter p99 < 50 ms`;
+  out.push(
+    mine === undefined
+      ? { target: target1, reached: 'not measured', met: null }
+      : {
+          target: target1,
+          reached: `${mine.deliveredPerSec} joins/s, join p99 ${mine.p99Ms ?? '-'} ms, presenter p99 ${mine.presenterP99Ms ?? '-'} ms, ${mine.lost} missing`,
+          met: mine.lost === 0 && mine.p99Ms !== null && mine.p99Ms < 200 && (mine.presenterP99Ms ?? 0) < 50,
+        },
+  );
+  const target2 = `webinar-join: roster bytes per join bounded (<= ${ROSTER_BYTES_PER_JOIN_BOUND} B whatever the audience)`;
+  const bytes = mine?.rosterBytesPerJoin;
+  out.push(bytes === undefined || bytes === null ? { target: target2, reached: 'not measured', met: null } : { target: target2, reached: `${bytes} B/join`, met: bytes <= ROSTER_BYTES_PER_JOIN_BOUND });
+  // CPU per join at 1,000 joins/s, else at the highest rate both servers ran (same offered load either way).
+  const target3 = 'webinar-join: ephemera-uws CPU per join within 2x of uws-raw at the same join rate';
+  const rates = (server: string) => new Set(results.scenarios['webinar-join']?.[server]?.steps.map((s) => s.offeredPerSec) ?? []);
+  const common = [...rates('ephemera-uws')].filter((r) => rates('uws-raw').has(r)).sort((p, q) => q - p);
+  const at = common.includes(rate) ? rate : common[0];
+  const a = at === undefined ? undefined : webinarStep(results, 'ephemera-uws', at)?.cpuUsPerFrame;
+  const b = at === undefined ? undefined : webinarStep(results, 'uws-raw', at)?.cpuUsPerFrame;
+  out.push(!a || !b ? { target: target3, reached: 'not measured', met: null } : { target: target3, reached: `${x(a / b)} at ${at} joins/s (${a} vs ${b} us)`, met: a / b <= 2 });
+  return out;
+}
+
+/**
+ * The two-relay cluster (both relays and nats-server) against one relay on the same workload: CPU per delivered
+ * frame at most `limit` times, p99 at most `p99Ms` above, at the highest step both passed.
+ */
+function clusterAgainstSingle(results: BenchResults, scenario: string, limit: number, p99Ms: number): TargetResult {
+  const target = `${scenario}: ephemera-cluster (2 relays + nats-server) CPU/frame within ${limit}x of ephemera-uws, p99 at most ${p99Ms} ms above`;
+  const perServer = results.scenarios[scenario];
+  const mine = perServer?.['ephemera-cluster'];
+  const single = perServer?.['ephemera-uws'];
+  if (!usable(mine) || !usable(single)) return { target, reached: 'not measured', met: null };
+  const common = commonStep(mine, single);
+  if (!common || common.a.cpuUsPerFrame === null || common.b.cpuUsPerFrame === null || common.b.cpuUsPerFrame <= 0) return { target, reached: 'no common step', met: null };
+  const cpu = common.a.cpuUsPerFrame / common.b.cpuUsPerFrame;
+  const p99 = common.a.p99Ms !== null && common.b.p99Ms !== null ? common.a.p99Ms - common.b.p99Ms : null;
+  const p99Text = p99 === null ? 'p99 not measured' : `p99 ${p99 >= 0 ? '+' : ''}${p99.toFixed(2)} ms`;
+  return { target, reached: `${x(cpu)}, ${p99Text} at ${common.level}`, met: cpu <= limit && (p99 === null || p99 <= p99Ms) };
+}
+
 /** Every target of the benchmark issue, in its order. */
 export function evaluateTargets(results: BenchResults): TargetResult[] {
   const out: TargetResult[] = [];
@@ -78,5 +135,7 @@ export function evaluateTargets(results: BenchResults): TargetResult[] {
   for (const scenario of ['conference', 'webinar']) out.push(p99AtRawSteps(results, scenario, 1.25));
   for (const scenario of ['conference', 'webinar']) out.push(cpuAgainst(results, scenario, 'ephemera-ws', 'uws-raw', 2));
   out.push(idleMemory(results, 2));
+  out.push(...webinarJoinTargets(results));
+  out.push(clusterAgainstSingle(results, 'conference', 1.5, 2));
   return out;
 }

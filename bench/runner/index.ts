@@ -4,6 +4,7 @@ import type { Scenario } from '../scenarios/scenario.types.js';
 import { runIdleScenario } from './run-idle.js';
 import { runJoinScenario } from './run-joins.js';
 import { runTrafficScenario } from './run-traffic.js';
+import { runWebinarJoinScenario } from './run-webinar-join.js';
 import type { RunContext } from './runner.types.js';
 
 export type { RunContext } from './runner.types.js';
@@ -16,5 +17,7 @@ export function runScenario(ctx: RunContext, s: Scenario): Promise<ServerScenari
       return runJoinScenario(ctx, s);
     case 'idle':
       return runIdleScenario(ctx, s);
+    case 'webinar-join':
+      return runWebinarJoinScenario(ctx, s);
   }
 }

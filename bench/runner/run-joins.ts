@@ -18,7 +18,7 @@ async function step(ctx: RunContext, s: JoinScenario, rate: number, index: numbe
   const measureToUs = measureFromUs + ctx.measureMs * 1000;
   const [joins, sample] = await Promise.all([
     ctx.gen.joins({ ratePerSec: rate, meetingSize: s.meetingSize, meetingPrefix: `js${index}`, startAtUs, measureFromUs, measureToUs, drainMs: Math.max(ctx.drainMs, 1000) }),
-    sampleWindow(ctx.server.pid, measureFromUs, measureToUs),
+    sampleWindow(ctx.server.pids ?? ctx.server.pid, measureFromUs, measureToUs),
   ]);
   const windowS = ctx.measureMs / 1000;
   const partial = {

@@ -31,7 +31,7 @@ async function step(ctx: RunContext, s: TrafficScenario, level: TrafficLevel, co
   const measureToUs = measureFromUs + ctx.measureMs * 1000;
   const [traffic, sample] = await Promise.all([
     ctx.gen.traffic({ payloadBytes: s.payloadBytes, burst: s.burst, ratePerSender: level.ratePerSender, startAtUs, measureFromUs, measureToUs, drainMs: ctx.drainMs, spread: ctx.spread }),
-    sampleWindow(ctx.server.pid, measureFromUs, measureToUs),
+    sampleWindow(ctx.server.pids ?? ctx.server.pid, measureFromUs, measureToUs),
   ]);
   const windowS = ctx.measureMs / 1000;
   const partial = {

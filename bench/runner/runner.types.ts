@@ -16,6 +16,8 @@ export interface RunContext {
   p99LimitMs: number;
   /** Server RSS (bytes) before any client connected. */
   baselineRssBytes: number;
+  /** webinar-join: attendees per step instead of the scenario's (--join-count). */
+  joinCount?: number;
   /** Progress output (one line per step). */
   log(line: string): void;
 }

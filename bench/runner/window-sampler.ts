@@ -22,15 +22,25 @@ function processCpuUs(): number {
   return u.user + u.system;
 }
 
-export async function sampleWindow(pid: number, fromUs: number, toUs: number): Promise<WindowSample> {
+/** The server's processes: one pid, or several whose CPU and memory add up (a cluster). */
+export type ServerPids = number | readonly number[];
+
+function sum(pids: ServerPids, read: (pid: number) => number): number {
+  if (typeof pids === 'number') return read(pids);
+  let n = 0;
+  for (const p of pids) n += read(p);
+  return n;
+}
+
+export async function sampleWindow(pids: ServerPids, fromUs: number, toUs: number): Promise<WindowSample> {
   await sleepUntilUs(fromUs);
   const t0 = nowUs();
-  const server0 = readCpuUs(pid);
+  const server0 = sum(pids, readCpuUs);
   const client0 = processCpuUs();
   await sleepUntilUs(toUs);
   const t1 = nowUs();
-  const server1 = readCpuUs(pid);
+  const server1 = sum(pids, readCpuUs);
   const client1 = processCpuUs();
   const scale = (toUs - fromUs) / Math.max(1, t1 - t0);
-  return { serverCpuUs: (server1 - server0) * scale, clientCpuUs: (client1 - client0) * scale, rssBytes: readRssBytes(pid) };
+  return { serverCpuUs: (server1 - server0) * scale, clientCpuUs: (client1 - client0) * scale, rssBytes: sum(pids, readRssBytes) };
 }

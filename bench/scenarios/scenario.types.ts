@@ -44,7 +44,29 @@ export interface IdleScenario {
   connections: { full: number; quick: number };
 }
 
-export type Scenario = TrafficScenario | JoinScenario | IdleScenario;
+/**
+ * One meeting that a storm of attendees joins while a presenter sends audio and video and a host chats; each step
+ * a fresh meeting and a faster join rate, until a step fails.
+ */
+export interface WebinarJoinScenario {
+  kind: 'webinar-join';
+  name: string;
+  summary: string;
+  /** Attendees joining in each step (the bench's --join-count overrides it). */
+  attendees: { full: number; quick: number };
+  /** Joins per second offered at each step. */
+  levels: { full: number[]; quick: number[] };
+  /** Attendees present before the storm that subscribe to the presenter's tracks: the latency probes. */
+  observers: number;
+  presenter: { audioBytes: number; audioPerSec: number; videoBytes: number; videoPerSec: number };
+  /** Host chat messages per second. */
+  chatPerSec: number;
+  /** Pass limits: join p99 (upgrade request to WELCOME) and the presenter's frame p99 at the observers. */
+  joinP99LimitMs: number;
+  presenterP99LimitMs: number;
+}
+
+export type Scenario = TrafficScenario | JoinScenario | IdleScenario | WebinarJoinScenario;
 
 /** Deliveries per second a traffic level offers. */
 export function offeredPerSec(s: TrafficScenario, level: TrafficLevel): number {

@@ -1,5 +1,6 @@
 /** Starting any of the bench's servers by name, pinned to the server core. */
 import { startEphemera } from './start-ephemera.js';
+import { startEphemeraCluster } from './start-ephemera-cluster.js';
 import { startNats } from './start-nats.js';
 import { startPeer } from './start-peer.js';
 import type { ServerName, StartResult } from './server.types.js';
@@ -21,6 +22,8 @@ export function startServer(name: ServerName, opts: StartOptions): Promise<Start
       return startEphemera('uws', opts.core, opts.media);
     case 'ephemera-ws':
       return startEphemera('ws', opts.core, opts.media);
+    case 'ephemera-cluster':
+      return startEphemeraCluster(opts.core, opts.media);
     case 'nats':
       return startNats(opts.core);
     default:

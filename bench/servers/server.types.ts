@@ -1,7 +1,7 @@
 /** The servers the bench runs side by side, and what a started one looks like. */
 
-/** Every server name, in report order: Ephemera's two transports first, then the peers. */
-export const SERVER_NAMES = ['ephemera-uws', 'ephemera-ws', 'uws-raw', 'ws-naive', 'ws-preframed', 'ws-batched', 'socketio', 'nats'] as const;
+/** Every server name, in report order: Ephemera's two transports and its two-relay cluster first, then the peers. */
+export const SERVER_NAMES = ['ephemera-uws', 'ephemera-ws', 'ephemera-cluster', 'uws-raw', 'ws-naive', 'ws-preframed', 'ws-batched', 'socketio', 'nats'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
 
 /** How a client speaks to a server: the load generator has one adapter per wire. */
@@ -21,6 +21,8 @@ export interface ServerEndpoint {
   wire: Wire;
   host: string;
   port: number;
+  /** Several entry points (the cluster): clients are spread over them in turn. */
+  ports?: number[];
   ephemera?: EphemeraClientConfig;
 }
 
@@ -29,6 +31,8 @@ export interface RunningServer {
   readonly endpoint: ServerEndpoint;
   /** The pid whose /proc CPU and memory are the server's (nats-server's own pid for nats). */
   readonly pid: number;
+  /** Every process whose CPU and memory count as the server's (the cluster: both relays and nats-server). */
+  readonly pids?: readonly number[];
   /** The last lines the server printed (for diagnosing failures). */
   tail(): string;
   close(): Promise<void>;

@@ -1,8 +1,11 @@
 /**
- * Starts the Ephemera relay (`node bin/ephemera.js relay --transport uws|ws --port 0 --data-dir D`) pinned to the
- * server core, with a fresh data directory whose development keys the load generator mints join tokens with.
- * Skipped, with the reason, while the relay command or the token module (token/) is not there.
+ * Starts the Ephemera relay (`node dist/ephemera.mjs relay --transport uws|ws --port 0 --data-dir D`, the compiled
+ * command `npm start` runs, built once per bench process; BENCH_RELAY_TSX=1 runs bin/ephemera.js through tsx
+ * instead) pinned to the server core, with a fresh data directory whose development keys the load generator mints
+ * join tokens with. Skipped, with the reason, while the relay command or the token module (token/) is not there.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +17,15 @@ import type { StartResult } from './server.types.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RELAY_COMMAND = join(ROOT, 'bin/cli/commands/relay.ts');
+
+let built: Promise<string> | null = null;
+
+/** The relay's entry script: dist/ephemera.mjs, (re)built from the sources once per bench process. */
+function relayEntry(): Promise<string> {
+  if (process.env.BENCH_RELAY_TSX === '1') return Promise.resolve(join(ROOT, 'bin/ephemera.js'));
+  built ??= promisify(execFile)(process.execPath, [join(ROOT, 'scripts/build-dist.mjs')], { cwd: ROOT, timeout: 60_000 }).then(() => join(ROOT, 'dist/ephemera.mjs'));
+  return built;
+}
 
 /** The line the relay prints once listening; the first group is the port. */
 const LISTENING = /(?:READY\s+|listening\b.*?(?:port\D{0,4}|127\.0\.0\.1:|0\.0\.0\.0:|localhost:|\[::\]:))(\d{2,5})/i;
@@ -49,12 +61,14 @@ export function relayArgs(transport: 'uws' | 'ws', dataDir: string): string[] {
     '--max-connections-per-ip', '1000000',
     '--handshakes-per-ip-per-second', '1000000',
     '--idle-timeout-ms', '3600000',
+    // The webinar-join scenario puts 10,000 attendees and its staff into one meeting.
+    '--max-participants', '1000000',
     '--drain-timeout-ms', '500',
   ];
 }
 
 /** Node flags for the relay: BENCH_RELAY_PROF=<dir> (a CPU profile), BENCH_RELAY_NODE_FLAGS (any, space-separated). */
-function profileFlags(): string[] {
+export function profileFlags(): string[] {
   const dir = process.env.BENCH_RELAY_PROF;
   const extra = (process.env.BENCH_RELAY_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
   return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), ...extra];
@@ -71,7 +85,7 @@ export async function startEphemera(transport: 'uws' | 'ws', core: number, media
     name,
     core,
     command: process.execPath,
-    args: [...NODE_SERVER_FLAGS, ...profileFlags(), join(ROOT, 'bin/ephemera.js'), 'relay', ...relayArgs(transport, dataDir)],
+    args: [...NODE_SERVER_FLAGS, ...profileFlags(), await relayEntry(), 'relay', ...relayArgs(transport, dataDir)],
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'production' },
   });

@@ -233,6 +233,15 @@ export namespace ephemera {
             /** Welcome locked. */
             locked: boolean;
 
+            /** Welcome participantCount. */
+            participantCount: number;
+
+            /** Welcome staffOnly. */
+            staffOnly: boolean;
+
+            /** Welcome rosterFollows. */
+            rosterFollows: number;
+
             /** Welcome resumeCredential. */
             resumeCredential: string;
 
@@ -310,6 +319,15 @@ export namespace ephemera {
 
                 /** Welcome locked */
                 locked?: (boolean|null);
+
+                /** Welcome participantCount */
+                participantCount?: (number|null);
+
+                /** Welcome staffOnly */
+                staffOnly?: (boolean|null);
+
+                /** Welcome rosterFollows */
+                rosterFollows?: (number|null);
 
                 /** Welcome resumeCredential */
                 resumeCredential?: (string|null);
@@ -690,6 +708,96 @@ export namespace ephemera {
                 /** RESUMED value */
                 RESUMED = 4
             }
+        }
+
+        /**
+         * Properties of a RosterBatch.
+         * @deprecated Use ephemera.v1.RosterBatch.$Properties instead.
+         */
+        interface IRosterBatch extends ephemera.v1.RosterBatch.$Properties {
+        }
+
+        /** Represents a RosterBatch. */
+        class RosterBatch {
+
+            /**
+             * Constructs a new RosterBatch.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ephemera.v1.RosterBatch.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RosterBatch updates. */
+            updates: ephemera.v1.RosterUpdate.$Properties[];
+
+            /** RosterBatch participantCount. */
+            participantCount: number;
+
+            /** RosterBatch staffOnly. */
+            staffOnly: boolean;
+
+            /** RosterBatch page. */
+            page: boolean;
+
+            /**
+             * Creates a new RosterBatch instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RosterBatch instance
+             */
+            static create(properties: ephemera.v1.RosterBatch.$Shape): ephemera.v1.RosterBatch & ephemera.v1.RosterBatch.$Shape;
+            static create(properties?: ephemera.v1.RosterBatch.$Properties): ephemera.v1.RosterBatch;
+
+            /**
+             * Encodes the specified RosterBatch message. Does not implicitly {@link ephemera.v1.RosterBatch.verify|verify} messages.
+             * @param message RosterBatch message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ephemera.v1.RosterBatch.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RosterBatch message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ephemera.v1.RosterBatch & ephemera.v1.RosterBatch.$Shape} RosterBatch
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ephemera.v1.RosterBatch & ephemera.v1.RosterBatch.$Shape;
+
+            /**
+             * Gets the type url for RosterBatch
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RosterBatch {
+
+            /** Properties of a RosterBatch. */
+            interface $Properties {
+
+                /** RosterBatch updates */
+                updates?: (ephemera.v1.RosterUpdate.$Properties[]|null);
+
+                /** RosterBatch participantCount */
+                participantCount?: (number|null);
+
+                /** RosterBatch staffOnly */
+                staffOnly?: (boolean|null);
+
+                /** RosterBatch page */
+                page?: (boolean|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RosterBatch. */
+            type $Shape = ephemera.v1.RosterBatch.$Properties;
         }
 
         /**
@@ -1966,6 +2074,9 @@ export namespace ephemera {
             /** MEETING_ENDED value */
             MEETING_ENDED = 8,
 
+            /** ROSTER_BATCH value */
+            ROSTER_BATCH = 9,
+
             /** CHAT value */
             CHAT = 10,
 
@@ -2107,6 +2218,9 @@ export namespace ephemera {
             /** Envelope meetingEnded. */
             meetingEnded?: (ephemera.v1.MeetingEnded.$Properties|null);
 
+            /** Envelope rosterBatch. */
+            rosterBatch?: (ephemera.v1.RosterBatch.$Properties|null);
+
             /** Envelope resumeGap. */
             resumeGap?: (ephemera.v1.ResumeGap.$Properties|null);
 
@@ -2156,7 +2270,7 @@ export namespace ephemera {
             payload: Uint8Array;
 
             /** Envelope body. */
-            body?: ("welcome"|"roster"|"error"|"leave"|"hostControl"|"meetingEnded"|"resumeGap"|"pollOpen"|"pollAnswer"|"pollClose"|"pollTally"|"docOffer"|"docChunk"|"docAck"|"docCancel"|"docResend"|"docCredit"|"trackInfo"|"subscription"|"keyframeRequest"|"activeSpeakers");
+            body?: ("welcome"|"roster"|"error"|"leave"|"hostControl"|"meetingEnded"|"rosterBatch"|"resumeGap"|"pollOpen"|"pollAnswer"|"pollClose"|"pollTally"|"docOffer"|"docChunk"|"docAck"|"docCancel"|"docResend"|"docCredit"|"trackInfo"|"subscription"|"keyframeRequest"|"activeSpeakers");
 
             /**
              * Creates a new Envelope instance using the specified properties.
@@ -2245,6 +2359,9 @@ export namespace ephemera {
                 /** Envelope meetingEnded */
                 meetingEnded?: (ephemera.v1.MeetingEnded.$Properties|null);
 
+                /** Envelope rosterBatch */
+                rosterBatch?: (ephemera.v1.RosterBatch.$Properties|null);
+
                 /** Envelope resumeGap */
                 resumeGap?: (ephemera.v1.ResumeGap.$Properties|null);
 
@@ -2294,7 +2411,7 @@ export namespace ephemera {
                 payload?: (Uint8Array|null);
 
                 /** Envelope body */
-                body?: ("welcome"|"roster"|"error"|"leave"|"hostControl"|"meetingEnded"|"resumeGap"|"pollOpen"|"pollAnswer"|"pollClose"|"pollTally"|"docOffer"|"docChunk"|"docAck"|"docCancel"|"docResend"|"docCredit"|"trackInfo"|"subscription"|"keyframeRequest"|"activeSpeakers");
+                body?: ("welcome"|"roster"|"error"|"leave"|"hostControl"|"meetingEnded"|"rosterBatch"|"resumeGap"|"pollOpen"|"pollAnswer"|"pollClose"|"pollTally"|"docOffer"|"docChunk"|"docAck"|"docCancel"|"docResend"|"docCredit"|"trackInfo"|"subscription"|"keyframeRequest"|"activeSpeakers");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -2318,6 +2435,7 @@ export namespace ephemera {
               leave?: ephemera.v1.Leave.$Shape|null;
               hostControl?: ephemera.v1.HostControl.$Shape|null;
               meetingEnded?: ephemera.v1.MeetingEnded.$Shape|null;
+              rosterBatch?: ephemera.v1.RosterBatch.$Shape|null;
               resumeGap?: ephemera.v1.ResumeGap.$Shape|null;
               pollOpen?: ephemera.v1.PollOpen.$Shape|null;
               pollAnswer?: ephemera.v1.PollAnswer.$Shape|null;
@@ -2336,7 +2454,7 @@ export namespace ephemera {
               payload?: Uint8Array|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ body?: undefined; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "welcome"; welcome: ephemera.v1.Welcome.$Shape; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "roster"; welcome?: null; roster: ephemera.v1.RosterUpdate.$Shape; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "error"; welcome?: null; roster?: null; error: ephemera.v1.Error.$Shape; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "leave"; welcome?: null; roster?: null; error?: null; leave: ephemera.v1.Leave.$Shape; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "hostControl"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl: ephemera.v1.HostControl.$Shape; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "meetingEnded"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded: ephemera.v1.MeetingEnded.$Shape; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "resumeGap"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap: ephemera.v1.ResumeGap.$Shape; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollOpen"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen: ephemera.v1.PollOpen.$Shape; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollAnswer"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer: ephemera.v1.PollAnswer.$Shape; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollClose"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose: ephemera.v1.PollClose.$Shape; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollTally"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally: ephemera.v1.PollTally.$Shape; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docOffer"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer: ephemera.v1.DocumentOffer.$Shape; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docChunk"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk: ephemera.v1.DocumentChunk.$Shape; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docAck"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck: ephemera.v1.DocumentAck.$Shape; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docCancel"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel: ephemera.v1.DocumentCancel.$Shape; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docResend"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend: ephemera.v1.DocumentResend.$Shape; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docCredit"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit: ephemera.v1.DocumentCredit.$Shape; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "trackInfo"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo: ephemera.v1.Track.$Shape; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "subscription"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription: ephemera.v1.Subscription.$Shape; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "keyframeRequest"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest: ephemera.v1.KeyframeRequest.$Shape; activeSpeakers?: null }|{ body?: "activeSpeakers"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers: ephemera.v1.ActiveSpeakers.$Shape })
+              ({ body?: undefined; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "welcome"; welcome: ephemera.v1.Welcome.$Shape; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "roster"; welcome?: null; roster: ephemera.v1.RosterUpdate.$Shape; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "error"; welcome?: null; roster?: null; error: ephemera.v1.Error.$Shape; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "leave"; welcome?: null; roster?: null; error?: null; leave: ephemera.v1.Leave.$Shape; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "hostControl"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl: ephemera.v1.HostControl.$Shape; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "meetingEnded"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded: ephemera.v1.MeetingEnded.$Shape; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "rosterBatch"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch: ephemera.v1.RosterBatch.$Shape; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "resumeGap"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap: ephemera.v1.ResumeGap.$Shape; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollOpen"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen: ephemera.v1.PollOpen.$Shape; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollAnswer"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer: ephemera.v1.PollAnswer.$Shape; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollClose"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose: ephemera.v1.PollClose.$Shape; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollTally"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally: ephemera.v1.PollTally.$Shape; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docOffer"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer: ephemera.v1.DocumentOffer.$Shape; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docChunk"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk: ephemera.v1.DocumentChunk.$Shape; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docAck"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck: ephemera.v1.DocumentAck.$Shape; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docCancel"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel: ephemera.v1.DocumentCancel.$Shape; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docResend"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend: ephemera.v1.DocumentResend.$Shape; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docCredit"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit: ephemera.v1.DocumentCredit.$Shape; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "trackInfo"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo: ephemera.v1.Track.$Shape; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "subscription"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription: ephemera.v1.Subscription.$Shape; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "keyframeRequest"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest: ephemera.v1.KeyframeRequest.$Shape; activeSpeakers?: null }|{ body?: "activeSpeakers"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers: ephemera.v1.ActiveSpeakers.$Shape })
             );
         }
 

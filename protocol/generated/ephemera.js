@@ -494,6 +494,9 @@ export const ephemera = $root.ephemera = (() => {
              * @property {number|null} [startedAt] Welcome startedAt
              * @property {Array.<ephemera.v1.Track.$Properties>|null} [tracks] Welcome tracks
              * @property {boolean|null} [locked] Welcome locked
+             * @property {number|null} [participantCount] Welcome participantCount
+             * @property {boolean|null} [staffOnly] Welcome staffOnly
+             * @property {number|null} [rosterFollows] Welcome rosterFollows
              * @property {string|null} [resumeCredential] Welcome resumeCredential
              * @property {boolean|null} [resumed] Welcome resumed
              * @property {number|null} [resumeGraceMs] Welcome resumeGraceMs
@@ -604,6 +607,30 @@ export const ephemera = $root.ephemera = (() => {
             Welcome.prototype.locked = false;
 
             /**
+             * Welcome participantCount.
+             * @member {number} participantCount
+             * @memberof ephemera.v1.Welcome
+             * @instance
+             */
+            Welcome.prototype.participantCount = 0;
+
+            /**
+             * Welcome staffOnly.
+             * @member {boolean} staffOnly
+             * @memberof ephemera.v1.Welcome
+             * @instance
+             */
+            Welcome.prototype.staffOnly = false;
+
+            /**
+             * Welcome rosterFollows.
+             * @member {number} rosterFollows
+             * @memberof ephemera.v1.Welcome
+             * @instance
+             */
+            Welcome.prototype.rosterFollows = 0;
+
+            /**
              * Welcome resumeCredential.
              * @member {string} resumeCredential
              * @memberof ephemera.v1.Welcome
@@ -687,6 +714,12 @@ export const ephemera = $root.ephemera = (() => {
                         $root.ephemera.v1.Track.encode(message.tracks[i], writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
                 if (message.locked != null && $Object.hasOwnProperty.call(message, "locked") && message.locked !== false)
                     writer.uint32(/* id 9, wireType 0 =*/72).bool(message.locked);
+                if (message.participantCount != null && $Object.hasOwnProperty.call(message, "participantCount") && message.participantCount !== 0)
+                    writer.uint32(/* id 10, wireType 0 =*/80).uint32(message.participantCount);
+                if (message.staffOnly != null && $Object.hasOwnProperty.call(message, "staffOnly") && message.staffOnly !== false)
+                    writer.uint32(/* id 11, wireType 0 =*/88).bool(message.staffOnly);
+                if (message.rosterFollows != null && $Object.hasOwnProperty.call(message, "rosterFollows") && message.rosterFollows !== 0)
+                    writer.uint32(/* id 12, wireType 0 =*/96).uint32(message.rosterFollows);
                 if (message.resumeCredential != null && $Object.hasOwnProperty.call(message, "resumeCredential") && message.resumeCredential !== "")
                     writer.uint32(/* id 13, wireType 2 =*/106).string(message.resumeCredential);
                 if (message.resumed != null && $Object.hasOwnProperty.call(message, "resumed") && message.resumed !== false)
@@ -810,6 +843,33 @@ export const ephemera = $root.ephemera = (() => {
                                 message.locked = value;
                             else
                                 delete message.locked;
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.participantCount = value;
+                            else
+                                delete message.participantCount;
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.staffOnly = value;
+                            else
+                                delete message.staffOnly;
+                            continue;
+                        }
+                    case 12: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.rosterFollows = value;
+                            else
+                                delete message.rosterFollows;
                             continue;
                         }
                     case 13: {
@@ -1742,6 +1802,233 @@ export const ephemera = $root.ephemera = (() => {
             })();
 
             return RosterUpdate;
+        })();
+
+        v1.RosterBatch = (function() {
+
+            /**
+             * Properties of a RosterBatch.
+             * @typedef {Object} ephemera.v1.RosterBatch.$Properties
+             * @property {Array.<ephemera.v1.RosterUpdate.$Properties>|null} [updates] RosterBatch updates
+             * @property {number|null} [participantCount] RosterBatch participantCount
+             * @property {boolean|null} [staffOnly] RosterBatch staffOnly
+             * @property {boolean|null} [page] RosterBatch page
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RosterBatch.
+             * @memberof ephemera.v1
+             * @interface IRosterBatch
+             * @augments ephemera.v1.RosterBatch.$Properties
+             * @deprecated Use ephemera.v1.RosterBatch.$Properties instead.
+             */
+
+            /**
+             * Shape of a RosterBatch.
+             * @typedef {ephemera.v1.RosterBatch.$Properties} ephemera.v1.RosterBatch.$Shape
+             */
+
+            /**
+             * Constructs a new RosterBatch.
+             * @memberof ephemera.v1
+             * @classdesc Represents a RosterBatch.
+             * @constructor
+             * @param {ephemera.v1.RosterBatch.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RosterBatch = function (properties) {
+                this.updates = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RosterBatch updates.
+             * @member {Array.<ephemera.v1.RosterUpdate.$Properties>} updates
+             * @memberof ephemera.v1.RosterBatch
+             * @instance
+             */
+            RosterBatch.prototype.updates = $util.emptyArray;
+
+            /**
+             * RosterBatch participantCount.
+             * @member {number} participantCount
+             * @memberof ephemera.v1.RosterBatch
+             * @instance
+             */
+            RosterBatch.prototype.participantCount = 0;
+
+            /**
+             * RosterBatch staffOnly.
+             * @member {boolean} staffOnly
+             * @memberof ephemera.v1.RosterBatch
+             * @instance
+             */
+            RosterBatch.prototype.staffOnly = false;
+
+            /**
+             * RosterBatch page.
+             * @member {boolean} page
+             * @memberof ephemera.v1.RosterBatch
+             * @instance
+             */
+            RosterBatch.prototype.page = false;
+
+            /**
+             * Creates a new RosterBatch instance using the specified properties.
+             * @function create
+             * @memberof ephemera.v1.RosterBatch
+             * @static
+             * @param {ephemera.v1.RosterBatch.$Properties=} [properties] Properties to set
+             * @returns {ephemera.v1.RosterBatch} RosterBatch instance
+             * @type {{
+             *   (properties: ephemera.v1.RosterBatch.$Shape): ephemera.v1.RosterBatch & ephemera.v1.RosterBatch.$Shape;
+             *   (properties?: ephemera.v1.RosterBatch.$Properties): ephemera.v1.RosterBatch;
+             * }}
+             */
+            RosterBatch.create = function(properties) {
+                return new RosterBatch(properties);
+            };
+
+            /**
+             * Encodes the specified RosterBatch message. Does not implicitly {@link ephemera.v1.RosterBatch.verify|verify} messages.
+             * @function encode
+             * @memberof ephemera.v1.RosterBatch
+             * @static
+             * @param {ephemera.v1.RosterBatch.$Properties} message RosterBatch message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RosterBatch.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.updates != null && message.updates.length)
+                    for (let i = 0; i < message.updates.length; ++i)
+                        $root.ephemera.v1.RosterUpdate.encode(message.updates[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.participantCount != null && $Object.hasOwnProperty.call(message, "participantCount") && message.participantCount !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.participantCount);
+                if (message.staffOnly != null && $Object.hasOwnProperty.call(message, "staffOnly") && message.staffOnly !== false)
+                    writer.uint32(/* id 3, wireType 0 =*/24).bool(message.staffOnly);
+                if (message.page != null && $Object.hasOwnProperty.call(message, "page") && message.page !== false)
+                    writer.uint32(/* id 4, wireType 0 =*/32).bool(message.page);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a RosterBatch message from the specified reader or buffer.
+             * @function decode
+             * @memberof ephemera.v1.RosterBatch
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ephemera.v1.RosterBatch & ephemera.v1.RosterBatch.$Shape} RosterBatch
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RosterBatch.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ephemera.v1.RosterBatch();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.updates && message.updates.length))
+                                message.updates = [];
+                            message.updates.push($root.ephemera.v1.RosterUpdate.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.participantCount = value;
+                            else
+                                delete message.participantCount;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.staffOnly = value;
+                            else
+                                delete message.staffOnly;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.page = value;
+                            else
+                                delete message.page;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Gets the type url for RosterBatch
+             * @function getTypeUrl
+             * @memberof ephemera.v1.RosterBatch
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RosterBatch.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ephemera.v1.RosterBatch";
+            };
+
+            return RosterBatch;
         })();
 
         v1.Error = (function() {
@@ -4692,6 +4979,7 @@ export const ephemera = $root.ephemera = (() => {
          * @property {number} LEAVE=6 LEAVE value
          * @property {number} HOST_CONTROL=7 HOST_CONTROL value
          * @property {number} MEETING_ENDED=8 MEETING_ENDED value
+         * @property {number} ROSTER_BATCH=9 ROSTER_BATCH value
          * @property {number} CHAT=10 CHAT value
          * @property {number} POLL_OPEN=20 POLL_OPEN value
          * @property {number} POLL_ANSWER=21 POLL_ANSWER value
@@ -4724,6 +5012,7 @@ export const ephemera = $root.ephemera = (() => {
             values[valuesById[6] = "LEAVE"] = 6;
             values[valuesById[7] = "HOST_CONTROL"] = 7;
             values[valuesById[8] = "MEETING_ENDED"] = 8;
+            values[valuesById[9] = "ROSTER_BATCH"] = 9;
             values[valuesById[10] = "CHAT"] = 10;
             values[valuesById[20] = "POLL_OPEN"] = 20;
             values[valuesById[21] = "POLL_ANSWER"] = 21;
@@ -4784,6 +5073,7 @@ export const ephemera = $root.ephemera = (() => {
              * @property {ephemera.v1.Leave.$Properties|null} [leave] Envelope leave
              * @property {ephemera.v1.HostControl.$Properties|null} [hostControl] Envelope hostControl
              * @property {ephemera.v1.MeetingEnded.$Properties|null} [meetingEnded] Envelope meetingEnded
+             * @property {ephemera.v1.RosterBatch.$Properties|null} [rosterBatch] Envelope rosterBatch
              * @property {ephemera.v1.ResumeGap.$Properties|null} [resumeGap] Envelope resumeGap
              * @property {ephemera.v1.PollOpen.$Properties|null} [pollOpen] Envelope pollOpen
              * @property {ephemera.v1.PollAnswer.$Properties|null} [pollAnswer] Envelope pollAnswer
@@ -4800,7 +5090,7 @@ export const ephemera = $root.ephemera = (() => {
              * @property {ephemera.v1.KeyframeRequest.$Properties|null} [keyframeRequest] Envelope keyframeRequest
              * @property {ephemera.v1.ActiveSpeakers.$Properties|null} [activeSpeakers] Envelope activeSpeakers
              * @property {Uint8Array|null} [payload] Envelope payload
-             * @property {"welcome"|"roster"|"error"|"leave"|"hostControl"|"meetingEnded"|"resumeGap"|"pollOpen"|"pollAnswer"|"pollClose"|"pollTally"|"docOffer"|"docChunk"|"docAck"|"docCancel"|"docResend"|"docCredit"|"trackInfo"|"subscription"|"keyframeRequest"|"activeSpeakers"} [body] Envelope body
+             * @property {"welcome"|"roster"|"error"|"leave"|"hostControl"|"meetingEnded"|"rosterBatch"|"resumeGap"|"pollOpen"|"pollAnswer"|"pollClose"|"pollTally"|"docOffer"|"docChunk"|"docAck"|"docCancel"|"docResend"|"docCredit"|"trackInfo"|"subscription"|"keyframeRequest"|"activeSpeakers"} [body] Envelope body
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -4831,6 +5121,7 @@ export const ephemera = $root.ephemera = (() => {
              *   leave?: ephemera.v1.Leave.$Shape|null;
              *   hostControl?: ephemera.v1.HostControl.$Shape|null;
              *   meetingEnded?: ephemera.v1.MeetingEnded.$Shape|null;
+             *   rosterBatch?: ephemera.v1.RosterBatch.$Shape|null;
              *   resumeGap?: ephemera.v1.ResumeGap.$Shape|null;
              *   pollOpen?: ephemera.v1.PollOpen.$Shape|null;
              *   pollAnswer?: ephemera.v1.PollAnswer.$Shape|null;
@@ -4849,7 +5140,7 @@ export const ephemera = $root.ephemera = (() => {
              *   payload?: Uint8Array|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ body?: undefined; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "welcome"; welcome: ephemera.v1.Welcome.$Shape; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "roster"; welcome?: null; roster: ephemera.v1.RosterUpdate.$Shape; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "error"; welcome?: null; roster?: null; error: ephemera.v1.Error.$Shape; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "leave"; welcome?: null; roster?: null; error?: null; leave: ephemera.v1.Leave.$Shape; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "hostControl"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl: ephemera.v1.HostControl.$Shape; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "meetingEnded"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded: ephemera.v1.MeetingEnded.$Shape; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "resumeGap"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap: ephemera.v1.ResumeGap.$Shape; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollOpen"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen: ephemera.v1.PollOpen.$Shape; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollAnswer"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer: ephemera.v1.PollAnswer.$Shape; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollClose"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose: ephemera.v1.PollClose.$Shape; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollTally"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally: ephemera.v1.PollTally.$Shape; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docOffer"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer: ephemera.v1.DocumentOffer.$Shape; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docChunk"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk: ephemera.v1.DocumentChunk.$Shape; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docAck"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck: ephemera.v1.DocumentAck.$Shape; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docCancel"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel: ephemera.v1.DocumentCancel.$Shape; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docResend"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend: ephemera.v1.DocumentResend.$Shape; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docCredit"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit: ephemera.v1.DocumentCredit.$Shape; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "trackInfo"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo: ephemera.v1.Track.$Shape; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "subscription"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription: ephemera.v1.Subscription.$Shape; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "keyframeRequest"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest: ephemera.v1.KeyframeRequest.$Shape; activeSpeakers?: null }|{ body?: "activeSpeakers"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers: ephemera.v1.ActiveSpeakers.$Shape })
+             *   ({ body?: undefined; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "welcome"; welcome: ephemera.v1.Welcome.$Shape; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "roster"; welcome?: null; roster: ephemera.v1.RosterUpdate.$Shape; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "error"; welcome?: null; roster?: null; error: ephemera.v1.Error.$Shape; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "leave"; welcome?: null; roster?: null; error?: null; leave: ephemera.v1.Leave.$Shape; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "hostControl"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl: ephemera.v1.HostControl.$Shape; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "meetingEnded"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded: ephemera.v1.MeetingEnded.$Shape; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "rosterBatch"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch: ephemera.v1.RosterBatch.$Shape; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "resumeGap"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap: ephemera.v1.ResumeGap.$Shape; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollOpen"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen: ephemera.v1.PollOpen.$Shape; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollAnswer"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer: ephemera.v1.PollAnswer.$Shape; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollClose"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose: ephemera.v1.PollClose.$Shape; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollTally"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally: ephemera.v1.PollTally.$Shape; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docOffer"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer: ephemera.v1.DocumentOffer.$Shape; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docChunk"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk: ephemera.v1.DocumentChunk.$Shape; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docAck"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck: ephemera.v1.DocumentAck.$Shape; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docCancel"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel: ephemera.v1.DocumentCancel.$Shape; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docResend"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend: ephemera.v1.DocumentResend.$Shape; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docCredit"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit: ephemera.v1.DocumentCredit.$Shape; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "trackInfo"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo: ephemera.v1.Track.$Shape; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "subscription"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription: ephemera.v1.Subscription.$Shape; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "keyframeRequest"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest: ephemera.v1.KeyframeRequest.$Shape; activeSpeakers?: null }|{ body?: "activeSpeakers"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers: ephemera.v1.ActiveSpeakers.$Shape })
              * )} ephemera.v1.Envelope.$Shape
              */
 
@@ -4997,6 +5288,14 @@ export const ephemera = $root.ephemera = (() => {
             Envelope.prototype.meetingEnded = null;
 
             /**
+             * Envelope rosterBatch.
+             * @member {ephemera.v1.RosterBatch.$Properties|null|undefined} rosterBatch
+             * @memberof ephemera.v1.Envelope
+             * @instance
+             */
+            Envelope.prototype.rosterBatch = null;
+
+            /**
              * Envelope resumeGap.
              * @member {ephemera.v1.ResumeGap.$Properties|null|undefined} resumeGap
              * @memberof ephemera.v1.Envelope
@@ -5129,12 +5428,12 @@ export const ephemera = $root.ephemera = (() => {
 
             /**
              * Envelope body.
-             * @member {"welcome"|"roster"|"error"|"leave"|"hostControl"|"meetingEnded"|"resumeGap"|"pollOpen"|"pollAnswer"|"pollClose"|"pollTally"|"docOffer"|"docChunk"|"docAck"|"docCancel"|"docResend"|"docCredit"|"trackInfo"|"subscription"|"keyframeRequest"|"activeSpeakers"|undefined} body
+             * @member {"welcome"|"roster"|"error"|"leave"|"hostControl"|"meetingEnded"|"rosterBatch"|"resumeGap"|"pollOpen"|"pollAnswer"|"pollClose"|"pollTally"|"docOffer"|"docChunk"|"docAck"|"docCancel"|"docResend"|"docCredit"|"trackInfo"|"subscription"|"keyframeRequest"|"activeSpeakers"|undefined} body
              * @memberof ephemera.v1.Envelope
              * @instance
              */
             $Object.defineProperty(Envelope.prototype, "body", {
-                get: $util.oneOfGetter($oneOfFields = ["welcome", "roster", "error", "leave", "hostControl", "meetingEnded", "resumeGap", "pollOpen", "pollAnswer", "pollClose", "pollTally", "docOffer", "docChunk", "docAck", "docCancel", "docResend", "docCredit", "trackInfo", "subscription", "keyframeRequest", "activeSpeakers"]),
+                get: $util.oneOfGetter($oneOfFields = ["welcome", "roster", "error", "leave", "hostControl", "meetingEnded", "rosterBatch", "resumeGap", "pollOpen", "pollAnswer", "pollClose", "pollTally", "docOffer", "docChunk", "docAck", "docCancel", "docResend", "docCredit", "trackInfo", "subscription", "keyframeRequest", "activeSpeakers"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -5204,6 +5503,8 @@ export const ephemera = $root.ephemera = (() => {
                     $root.ephemera.v1.HostControl.encode(message.hostControl, writer.uint32(/* id 24, wireType 2 =*/194).fork(), _depth + 1).ldelim();
                 if (message.meetingEnded != null && $Object.hasOwnProperty.call(message, "meetingEnded"))
                     $root.ephemera.v1.MeetingEnded.encode(message.meetingEnded, writer.uint32(/* id 25, wireType 2 =*/202).fork(), _depth + 1).ldelim();
+                if (message.rosterBatch != null && $Object.hasOwnProperty.call(message, "rosterBatch"))
+                    $root.ephemera.v1.RosterBatch.encode(message.rosterBatch, writer.uint32(/* id 26, wireType 2 =*/210).fork(), _depth + 1).ldelim();
                 if (message.resumeGap != null && $Object.hasOwnProperty.call(message, "resumeGap"))
                     $root.ephemera.v1.ResumeGap.encode(message.resumeGap, writer.uint32(/* id 27, wireType 2 =*/218).fork(), _depth + 1).ldelim();
                 if (message.pollOpen != null && $Object.hasOwnProperty.call(message, "pollOpen"))
@@ -5408,6 +5709,13 @@ export const ephemera = $root.ephemera = (() => {
                                 break;
                             message.meetingEnded = $root.ephemera.v1.MeetingEnded.decode(reader, reader.size(), $undefined, _depth + 1, message.meetingEnded);
                             message.body = "meetingEnded";
+                            continue;
+                        }
+                    case 26: {
+                            if (wireType !== 2)
+                                break;
+                            message.rosterBatch = $root.ephemera.v1.RosterBatch.decode(reader, reader.size(), $undefined, _depth + 1, message.rosterBatch);
+                            message.body = "rosterBatch";
                             continue;
                         }
                     case 27: {

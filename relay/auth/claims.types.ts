@@ -44,5 +44,10 @@ export type VerifyResult = { ok: true; claims: JoinClaims } | { ok: false; code:
 export interface TokenVerifier {
   /** Verifies `token` for joining `meetingId`. Never throws; never logs or echoes the token. */
   verify(token: string, meetingId: string): VerifyResult | Promise<VerifyResult>;
+  /**
+   * The same verification as `verify`, except that a single-use token is only looked up in the replay store,
+   * never claimed: RELAY_ERR_TOKEN_REPLAYED once it was used, ok before. For the admission pre-check.
+   */
+  check(token: string, meetingId: string): VerifyResult | Promise<VerifyResult>;
   close(): void;
 }

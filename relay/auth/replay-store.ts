@@ -9,6 +9,11 @@ export interface ReplayStore {
    * was already claimed (or when the store is full of live entries: refusing is the safe side).
    */
   claim(jti: string, expiresAtSeconds: number): boolean;
+  /**
+   * True while `jti` is remembered as used; never records anything (the admission pre-check asks this, so that
+   * checking a single-use token does not burn it).
+   */
+  used(jti: string): boolean;
   /** Live entries (for metrics and tests). */
   readonly size: number;
   /** Idempotent. Forgets everything and stops the sweep timer. */
@@ -60,6 +65,10 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
       }
       used.set(jti, expiresAtSeconds);
       return true;
+    },
+    used(jti: string): boolean {
+      const exp = used.get(jti);
+      return exp !== undefined && exp > now() / 1000;
     },
     get size() {
       return used.size;

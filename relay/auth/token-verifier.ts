@@ -104,14 +104,16 @@ function positiveInt(v: unknown): v is number {
 /** The `pol` claim, or null when it is malformed. */
 function policyOf(pol: unknown): MeetingPolicyClaims | null {
   if (typeof pol !== 'object' || pol === null || Array.isArray(pol)) return null;
-  const { dur, max, locked } = pol as Record<string, unknown>;
+  const { dur, max, locked, large } = pol as Record<string, unknown>;
   if (dur !== undefined && !positiveInt(dur)) return null;
+  if (large !== undefined && !positiveInt(large)) return null;
   if (max !== undefined && !positiveInt(max)) return null;
   if (locked !== undefined && typeof locked !== 'boolean') return null;
   return Object.freeze({
     ...(dur !== undefined ? { maxDurationSeconds: dur } : {}),
     ...(max !== undefined ? { maxParticipants: max } : {}),
     ...(locked !== undefined ? { locked } : {}),
+    ...(large !== undefined ? { largeMeetingThreshold: large } : {}),
   });
 }
 
@@ -147,7 +149,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     clockTolerance,
   });
 
-  function finish(token: string, key: KeyObject | undefined, meetingId: string): VerifyResult {
+  function finish(token: string, key: KeyObject | undefined, meetingId: string, claim: boolean): VerifyResult {
     if (key === undefined) return FAIL.RELAY_ERR_TOKEN_UNKNOWN_KEY;
     let payload: unknown;
     try {
@@ -159,36 +161,44 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     if (claims === undefined) return FAIL.RELAY_ERR_TOKEN_CLAIMS;
     if (claims.meetingId !== meetingId) return FAIL.RELAY_ERR_WRONG_MEETING;
     // Claimed last, so a token refused for any other reason is not burnt.
-    if (claims.singleUse && !replay.claim(claims.tokenId, claims.expiresAt + clockTolerance)) {
-      return FAIL.RELAY_ERR_TOKEN_REPLAYED;
+    if (claims.singleUse) {
+      const used = claim ? !replay.claim(claims.tokenId, claims.expiresAt + clockTolerance) : replay.used(claims.tokenId);
+      if (used) return FAIL.RELAY_ERR_TOKEN_REPLAYED;
     }
     return { ok: true, claims };
   }
 
+  function run(token: string, meetingId: string, claim: boolean): VerifyResult | Promise<VerifyResult> {
+    if (typeof token !== 'string' || token.length === 0) return FAIL.RELAY_ERR_TOKEN_MISSING;
+    if (token.length > maxTokenBytes || !TOKEN_SHAPE.test(token)) return FAIL.RELAY_ERR_TOKEN_INVALID;
+    const header = decodeHeader(token.slice(0, token.indexOf('.')));
+    if (header === undefined) return FAIL.RELAY_ERR_TOKEN_INVALID;
+    if (header.alg !== 'ES256') return FAIL.RELAY_ERR_TOKEN_ALGORITHM;
+    // RFC 7515 4.1.11: extensions we do not understand must not be ignored.
+    if (header.crit !== undefined) return FAIL.RELAY_ERR_TOKEN_INVALID;
+    const kid = header.kid;
+    if (!nonEmptyString(kid)) return FAIL.RELAY_ERR_TOKEN_UNKNOWN_KEY;
+    let key: KeyObject | undefined | Promise<KeyObject | undefined>;
+    try {
+      key = keys.key(kid);
+    } catch {
+      return FAIL.RELAY_ERR_TOKEN_UNKNOWN_KEY;
+    }
+    if (key instanceof Promise) {
+      return key.then(
+        (k) => finish(token, k, meetingId, claim),
+        () => FAIL.RELAY_ERR_TOKEN_UNKNOWN_KEY,
+      );
+    }
+    return finish(token, key, meetingId, claim);
+  }
+
   return {
     verify(token: string, meetingId: string): VerifyResult | Promise<VerifyResult> {
-      if (typeof token !== 'string' || token.length === 0) return FAIL.RELAY_ERR_TOKEN_MISSING;
-      if (token.length > maxTokenBytes || !TOKEN_SHAPE.test(token)) return FAIL.RELAY_ERR_TOKEN_INVALID;
-      const header = decodeHeader(token.slice(0, token.indexOf('.')));
-      if (header === undefined) return FAIL.RELAY_ERR_TOKEN_INVALID;
-      if (header.alg !== 'ES256') return FAIL.RELAY_ERR_TOKEN_ALGORITHM;
-      // RFC 7515 4.1.11: extensions we do not understand must not be ignored.
-      if (header.crit !== undefined) return FAIL.RELAY_ERR_TOKEN_INVALID;
-      const kid = header.kid;
-      if (!nonEmptyString(kid)) return FAIL.RELAY_ERR_TOKEN_UNKNOWN_KEY;
-      let key: KeyObject | undefined | Promise<KeyObject | undefined>;
-      try {
-        key = keys.key(kid);
-      } catch {
-        return FAIL.RELAY_ERR_TOKEN_UNKNOWN_KEY;
-      }
-      if (key instanceof Promise) {
-        return key.then(
-          (k) => finish(token, k, meetingId),
-          () => FAIL.RELAY_ERR_TOKEN_UNKNOWN_KEY,
-        );
-      }
-      return finish(token, key, meetingId);
+      return run(token, meetingId, true);
+    },
+    check(token: string, meetingId: string): VerifyResult | Promise<VerifyResult> {
+      return run(token, meetingId, false);
     },
     close(): void {
       if (ownStore) replay.close();

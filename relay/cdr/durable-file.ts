@@ -6,6 +6,7 @@
 import {
   closeSync,
   fstatSync,
+  fsync,
   fsyncSync,
   ftruncateSync,
   mkdirSync,
@@ -75,6 +76,19 @@ export class AppendFile {
 
   sync(): void {
     fsyncSync(this.#handle());
+  }
+
+  /**
+   * fsync on libuv's thread pool: the event loop keeps running while the disk flushes (the journal's group
+   * commit). `done` gets the error, or null. Lines already appended survive a killed process either way (write(2)
+   * has put them in the page cache); fsync is what makes them survive a crash of the machine.
+   */
+  syncInBackground(done: (err: NodeJS.ErrnoException | null) => void): void {
+    if (this.#fd === null) {
+      done(Object.assign(new Error(`${this.path} is closed`), { code: 'ERR_CLOSED' }));
+      return;
+    }
+    fsync(this.#fd, done);
   }
 
   /** Reads `length` bytes at `offset`. */

@@ -18,8 +18,21 @@ import { RetransmitWindow } from './retransmit-window.js';
 import type { ClusterNode } from './cluster-node.js';
 
 const EMPTY = new Uint8Array(0);
+/** After attaching, frames go to NATS this long even before another relay answered the HELLO. */
+const ATTACH_GRACE_MS = 5_000;
 /** Out-of-order messages a stream holds while it waits for a gap to be filled; more closes the sessions. */
 const MAX_BUFFERED = 20_000;
+
+/** Poll and transfer ids a relay remembers per meeting for late relays' STATE (the oldest go first). */
+const MAX_REMEMBERED_IDS = 4_096;
+
+function remember(set: Set<string>, id: string): void {
+  if (set.size >= MAX_REMEMBERED_IDS) {
+    const oldest = set.values().next();
+    if (!oldest.done) set.delete(oldest.value);
+  }
+  set.add(id);
+}
 
 /** A track's route: local topic plus, in a cluster, its NATS subject and the other relays' interest. */
 class ClusterTrackRoute extends LocalTrackRoute {
@@ -85,7 +98,7 @@ export class ClusterMeeting implements MeetingDelivery {
     this.allSubject = `${this.base}.all`;
     this.hostsSubject = `${this.base}.hosts`;
     this.mySubject = `${this.base}.n.${node.id}`;
-    this.window = new RetransmitWindow(node.retransmitBytes, (buffers) => node.link.zeroAfterFlush(buffers));
+    this.window = new RetransmitWindow(node.retransmitBytes, (buffers) => node.link.zeroLater(buffers));
   }
 
   get spansRelays(): boolean {
@@ -121,13 +134,23 @@ export class ClusterMeeting implements MeetingDelivery {
     if (kind !== Kind.POLL_OPEN && kind !== Kind.DOC_OFFER) return;
     const d = decodeEnvelope(frame);
     if (!d.ok) return;
-    if (kind === Kind.POLL_OPEN && d.value.pollOpen?.pollId) this.ownPolls.add(d.value.pollOpen.pollId);
-    if (kind === Kind.DOC_OFFER && d.value.docOffer?.transferId) this.ownTransfers.add(d.value.docOffer.transferId);
+    if (kind === Kind.POLL_OPEN && d.value.pollOpen?.pollId) remember(this.ownPolls, d.value.pollOpen.pollId);
+    if (kind === Kind.DOC_OFFER && d.value.docOffer?.transferId) remember(this.ownTransfers, d.value.docOffer.transferId);
   }
+
+  /**
+   * Whether other relays may hold members: some answered, or this relay attached recently (its HELLO's answers
+   * may still be on their way; frames sent meanwhile must not be lost for them).
+   */
+  private get others(): boolean {
+    return this.attached && (this.nodes.size > 0 || performance.now() - this.attachedAt < ATTACH_GRACE_MS);
+  }
+
+  private attachedAt = -Infinity;
 
   toEveryone(frame: Uint8Array, lane: LaneName | null, except: Member | null): number {
     const n = this.local.toEveryone(frame, lane, except);
-    if (this.nodes.size > 0 && this.attached) {
+    if (this.others) {
       if (lane === 'poll') this.noteOwn(frame);
       this.toAll(MsgType.ALL, lane, frame);
     }
@@ -136,12 +159,18 @@ export class ClusterMeeting implements MeetingDelivery {
 
   toHosts(frame: Uint8Array, lane: LaneName | null, except: Member | null): number {
     const n = this.local.toHosts(frame, lane, except);
-    if (this.nodes.size > 0 && this.attached) this.sendSeq(this.hostsSubject, 'h', MsgType.HOSTS, lane, 0, '', frame, ++this.seqHosts);
+    if (this.others) this.sendSeq(this.hostsSubject, 'h', MsgType.HOSTS, lane, 0, '', frame, ++this.seqHosts);
     return n;
   }
 
   toLocal(frame: Uint8Array, lane: LaneName | null): number {
     return this.local.toLocal(frame, lane);
+  }
+
+  toRelays(frame: Uint8Array, lane: LaneName | null): number {
+    if (this.nodes.size === 0 || !this.attached) return 0;
+    this.toAll(MsgType.ALL, lane, frame);
+    return this.nodes.size;
   }
 
   toOne(member: Member, frame: Uint8Array, lane: LaneName | null): boolean {
@@ -191,8 +220,7 @@ export class ClusterMeeting implements MeetingDelivery {
     if (r.interested.size === 0 || r.remotePublisher !== null) return;
     // Once per frame whatever the number of relays and receivers: each relay fans it out itself.
     const msg = encodeMessage(MsgType.MEDIA, lane, keyframe ? FLAG_KEYFRAME : 0, 0, this.node.idBytes, EMPTY, frame);
-    this.node.publish(r.subject, msg, lane);
-    this.node.link.zeroAfterFlush([msg]);
+    this.node.publish(r.subject, msg, lane, true);
   }
 
   backlog(member: Member): number {
@@ -240,16 +268,21 @@ export class ClusterMeeting implements MeetingDelivery {
   }
 
   joined(member: Member): void {
+    const before = this.local.size;
     this.local.joined(member);
+    if (this.local.size === before) return;
     this.localCount++;
-    if (member.role === 'host') this.hostJoined();
+    if (this.local.isHost(member)) this.hostJoined();
     if (!this.attached) this.attach();
   }
 
   left(member: Member): void {
+    const wasHost = this.local.isHost(member);
+    const before = this.local.size;
     this.local.left(member);
+    if (this.local.size === before) return;
     this.localCount--;
-    if (member.role === 'host') this.hostLeft();
+    if (wasHost) this.hostLeft();
     // Detached once the meeting's LEFT notice went out (the meeting sends it right after this call).
     if (this.localCount === 0) setImmediate(() => { if (this.localCount === 0) this.detach(); });
   }
@@ -309,6 +342,7 @@ export class ClusterMeeting implements MeetingDelivery {
   private attach(): void {
     if (this.closed) return;
     this.attached = true;
+    this.attachedAt = performance.now();
     this.node.attached(this);
     this.node.link.subscribe(this.allSubject);
     this.node.link.subscribe(this.mySubject);
@@ -322,6 +356,7 @@ export class ClusterMeeting implements MeetingDelivery {
 
   private detach(): void {
     if (!this.attached) return;
+    this.stateSentTo.clear();
     this.toAll(MsgType.BYE, null, EMPTY);
     this.attached = false;
     this.node.link.unsubscribe(this.allSubject);
@@ -343,6 +378,7 @@ export class ClusterMeeting implements MeetingDelivery {
 
   private forgetNode(node: string, announce: boolean): void {
     this.nodes.delete(node);
+    this.stateSentTo.delete(node);
     for (const r of this.ownTracks.values()) {
       if (r.interested.delete(node)) r.elsewhere = r.interested.size;
     }
@@ -456,6 +492,8 @@ export class ClusterMeeting implements MeetingDelivery {
     this.node.link.publish(this.allSubject, encodeMessage(MsgType.TAIL, null, 0, 0, this.node.idBytes, EMPTY, jsonBody({ a: this.seqAll, h: this.seqHosts, d })));
   }
 
+  /** Relays this one has sent its STATE to since it attached (a HELLO's answer, or the answer to theirs). */
+  private readonly stateSentTo = new Set<string>();
   private directSent = 0;
   private tailSent = 0;
 
@@ -491,8 +529,7 @@ export class ClusterMeeting implements MeetingDelivery {
       }
       this.node.stats.messagesResent++;
       const replay = encodeMessage(MsgType.REPLAY, null, 0, 0, this.node.idBytes, EMPTY, original);
-      this.node.link.publish(reply, replay);
-      this.node.link.zeroAfterFlush([replay]);
+      this.node.link.publish(reply, replay, true);
     }
   }
 
@@ -515,8 +552,10 @@ export class ClusterMeeting implements MeetingDelivery {
     switch (msg.type) {
       case MsgType.ALL:
         this.nodes.add(msg.origin);
-        this.local.toLocal(msg.body, msg.lane);
-        return this.mirror(msg.origin, msg.body);
+        // Another relay's roster changes reach this relay's participants as that relay's ROSTER frames, one per
+        // change (this relay's own changes go through its roster batcher).
+        if (this.mirror(msg.origin, msg.body, msg.lane)) this.local.toLocal(msg.body, msg.lane);
+        return;
       case MsgType.HOSTS:
         this.local.toHosts(msg.body, msg.lane, null);
         return;
@@ -544,10 +583,18 @@ export class ClusterMeeting implements MeetingDelivery {
       }
       case MsgType.HELLO:
         this.nodes.add(msg.origin);
+        this.stateSentTo.add(msg.origin);
         this.toNode(msg.origin, MsgType.STATE, null, '', jsonBody(this.state()));
         return this.applyStateBody(msg.origin, msg.body);
       case MsgType.STATE:
+        // The answer to our HELLO. Members that joined here after our HELLO went out, while this relay knew no other
+        // (`nodes` empty: nobody to tell), are in no message the origin saw: our own STATE, once per relay, tells
+        // it. The origin sent us its STATE already, so it does not answer this one: no echo.
         this.nodes.add(msg.origin);
+        if (!this.stateSentTo.has(msg.origin)) {
+          this.stateSentTo.add(msg.origin);
+          this.toNode(msg.origin, MsgType.STATE, null, '', jsonBody(this.state()));
+        }
         return this.applyStateBody(msg.origin, msg.body);
       case MsgType.INTEREST: {
         const b = parseJson<{ p: string; t: number; on: boolean }>(msg.body);
@@ -593,43 +640,53 @@ export class ClusterMeeting implements MeetingDelivery {
     this.node.routeBySubject.set(route.subject, route);
   }
 
-  /** The state every relay keeps of the others' members and tracks, from the control frames they forward. */
-  private mirror(origin: string, frame: Uint8Array): void {
+  /**
+   * The state every relay keeps of the others' members and tracks, from the control frames they forward. False
+   * when the frame must not reach this relay's participants: a LEFT of a participant that is back elsewhere (it
+   * reconnected through another relay, whose JOINED came first).
+   */
+  private mirror(origin: string, frame: Uint8Array, lane: LaneName | null): boolean {
     const kind = peekKind(frame);
-    if (kind === Kind.CHAT || kind === Kind.MEDIA || kind === Kind.ACTIVE_SPEAKERS) return;
+    if (kind === Kind.CHAT || kind === Kind.MEDIA || kind === Kind.ACTIVE_SPEAKERS) return true;
     const d = decodeEnvelope(frame);
-    if (!d.ok) return;
+    if (!d.ok) return true;
     const env = d.value;
     switch (env.kind) {
       case Kind.ROSTER: {
         const r = env.roster;
         const p = r?.participant;
-        if (r == null || p == null || !p.id) return;
+        if (r == null || p == null || !p.id) return true;
         const role = (p.role ?? 'attendee') as Role;
         const caps = capabilityMask(role === 'host' ? 'host' : 'attendee', (p.capabilities ?? []) as Capability[]);
         if (r.change === RosterChange.JOINED) this.port.remoteJoined(new RemoteMember(p.id, origin, role, caps, p.displayName ?? '', Number(p.joinedAt ?? 0)), false);
         else if (r.change === RosterChange.LEFT) {
-          if (this.port.remoteMember(p.id)?.node === origin) this.port.remoteLeft(p.id, r.reason ?? '', false);
+          const remote = this.port.remoteMember(p.id);
+          if (remote?.node === origin) this.port.remoteLeft(p.id, r.reason ?? '', false);
+          else if (remote !== undefined || this.port.localMember(p.id) !== undefined) return false;
         } else this.port.remoteRoleChanged(p.id, role, caps);
-        return;
+        return true;
       }
       case Kind.TRACK_PUBLISH:
         if (env.trackInfo != null) this.addRemoteTrack(origin, { id: env.trackInfo.id ?? 0, source: env.trackInfo.source ?? 0, codec: env.trackInfo.codec ?? '', publisher: env.trackInfo.publisher ?? env.from }, false);
-        return;
+        return true;
       case Kind.TRACK_UNPUBLISH: {
         const id = env.trackInfo?.id ?? 0;
         const pub = env.trackInfo?.publisher || env.from;
         const route = this.remoteTracks.get(`${pub}\n${id}`);
         if (route !== undefined) this.node.routeBySubject.delete(route.subject);
         this.port.remoteTrackUnpublished(pub, id);
-        return;
+        return true;
       }
       case Kind.HOST_CONTROL:
-        return this.port.remoteHostControl(env);
+        // The notice first, then its effect (as on one relay: announced, then the meeting ends or the target goes).
+        this.local.toLocal(frame, lane);
+        this.port.remoteHostControl(env);
+        return false;
       case Kind.POLL_OPEN:
         if (env.pollOpen?.pollId) this.owners.set(`p:${env.pollOpen.pollId}`, origin);
-        return;
+        return true;
     }
+    return true;
   }
 }
 

@@ -81,8 +81,8 @@ export class ClusterNode {
   }
 
   /** Publishes one message and counts it on its lane (null: the relays' own control messages). */
-  publish(subject: string, msg: Uint8Array, lane: LaneName | null): void {
-    if (!this.link.publish(subject, msg)) return;
+  publish(subject: string, msg: Uint8Array, lane: LaneName | null, zero = false): void {
+    if (!this.link.publish(subject, msg, zero)) return;
     const t = this.stats.traffic[lane ?? 'cluster'];
     t.framesOut++;
     t.bytesOut += msg.length;

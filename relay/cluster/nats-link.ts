@@ -20,6 +20,9 @@ export interface NatsLinkOptions {
   readonly tlsKeyFile?: string | undefined;
 }
 
+/** Cluster messages are written to NATS in batches at most this old (milliseconds): the latency it adds. */
+const BATCH_MS = 1;
+
 export type MessageHandler = (subject: string, data: Uint8Array) => void;
 
 /** Builds the client options from the settings (files read once, at start). */
@@ -140,41 +143,71 @@ export class NatsLink {
     return this.subs.size;
   }
 
-  /** Publishes (the client copies the bytes into its outbound buffer: the caller may reuse them). */
-  publish(subject: string, data: Uint8Array): boolean {
-    const nc = this.nc;
-    if (nc === null || this.closed) return false;
-    try {
-      nc.publish(subject, data);
-      return true;
-    } catch {
-      return false;
+  /**
+   * Publishes, in order, within BATCH_MS: the client writes once per microtask checkpoint, which is once per client
+   * frame the relay handles; batching here makes one socket write out of a millisecond's messages instead of one
+   * per message (a loopback write costs more than the rest of a frame's cross-relay work). `zero`: the buffer is relay-owned content, zeroed once the client has written it.
+   */
+  publish(subject: string, data: Uint8Array, zero = false): boolean {
+    if (this.closed) return false;
+    this.outSubjects.push(subject);
+    this.outData.push(data);
+    if (zero) this.zeroQueue.push(data);
+    if (!this.batchScheduled) {
+      this.batchScheduled = true;
+      setTimeout(this.flushBatch, BATCH_MS);
     }
+    return true;
   }
 
-  private zeroQueue: Uint8Array[] = [];
-  private zeroScheduled = false;
+  private outSubjects: string[] = [];
+  private outData: Uint8Array[] = [];
+  private batchScheduled = false;
 
-  /**
-   * Zeroes buffers once the client has written everything published so far (it keeps references to published
-   * bytes until it flushes): relay-owned copies of content do not outlive their use.
-   */
-  zeroAfterFlush(buffers: readonly Uint8Array[]): void {
-    for (const b of buffers) this.zeroQueue.push(b);
-    if (this.zeroScheduled) return;
-    this.zeroScheduled = true;
+  private readonly flushBatch = (): void => {
+    this.batchScheduled = false;
+    const subjects = this.outSubjects;
+    const data = this.outData;
+    this.outSubjects = [];
+    this.outData = [];
     const nc = this.nc;
-    const done = (): void => {
-      this.zeroScheduled = false;
-      const q = this.zeroQueue;
-      this.zeroQueue = [];
-      for (const b of q) b.fill(0);
-    };
-    if (nc === null || !this.connected) {
-      setImmediate(done);
+    if (nc !== null && !this.closed) {
+      for (let i = 0; i < subjects.length; i++) {
+        try {
+          nc.publish(subjects[i]!, data[i]!);
+        } catch {
+          // closed or draining: the message is lost like any other NATS loss (reliable lanes detect it)
+        }
+      }
+    }
+    // The client packs what was published into one buffer in its own microtask (queued by the first publish
+    // above, so it runs before this one); once it has, the relay's copies can go.
+    if (this.zeroQueue.length > 0) queueMicrotask(this.zeroWritten);
+  };
+
+  private readonly zeroWritten = (): void => {
+    // While disconnected the client keeps what was published to send after reconnecting: zero only when connected.
+    if (!this.connected && !this.closed) {
+      setTimeout(() => this.zeroLater([]), 250).unref();
       return;
     }
-    nc.flush().then(done, done);
+    const q = this.zeroQueue;
+    this.zeroQueue = [];
+    for (const b of q) b.fill(0);
+  };
+
+  private zeroQueue: Uint8Array[] = [];
+
+  /**
+   * Zeroes relay-owned buffers (frames that left the retransmit window) once the client has written everything
+   * published so far: at the end of the current or next batch.
+   */
+  zeroLater(buffers: readonly Uint8Array[]): void {
+    for (const b of buffers) this.zeroQueue.push(b);
+    if (!this.batchScheduled) {
+      this.batchScheduled = true;
+      setImmediate(this.flushBatch);
+    }
   }
 
   /** Flushes what is buffered and closes. Idempotent. */

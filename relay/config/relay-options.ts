@@ -30,6 +30,9 @@ export interface RelayOptions {
   readonly docStallTimeoutMs: number;
   readonly maxTransfersPerMeeting: number;
   readonly maxParticipants: number;
+  readonly largeMeetingThreshold: number;
+  readonly rosterBatchMs: number;
+  readonly rosterPageSize: number;
   readonly duplicateIdentity: 'replace' | 'refuse';
   readonly resumeGraceMs: number;
   readonly resumeWindowBytes: number;

@@ -61,6 +61,11 @@ export interface MeetingDelivery {
   /** To the participants on this relay only: notices of events that happened on another relay. */
   toLocal(frame: Uint8Array, lane: LaneName | null): number;
   /**
+   * To the other relays of the meeting only (cluster mode; nothing on a single relay): how they learn of this
+   * relay's roster changes, which their own roster batchers then tell their participants. Returns the relays.
+   */
+  toRelays(frame: Uint8Array, lane: LaneName | null): number;
+  /**
    * Cluster mode: true when another relay owns the state this client frame acts on (a poll, a transfer) and the
    * frame was forwarded there; the meeting then does nothing more with it. Absent on a single relay.
    */

@@ -8,6 +8,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Logger } from '../log/logger.js';
 import { BEARER_PREFIX } from '../../protocol/index.js';
 import type { UpgradeRequest } from '../transport/transport.types.js';
+import { admissionMeetingId, bearerToken } from './admission-check.js';
 
 export interface JoinAuditOptions {
   readonly log: Logger;
@@ -88,6 +89,16 @@ export class JoinAudit {
     this.write(code, m === null ? null : m[1]!, token.length > 0 ? tokenKid(token) : null, req.remoteAddress);
   }
 
+  /**
+   * An admission pre-check refused (`GET /v1/meetings/<id>/admission`): the same line as a refused upgrade, with
+   * `via: "admission_check"`; the kid from the Authorization header's token, never the token.
+   */
+  refusedCheck(req: UpgradeRequest, code: string): void {
+    if (!this.take(req.remoteAddress)) return;
+    const token = bearerToken(req.headers);
+    this.write(code, admissionMeetingId(req.path), token.length > 0 ? tokenKid(token) : null, req.remoteAddress, 'admission_check');
+  }
+
   /** A join refused when its socket opened (the meeting changed while the token was verified). */
   refusedAtOpen(code: string, meetingId: string, remoteAddress: string): void {
     if (this.take(remoteAddress)) this.write(code, meetingId, null, remoteAddress);
@@ -99,9 +110,9 @@ export class JoinAudit {
     this.summary();
   }
 
-  private write(code: string, meetingId: string | null, kid: string | null, ip: string): void {
+  private write(code: string, meetingId: string | null, kid: string | null, ip: string, via?: 'admission_check'): void {
     const where = this.logIp ? { remoteAddress: ip } : { remoteAddressHash: this.hash(ip) };
-    this.log.info({ event: 'join_refused', code, meetingId, kid, ...where }, 'join refused');
+    this.log.info({ event: 'join_refused', code, meetingId, kid, ...where, ...(via !== undefined ? { via } : {}) }, 'join refused');
   }
 
   private hash(ip: string): string {

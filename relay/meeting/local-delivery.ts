@@ -68,6 +68,10 @@ export class LocalDelivery implements MeetingDelivery {
     return receivers;
   }
 
+  toRelays(_frame: Uint8Array, _lane: LaneName | null): number {
+    return 0;
+  }
+
   toLocal(frame: Uint8Array, lane: LaneName | null): number {
     this.transport.publish(this.topic, frame);
     this.count(lane, this.present, frame.length);
@@ -167,6 +171,11 @@ export class LocalDelivery implements MeetingDelivery {
       this.hosts--;
       conn?.unsubscribe(this.hostsTopic);
     }
+  }
+
+  /** Members subscribed here now. */
+  get size(): number {
+    return this.present;
   }
 
   /** True when the member is subscribed to the hosts topic here. */

@@ -21,6 +21,8 @@ import {
   type ParticipantView,
 } from './meeting.types.js';
 import type { Session, SessionMeeting } from './session.js';
+import { RosterBatcher } from './roster-batcher.js';
+import { largeMeetingThreshold } from './roster-visibility.js';
 import type { MeetingDelivery, Member, Roster } from './delivery.types.js';
 import { errorFrame, meetingEndedFrame, participantInfo, rosterFrame, RosterChange } from './relay-frames.js';
 import { LaneSet } from './lanes/lane-set.js';
@@ -86,6 +88,8 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
   /** The lane handlers and the kind dispatch table, dropped with the meeting. */
   readonly laneSet: LaneSet;
   readonly lossyDropBytes: number;
+  /** Roster changes to this relay's participants, coalesced per batch window and filtered by who may see them. */
+  readonly rosterBatcher: RosterBatcher;
   peakParticipants = 0;
   locked = false;
   ended = false;
@@ -106,6 +110,11 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     const host: DeliveryHost = { meetingId, transport: ctx.transport, stats: this.lanes, port: this };
     this.delivery = ctx.createDelivery !== undefined ? ctx.createDelivery(host) : new LocalDelivery(ctx.transport, this.lanes);
     this.laneSet = new LaneSet(this, resolveLaneOptions(ctx.options, ctx.lanes));
+    this.rosterBatcher = new RosterBatcher(this, {
+      largeThreshold: largeMeetingThreshold(ctx.options.largeMeetingThreshold, policy.largeMeetingThreshold),
+      batchMs: ctx.options.rosterBatchMs,
+      pageSize: ctx.options.rosterPageSize,
+    });
     this.maxDurationTimer = setTimeout(() => this.end('max_duration'), this.maxDurationMs);
     this.maxDurationTimer.unref();
   }
@@ -121,7 +130,8 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
   }
 
   get(participantId: string): Member | undefined {
-    return this.sessions.get(participantId) ?? (this.remote.size > 0 ? this.remote.get(participantId) : undefined);
+    // A remote entry is the newer one while a replaced local session is still closing.
+    return (this.remote.size > 0 ? this.remote.get(participantId) : undefined) ?? this.sessions.get(participantId);
   }
 
   knows(participantId: string): boolean {
@@ -139,6 +149,22 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
 
   get present(): number {
     return this.sessions.size;
+  }
+
+  /** Participants present on every relay of the meeting (this one's and, in a cluster, the others'). */
+  get rosterCount(): number {
+    return this.sessions.size + this.remote.size;
+  }
+
+  get transport(): Transport {
+    return this.ctx.transport;
+  }
+
+  /** Roster entries of the members present on other relays (cluster mode; none on a single relay). */
+  remoteInfos(): Participant[] {
+    const out: Participant[] = [];
+    for (const m of this.remote.values()) out.push(this.remoteInfo(m));
+    return out;
   }
 
   /** The next meeting sequence number for a delivery. */
@@ -187,7 +213,7 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
   rosterInfo(): Participant[] {
     const roster: Participant[] = [];
     for (const s of this.sessions.values()) roster.push(participantInfo(this.participants.get(s.participantId)!, s));
-    for (const m of this.remote.values()) roster.push(this.remoteInfo(m));
+    for (const m of this.remote.values()) if (!this.sessions.has(m.participantId)) roster.push(this.remoteInfo(m));
     return roster;
   }
 
@@ -224,6 +250,8 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
       return;
     }
     if (known !== undefined) this.laneSet.participantLeft(known);
+    // The same participant joined through another relay (a reconnect): the newer session wins, as on one relay.
+    this.sessions.get(member.participantId)?.end('replaced', CloseCode.REPLACED, 'replaced by a newer session');
     this.remote.set(member.participantId, member);
     this.remoteSeen.add(member.participantId);
     // A participant that moved here from another relay, or the other way: the newer session wins, as locally.
@@ -348,9 +376,11 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
   roleChanged(member: Member): void {
     const view = this.participants.get(member.participantId);
     if (view === undefined) return;
+    const previous = view.role;
     view.role = member.role;
     this.delivery.roleChanged(member);
-    this.delivery.toEveryone(rosterFrame(RosterChange.UPDATED, participantInfo(view, member), '', this.nextSeq()), null, null);
+    this.delivery.toRelays(rosterFrame(RosterChange.UPDATED, participantInfo(view, member), '', this.nextSeq()), null);
+    this.rosterBatcher.roleChanged(member, view, previous);
     this.laneSet.memberChanged(member);
   }
 
@@ -369,20 +399,29 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
       view = {
         id: session.participantId,
         role: session.role,
-        spans: [],
+        // A literal, not [] then push: V8 grows an empty array to 17 slots on its first push (~130 B per
+        // participant that never rejoins).
+        spans: [{ joinedAt: now }],
         ...(session.displayName !== undefined ? { displayName: session.displayName } : {}),
         remoteAddress: session.remoteAddress,
       };
       this.participants.set(session.participantId, view);
     } else {
       view.role = session.role;
+      view.spans.push({ joinedAt: now });
     }
-    view.spans.push({ joinedAt: now });
+    // Cluster: it was on another relay until now (a reconnect here): this session replaces that entry.
+    const elsewhere = this.remote.get(session.participantId);
+    if (elsewhere !== undefined) {
+      this.remote.delete(session.participantId);
+      this.laneSet.participantLeft(elsewhere);
+    }
     this.sessions.set(session.participantId, session);
     if (this.sessions.size > this.peakParticipants) this.peakParticipants = this.sessions.size;
     this.delivery.joined(session);
     this.ctx.observer.participantJoined?.(this, view, now);
-    this.delivery.toEveryone(rosterFrame(RosterChange.JOINED, participantInfo(view, session), '', this.nextSeq()), null, session);
+    this.delivery.toRelays(rosterFrame(RosterChange.JOINED, participantInfo(view, session), '', this.nextSeq()), null);
+    this.rosterBatcher.joined(session, view);
   }
 
   /** Removes a session whose socket closed (or is being replaced). Safe to call twice. */
@@ -402,7 +441,13 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     }
     if (this.ended) return;
     this.ctx.observer.participantLeft?.(this, view, reason, now);
-    this.delivery.toEveryone(rosterFrame(RosterChange.LEFT, participantInfo(view, undefined), reason, this.nextSeq()), null, null);
+    // Cluster: the participant is back through another relay (it replaced this session): it has not left.
+    if (!this.remote.has(session.participantId)) {
+      this.delivery.toRelays(rosterFrame(RosterChange.LEFT, participantInfo(view, undefined), reason, this.nextSeq()), null);
+      this.rosterBatcher.left(session, view, reason);
+    } else {
+      this.rosterBatcher.forget(session);
+    }
     if (this.sessions.size === 0) {
       this.emptyTimer = setTimeout(() => this.end('empty_timeout'), this.ctx.options.emptyTimeoutMs);
       this.emptyTimer.unref();
@@ -429,6 +474,7 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     this.laneSet.close();
     this.delivery.close?.();
     this.remote.clear();
+    this.rosterBatcher.close();
     try {
       this.ctx.observer.meetingEnded?.(this, reason, endedAt);
     } finally {

@@ -1,5 +1,5 @@
 /** Builders for the frames the relay itself originates (welcome, roster, errors, meeting end). */
-import { encodeEnvelope, ErrorCodes, Kind, PROTOCOL_VERSION, RosterChange, type ErrorCode, type Participant } from '../../protocol/index.js';
+import { encodeEnvelope, ErrorCodes, Kind, PROTOCOL_VERSION, RosterChange, type ErrorCode, type Participant, type RosterUpdate } from '../../protocol/index.js';
 import type { ParticipantView } from './meeting.types.js';
 import type { Member } from './delivery.types.js';
 import { capabilityList } from './permissions.js';
@@ -24,6 +24,11 @@ export function rosterFrame(change: number, participant: Participant, reason: st
   return encodeEnvelope({ kind: Kind.ROSTER, seq, roster: { change: change as RosterChange, participant, reason } });
 }
 
+/** A ROSTER_BATCH: coalesced changes (or, with `page`, part of the roster that follows a WELCOME) and the count. */
+export function rosterBatchFrame(updates: RosterUpdate[], participantCount: number, staffOnly: boolean, page: boolean, seq: number): Uint8Array {
+  return encodeEnvelope({ kind: Kind.ROSTER_BATCH, seq, rosterBatch: { updates, participantCount, staffOnly, page } });
+}
+
 export function meetingEndedFrame(reason: string, seq: number): Uint8Array {
   return encodeEnvelope({ kind: Kind.MEETING_ENDED, seq, meetingEnded: { reason } });
 }
@@ -43,6 +48,10 @@ export interface WelcomeInit {
   resumeCredential?: string;
   resumeGraceMs?: number;
   resumeGap?: boolean;
+  /** Everyone present; whether `roster` lists the staff only (large meeting); how many follow in pages. */
+  participantCount: number;
+  staffOnly: boolean;
+  rosterFollows: number;
 }
 
 export function welcomeFrame(w: WelcomeInit): Uint8Array {
@@ -63,6 +72,9 @@ export function welcomeFrame(w: WelcomeInit): Uint8Array {
       resumed: w.resumed ?? false,
       resumeGraceMs: w.resumeGraceMs ?? 0,
       resumeGap: w.resumeGap ?? false,
+      participantCount: w.participantCount,
+      staffOnly: w.staffOnly,
+      rosterFollows: w.rosterFollows,
     },
   });
 }

@@ -2,6 +2,8 @@
 export interface RelayStats {
   connectionsOpen: number;
   joins: Record<string, number>;
+  /** Admission pre-checks (GET /v1/meetings/<id>/admission) by outcome: `ok` or the RELAY_ERR_* code. */
+  admissionChecks: Record<string, number>;
   closes: Record<string, number>;
   framesRejected: Record<string, number>;
   malformedFrames: number;
@@ -10,7 +12,7 @@ export interface RelayStats {
 }
 
 export function createRelayStats(): RelayStats {
-  return { connectionsOpen: 0, joins: {}, closes: {}, framesRejected: {}, malformedFrames: 0, fanoutSamplesUs: [] };
+  return { connectionsOpen: 0, joins: {}, admissionChecks: {}, closes: {}, framesRejected: {}, malformedFrames: 0, fanoutSamplesUs: [] };
 }
 
 export function bump(map: Record<string, number>, key: string): void {

@@ -127,7 +127,7 @@ export class ResumeManager {
    * 4005), sends WELCOME, the gap frame if the window no longer reaches back, the missed frames, then the session
    * is back on the meeting's routes.
    */
-  opened(conn: Connection<Session>, meeting: Meeting | undefined, welcome: (m: Meeting, s: Session, gapFollows: boolean) => Uint8Array): void {
+  opened(conn: Connection<Session>, meeting: Meeting | undefined, welcome: (m: Meeting, s: Session, gapFollows: boolean) => Uint8Array[]): void {
     const session = conn.context;
     const held = this.bySession.get(session);
     // The newest accepted offer is this socket's; older ones whose sockets never opened are dropped, and a
@@ -164,7 +164,7 @@ export class ResumeManager {
     if (span !== undefined) (span.gaps ??= []).push({ from, to: now });
     const delivery = meeting.delivery;
     const plan = delivery instanceof WindowedDelivery ? delivery.window.plan(session, lastSeq) : null;
-    conn.send(welcome(meeting, session, plan?.gap != null));
+    for (const frame of welcome(meeting, session, plan?.gap != null)) conn.send(frame);
     if (plan !== null) {
       if (plan.gap !== null) conn.send(gapFrame(plan.gap));
       for (const f of plan.frames) conn.send(f);

@@ -3,14 +3,16 @@
  * first join, hands every frame to its meeting's router, and watches for slow, idle and flooding participants.
  */
 import { CloseCode, ErrorCodes, type ErrorCode } from '../../protocol/index.js';
-import type { Connection, Transport, TransportHandlers, UpgradeDecision, UpgradeRequest } from '../transport/transport.types.js';
+import type { Connection, HttpAnswer, HttpRequest, Transport, TransportHandlers, UpgradeDecision, UpgradeRequest } from '../transport/transport.types.js';
 import type { JoinClaims, TokenVerifier, VerifyResult } from '../auth/claims.types.js';
 import type { RelayOptions } from '../config/relay-options.js';
 import type { LeaveReason, MeetingObserver } from './meeting.types.js';
 import { Meeting, type DeliveryFactory } from './meeting.js';
 import { Session, type SessionMeeting } from './session.js';
 import { cheapTokenCheck, ENDED_MEETING_TTL_MS, IpLimiter, MemoryEndedMeetings, parseJoin, refusal, VerificationGate, type EndedMeetings, type ParsedJoin } from './admission.js';
+import { answerAdmissionCheck, type AdmissionCheckDeps } from './admission-check.js';
 import { errorFrame, participantInfo, welcomeFrame } from './relay-frames.js';
+import { buildWelcomeRoster } from './roster-welcome.js';
 import { routeFrameBytes } from './frame-router.js';
 import { bump, type RelayStats } from './relay-stats.js';
 import type { Logger } from '../log/logger.js';
@@ -44,6 +46,9 @@ export interface SwitchboardDeps {
 
 /** Where the error boundary caught an exception. */
 export type InternalErrorSite = 'upgrade' | 'open' | 'message' | 'close';
+
+/** What admission concludes: the verified claims of a join admitted now, or the refusal code. */
+type Admission = JoinClaims | ErrorCode;
 
 /** How often the meeting-wide periodic work (active speakers) runs. */
 const LANE_TICK_MS = 250;
@@ -116,11 +121,6 @@ export class Switchboard implements TransportHandlers<Session> {
   }
 
   /**
-   * Admission, cheapest refusals first (admission.ts): path, version and token presence, origin, the per-IP
-   * rate and connection cap, readiness, ended meetings, the token's shape; only then the signature check, rationed
-   * by the verification gate; then the meeting's rules.
-   */
-  /**
    * Decides an upgrade. Synchronous whenever nothing has to wait (the common case: the signing key is cached and
    * the verification gate has room), because uWS.js mishandles res.upgrade() made later from JavaScript while it
    * is parsing another request: the new socket is closed right after its WELCOME (1006; found by join storms in
@@ -137,10 +137,43 @@ export class Switchboard implements TransportHandlers<Session> {
     return decision.then((d) => this.audited(req, d), (err: unknown) => this.audited(req, this.upgradeFailed(err)));
   }
 
-  private upgradeFailed(err: unknown): UpgradeDecision<Session> {
+  /**
+   * The admission pre-check, `GET /v1/meetings/<id>/admission` (admission-check.ts): the upgrade's own admission,
+   * without a session and without claiming a single-use token. Other plain requests are not ours (null: 426).
+   */
+  request(req: HttpRequest): HttpAnswer | null | Promise<HttpAnswer | null> {
+    return answerAdmissionCheck(req, this.deps.options.allowedOrigins, this.checkDeps);
+  }
+
+  private readonly checkDeps: AdmissionCheckDeps = {
+    admit: (parsed, req) => {
+      let verdict: Admission | Promise<Admission>;
+      try {
+        verdict = this.admission(parsed, req.headers.origin, req.remoteAddress, false);
+      } catch (err) {
+        verdict = this.admissionFailed(err);
+      }
+      if (!isPromise(verdict)) return this.checked(verdict);
+      return verdict.then((v) => this.checked(v), (err: unknown) => this.checked(this.admissionFailed(err)));
+    },
+    refused: (req, code) => this.deps.audit?.refusedCheck(req, code),
+  };
+
+  /** A pre-check's outcome, counted apart from joins (a check is not a join attempt). */
+  private checked(a: Admission): ErrorCode | null {
+    const code = typeof a === 'string' ? a : null;
+    bump(this.deps.stats.admissionChecks, code ?? 'ok');
+    return code;
+  }
+
+  private admissionFailed(err: unknown): ErrorCode {
     this.deps.onInternalError?.('upgrade');
     this.deps.log.error({ where: 'upgrade', err: describeError(err) }, 'internal error while admitting a join');
-    return this.refuse('RELAY_ERR_INTERNAL');
+    return 'RELAY_ERR_INTERNAL';
+  }
+
+  private upgradeFailed(err: unknown): UpgradeDecision<Session> {
+    return this.refuse(this.admissionFailed(err));
   }
 
   private audited(req: UpgradeRequest, d: UpgradeDecision<Session>): UpgradeDecision<Session> {
@@ -151,31 +184,49 @@ export class Switchboard implements TransportHandlers<Session> {
   private admit(req: UpgradeRequest): UpgradeDecision<Session> | Promise<UpgradeDecision<Session>> {
     const resume = this.resume?.parse(req) ?? null;
     if (resume !== null) return this.admitResume(req, resume);
-    const parsed = parseJoin(req);
-    if (typeof parsed === 'string') return this.refuse(parsed);
-    const origin = req.headers.origin;
-    const o = this.deps.options;
-    if (origin !== undefined && o.allowedOrigins.length > 0 && !o.allowedOrigins.includes(origin)) return this.refuse('RELAY_ERR_ORIGIN');
     const ip = req.remoteAddress;
+    const admitted = this.admission(parseJoin(req), req.headers.origin, ip, true);
+    if (!isPromise(admitted)) return this.joinDecision(admitted, ip);
+    return admitted.then((a) => this.joinDecision(a, ip));
+  }
+
+  /** The upgrade's answer to an admission: the refusal (counted), or the session the join opens. */
+  private joinDecision(a: Admission, ip: string): UpgradeDecision<Session> {
+    if (typeof a === 'string') return this.refuse(a);
+    bump(this.deps.stats.joins, 'accepted');
+    return { accept: true, protocol: 'ephemera.v1', context: new Session(a, ip, this.deps.options.frameBurst, performance.now()) };
+  }
+
+  /**
+   * Admission, shared by the upgrade and the pre-check, cheapest refusals first (admission.ts): path, version and
+   * token presence (parsed by the caller), origin, the per-IP rate and connection cap, readiness, ended meetings,
+   * the token's shape; only then the signature check, rationed by the verification gate; then the meeting's rules.
+   * `claim`: the upgrade claims a single-use token; the pre-check only looks it up. Synchronous whenever nothing
+   * has to wait (see upgrade()).
+   */
+  private admission(parsed: ParsedJoin | ErrorCode, origin: string | undefined, ip: string, claim: boolean): Admission | Promise<Admission> {
+    if (typeof parsed === 'string') return parsed;
+    const o = this.deps.options;
+    if (origin !== undefined && o.allowedOrigins.length > 0 && !o.allowedOrigins.includes(origin)) return 'RELAY_ERR_ORIGIN';
     const now = Date.now();
-    if (!this.ipLimiter.admitHandshake(ip, now)) return this.refuse('RELAY_ERR_TOO_MANY_CONNECTIONS');
+    if (!this.ipLimiter.admitHandshake(ip, now)) return 'RELAY_ERR_TOO_MANY_CONNECTIONS';
     let settled = true;
     try {
-      if (this.closed || !this.deps.isReady()) return this.refuse('RELAY_ERR_NOT_READY');
-      if (this.ended.has(parsed.meetingId, now)) return this.refuse('RELAY_ERR_MEETING_ENDED');
+      if (this.closed || !this.deps.isReady()) return 'RELAY_ERR_NOT_READY';
+      if (this.ended.has(parsed.meetingId, now)) return 'RELAY_ERR_MEETING_ENDED';
       const malformed = cheapTokenCheck(parsed.token);
-      if (malformed !== null) return this.refuse(malformed);
+      if (malformed !== null) return malformed;
       const ticket = this.verifyGate.acquire(ip, now);
-      if (ticket === false) return this.refuse('RELAY_ERR_TOO_MANY_CONNECTIONS');
+      if (ticket === false) return 'RELAY_ERR_TOO_MANY_CONNECTIONS';
       if (ticket === true) {
-        const decision = this.verifyGranted(parsed, ip);
+        const decision = this.verifyGranted(parsed, ip, claim);
         if (!isPromise(decision)) return decision;
         settled = false;
         return decision.finally(() => this.ipLimiter.handshakeDone(ip));
       }
       settled = false;
       return ticket
-        .then((granted) => (granted ? this.verifyGranted(parsed, ip) : this.refuse('RELAY_ERR_TOO_MANY_CONNECTIONS')))
+        .then((granted): Admission | Promise<Admission> => (granted ? this.verifyGranted(parsed, ip, claim) : 'RELAY_ERR_TOO_MANY_CONNECTIONS'))
         .finally(() => this.ipLimiter.handshakeDone(ip));
     } finally {
       if (settled) this.ipLimiter.handshakeDone(ip);
@@ -203,38 +254,34 @@ export class Switchboard implements TransportHandlers<Session> {
   }
 
   /** Verifies a token once the gate granted the work; releases the gate when the verification is done. */
-  private verifyGranted(parsed: ParsedJoin, ip: string): UpgradeDecision<Session> | Promise<UpgradeDecision<Session>> {
+  private verifyGranted(parsed: ParsedJoin, ip: string, claim: boolean): Admission | Promise<Admission> {
     if (this.closed) {
       this.verifyGate.release(ip);
-      return this.refuse('RELAY_ERR_NOT_READY');
+      return 'RELAY_ERR_NOT_READY';
     }
     let result: VerifyResult | Promise<VerifyResult>;
     try {
-      result = this.deps.verifier.verify(parsed.token, parsed.meetingId);
+      const v = this.deps.verifier;
+      result = claim ? v.verify(parsed.token, parsed.meetingId) : v.check(parsed.token, parsed.meetingId);
     } catch {
       this.verifyGate.release(ip);
-      return this.refuse('RELAY_ERR_TOKEN_INVALID');
+      return 'RELAY_ERR_TOKEN_INVALID';
     }
     if (!isPromise(result)) {
       this.verifyGate.release(ip);
-      return this.decide(result, ip);
+      return this.judge(result);
     }
     return result.then(
-      (r) => this.decide(r, ip),
-      () => this.refuse<Session>('RELAY_ERR_TOKEN_INVALID'),
+      (r) => this.judge(r),
+      (): Admission => 'RELAY_ERR_TOKEN_INVALID',
     ).finally(() => this.verifyGate.release(ip));
   }
 
-  /** The meeting's rules for a verified token, and the session it opens. */
-  private decide(result: VerifyResult, ip: string): UpgradeDecision<Session> {
-    if (!result.ok) return this.refuse(result.code);
-    const claims = result.claims;
-    const check = this.checkMeetingRules(claims);
-    if (check !== null) return this.refuse(check);
-    bump(this.deps.stats.joins, 'accepted');
-    return { accept: true, protocol: 'ephemera.v1', context: new Session(claims, ip, this.deps.options.frameBurst, performance.now()) };
+  /** The meeting's rules for a verified token: its claims when a join is admitted now, else the refusal. */
+  private judge(result: VerifyResult): Admission {
+    if (!result.ok) return result.code;
+    return this.checkMeetingRules(result.claims) ?? result.claims;
   }
-
 
   /** The meeting's own rules for a join; checked at the upgrade and again when the socket opens. */
   private checkMeetingRules(claims: Pick<JoinClaims, 'meetingId' | 'participantId' | 'role' | 'policy'>): ErrorCode | null {
@@ -301,20 +348,23 @@ export class Switchboard implements TransportHandlers<Session> {
       meeting.release(previous, 'replaced', now);
     }
     meeting.admit(session, now);
-    conn.send(this.welcome(meeting, session, false));
+    for (const frame of this.welcome(meeting, session, false)) conn.send(frame);
   }
 
-  /** The WELCOME of a session (a join, or a resume of it). */
-  private welcome(meeting: Meeting, session: Session, resumed: boolean, resumeGap = false): Uint8Array {
+  /** The WELCOME of a session (a join, or a resume of it) and the roster pages that follow it. */
+  private welcome(meeting: Meeting, session: Session, resumed: boolean, resumeGap = false): Uint8Array[] {
     const o = this.deps.options;
-    const roster = meeting.rosterInfo();
-    this.resume?.markHeld(meeting, roster);
+    const roster = buildWelcomeRoster(meeting, session, o.rosterPageSize);
+    this.resume?.markHeld(meeting, roster.roster);
     // With resume on, a join's WELCOME carries a meeting seq: where the client's "last seq received" starts.
     const seq = this.resume !== null && !resumed ? meeting.nextSeq() : 0;
-    return welcomeFrame({
+    const welcome = welcomeFrame({
       meetingId: meeting.meetingId,
       you: participantInfo(meeting.participants.get(session.participantId)!, session),
-      roster,
+      roster: roster.roster,
+      participantCount: meeting.rosterCount,
+      staffOnly: roster.staffOnly,
+      rosterFollows: roster.follows,
       relayNode: o.node,
       startedAt: meeting.startedAt,
       tracks: meeting.laneSet.media.allTracks().map((t) => t.info()),
@@ -331,6 +381,7 @@ export class Switchboard implements TransportHandlers<Session> {
       resumeGraceMs: this.resume !== null ? o.resumeGraceMs : 0,
       resumeGap,
     });
+    return [welcome, ...roster.pages];
   }
 
   /** The error boundary of a frame: an exception closes this one session (ERROR RELAY_ERR_INTERNAL, 4009). */

@@ -56,6 +56,7 @@ export class RelayMetrics implements MeetingObserver {
       new Gauge({ name, help, labelNames: [label], registers: [r], collect() { for (const [k, v] of Object.entries(read())) this.set({ [label]: k }, v); } });
     };
     mapGauge('ephemera_joins_total', 'Join attempts by outcome (accepted or the RELAY_ERR_* code).', 'outcome', () => sources.stats.joins);
+    mapGauge('ephemera_admission_checks_total', 'Admission pre-checks by outcome (ok or the RELAY_ERR_* code); never joins.', 'outcome', () => sources.stats.admissionChecks);
     mapGauge('ephemera_disconnects_total', 'Participant disconnects by reason.', 'reason', () => sources.stats.closes);
     mapGauge('ephemera_frames_rejected_total', 'Frames that closed a connection, by error code.', 'code', () => sources.stats.framesRejected);
     this.meetingsEnded = new Counter({ name: 'ephemera_meetings_ended_total', help: 'Meetings ended, by reason.', labelNames: ['reason'], registers: [r] });

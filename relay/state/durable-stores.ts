@@ -57,6 +57,9 @@ export function createFileReplayStore(o: DurableStoreOptions): ReplayStore {
         return false;
       }
     },
+    used(jti: string): boolean {
+      return !closed && file.has(jti);
+    },
     get size() {
       return file.size;
     },

@@ -66,3 +66,9 @@ export function rawHttpResponse(status: number, json: string): string {
     json
   );
 }
+
+/** The core's answer to a plain request, with a status kept in 200..599 and a body that serialises (or none). */
+export function answerParts(answer: { readonly status: number; readonly body: Readonly<Record<string, unknown>> | null }): { status: number; json: string | null } {
+  const ok = Number.isInteger(answer.status) && answer.status >= 200 && answer.status <= 599;
+  return { status: ok ? answer.status : 500, json: answer.body === null ? null : refusalJson(answer.body) };
+}

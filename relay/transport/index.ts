@@ -9,6 +9,8 @@ import { createWsTransport } from './ws-transport.js';
 
 export type {
   Connection,
+  HttpAnswer,
+  HttpRequest,
   TlsOptions,
   Transport,
   TransportFactory,

@@ -12,6 +12,22 @@ export interface UpgradeRequest {
   readonly remoteAddress: string;
 }
 
+/** What the core sees of a plain HTTP request (not an upgrade) on the WebSocket port. Header names are lower-case. */
+export interface HttpRequest extends UpgradeRequest {
+  /** Upper-case method, e.g. `GET`, `OPTIONS`. */
+  readonly method: string;
+}
+
+/**
+ * The core's answer to a plain HTTP request: a status, headers (never Content-Length, Connection or
+ * Content-Type: the transport writes those) and a JSON body, or none (`body: null`, e.g. 204 to a preflight).
+ */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Readonly<Record<string, unknown>> | null;
+}
+
 /** The core's answer to an upgrade: accept with a subprotocol and a context, or refuse with a JSON body. */
 export type UpgradeDecision<C> =
   | { readonly accept: true; readonly protocol: string; readonly context: C }
@@ -44,6 +60,11 @@ export interface Connection<C> {
 /** Callbacks the core gives a transport. `message` data is only valid during the call: copy what must outlive it. */
 export interface TransportHandlers<C> {
   upgrade(req: UpgradeRequest): UpgradeDecision<C> | Promise<UpgradeDecision<C>>;
+  /**
+   * A plain HTTP request on the WebSocket port (the admission pre-check). Optional; null (or no handler) means
+   * "not mine": the transport answers 426 RELAY_ERR_UPGRADE_REQUIRED as before.
+   */
+  request?(req: HttpRequest): HttpAnswer | null | Promise<HttpAnswer | null>;
   open(conn: Connection<C>): void;
   message(conn: Connection<C>, data: Uint8Array, isBinary: boolean): void;
   /** The socket's send buffer drained below the transport's threshold. */

@@ -1,6 +1,7 @@
 /**
  * The uWebSockets.js transport: one uWS App (SSLApp with TLS) with a `/*` WebSocket route, pub/sub on uWS
- * topics, and everything else on the port answered 426 with a JSON body.
+ * topics, and everything else on the port given to the core's `request` handler (the admission pre-check), else
+ * answered 426 with a JSON body.
  *
  * Settings given to uWS and why:
  * - compression DISABLED (frames are binary protobuf; deflate costs CPU and memory per socket);
@@ -19,6 +20,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_sock
 import { CloseCode } from '../../protocol/codes.js';
 import { GOING_AWAY_REASON } from './close-frame.js';
 import {
+  answerParts,
   INTERNAL_REFUSAL,
   NOT_READY_REFUSAL,
   refusalJson,
@@ -30,7 +32,7 @@ import {
 import { addressFromBinary } from './remote-address.js';
 import { transportError } from './transport-errors.js';
 import { resolveTransportOptions } from './transport-options.js';
-import type { Transport, TransportHandlers, TransportOptions, UpgradeDecision, UpgradeRequest } from './transport.types.js';
+import type { HttpAnswer, HttpRequest as CoreHttpRequest, Transport, TransportHandlers, TransportOptions, UpgradeDecision, UpgradeRequest } from './transport.types.js';
 import {
   enterUwsCallback,
   leaveUwsCallback,
@@ -75,6 +77,18 @@ export function uwsIdleTimeout(seconds: number): number {
 function writeRefusal(res: HttpResponse, refusal: Refusal): void {
   const status = refusalStatus(refusal.status);
   res.writeStatus(statusLine(status)).writeHeader('Content-Type', 'application/json').end(refusalJson(refusal.body), true);
+}
+
+/** Writes the core's answer to a plain request (inside a uWS callback or a res.cork()) and closes the connection. */
+function writeAnswer(res: HttpResponse, answer: HttpAnswer): void {
+  const { status, json } = answerParts(answer);
+  res.writeStatus(statusLine(status));
+  for (const [name, value] of Object.entries(answer.headers)) res.writeHeader(name, value);
+  if (json === null) {
+    res.end(undefined, true);
+    return;
+  }
+  res.writeHeader('Content-Type', 'application/json').end(json, true);
 }
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
@@ -263,9 +277,56 @@ export function createUwsTransport<C>(options: TransportOptions, handlers: Trans
     },
   });
 
-  app.any('/*', (res) => {
-    writeRefusal(res, UPGRADE_REQUIRED_REFUSAL);
-  });
+  /** A plain request: the core's (the admission pre-check) when it takes it, else 426. */
+  function onRequest(res: HttpResponse, req: HttpRequest): void {
+    const handle = handlers.request;
+    if (!accepting && handle !== undefined) {
+      writeRefusal(res, NOT_READY_REFUSAL);
+      return;
+    }
+    if (handle === undefined) {
+      writeRefusal(res, UPGRADE_REQUIRED_REFUSAL);
+      return;
+    }
+    // The request object dies when this callback returns: read everything now.
+    const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+    req.forEach((name, value) => {
+      const prior = headers[name];
+      headers[name] = prior === undefined ? value : `${prior}, ${value}`;
+    });
+    const request: CoreHttpRequest = {
+      method: req.getCaseSensitiveMethod().toUpperCase(),
+      path: req.getUrl(),
+      headers,
+      remoteAddress: addressFromBinary(res.getRemoteAddress()),
+    };
+    let result: HttpAnswer | null | PromiseLike<HttpAnswer | null>;
+    try {
+      result = handle.call(handlers, request);
+    } catch {
+      writeRefusal(res, INTERNAL_REFUSAL);
+      return;
+    }
+    if (!isPromiseLike(result)) {
+      if (result === null) writeRefusal(res, UPGRADE_REQUIRED_REFUSAL);
+      else writeAnswer(res, result);
+      return;
+    }
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    result.then(
+      (answer) => {
+        if (!aborted) res.cork(() => (answer === null ? writeRefusal(res, UPGRADE_REQUIRED_REFUSAL) : writeAnswer(res, answer)));
+      },
+      () => {
+        if (!aborted) res.cork(() => writeRefusal(res, INTERNAL_REFUSAL));
+      },
+    );
+  }
+
+  app.any('/*', onRequest);
 
   function stopAccepting(): void {
     accepting = false;

@@ -11,7 +11,7 @@
  *   core sees 1006, as with uWS) a socket silent for two ticks in a row, i.e. after idleTimeoutSeconds to 1.5x.
  * - close(code, reason) sends the close frame; if the peer does not complete the handshake within
  *   closeTimeoutMs the socket is destroyed.
- * - Plain HTTP requests get 426 with a JSON body.
+ * - Plain HTTP requests go to the core's `request` handler (the admission pre-check), else get 426 with a JSON body.
  * - A connection that has not sent a complete upgrade request within handshakeTimeoutMs (TLS handshake
  *   included) is destroyed (node:http headersTimeout/requestTimeout, TLS handshakeTimeout).
  */
@@ -24,6 +24,7 @@ import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
 import { CloseCode } from '../../protocol/codes.js';
 import { GOING_AWAY_REASON } from './close-frame.js';
 import {
+  answerParts,
   INTERNAL_REFUSAL,
   MAX_REQUEST_HEAD_BYTES,
   NOT_READY_REFUSAL,
@@ -36,7 +37,7 @@ import {
 import { normalizeAddress } from './remote-address.js';
 import { transportError } from './transport-errors.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, resolveTransportOptions } from './transport-options.js';
-import type { Transport, TransportHandlers, TransportOptions, UpgradeDecision, UpgradeRequest } from './transport.types.js';
+import type { HttpAnswer, HttpRequest, Transport, TransportHandlers, TransportOptions, UpgradeDecision, UpgradeRequest } from './transport.types.js';
 import { publishFrame, WsConnection, type WsShared } from './ws-connection.js';
 
 /** Shortest heartbeat period, whatever idleTimeoutSeconds says. */
@@ -162,14 +163,51 @@ export function createWsTransport<C>(options: TransportOptions, handlers: Transp
     socket.destroy();
   });
 
-  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-    const json = refusalJson(UPGRADE_REQUIRED_REFUSAL.body);
-    res.writeHead(UPGRADE_REQUIRED_REFUSAL.status, {
-      'Content-Type': 'application/json',
-      'Content-Length': Buffer.byteLength(json),
-      Connection: 'close',
-    });
-    res.end(json);
+  /** Writes a status, headers and an optional JSON body on a plain response, and closes the connection. */
+  function respond(res: ServerResponse, status: number, headers: Readonly<Record<string, string>>, json: string | null): void {
+    if (res.headersSent || res.destroyed) return;
+    const all: Record<string, string | number> = { ...headers, 'Content-Length': json === null ? 0 : Buffer.byteLength(json), Connection: 'close' };
+    if (json !== null) all['Content-Type'] = 'application/json';
+    res.writeHead(status, all);
+    res.end(json ?? undefined);
+  }
+
+  function refuseRequest(res: ServerResponse, refusal: Refusal): void {
+    respond(res, refusalStatus(refusal.status), {}, refusalJson(refusal.body));
+  }
+
+  function answerRequest(res: ServerResponse, answer: HttpAnswer | null): void {
+    if (answer === null) return refuseRequest(res, UPGRADE_REQUIRED_REFUSAL);
+    const { status, json } = answerParts(answer);
+    respond(res, status, answer.headers, json);
+  }
+
+  // A plain request: the core's (the admission pre-check) when it takes it, else 426.
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const handle = handlers.request;
+    if (handle === undefined) return refuseRequest(res, UPGRADE_REQUIRED_REFUSAL);
+    if (!accepting) return refuseRequest(res, NOT_READY_REFUSAL);
+    // A request body is never read: drain it so that the answer is not held up.
+    req.resume();
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const request: HttpRequest = {
+      method: (req.method ?? 'GET').toUpperCase(),
+      path: query < 0 ? url : url.slice(0, query),
+      headers: headerRecord(req),
+      remoteAddress: normalizeAddress(req.socket.remoteAddress),
+    };
+    let result: HttpAnswer | null | PromiseLike<HttpAnswer | null>;
+    try {
+      result = handle.call(handlers, request);
+    } catch {
+      return refuseRequest(res, INTERNAL_REFUSAL);
+    }
+    if (!isPromiseLike(result)) return answerRequest(res, result);
+    result.then(
+      (answer) => answerRequest(res, answer),
+      () => refuseRequest(res, INTERNAL_REFUSAL),
+    );
   });
 
   function onOpen(ws: WebSocket, socket: Duplex, context: C, remoteAddress: string): void {

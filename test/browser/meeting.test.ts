@@ -238,9 +238,17 @@ describe.each(TRANSPORTS)('web client over the %s transport: a meeting in the br
     // its fragment would not reload the page: start from a blank one.)
     await attendee.goto('about:blank');
     await openLink(attendee, attendeeLink);
+    // The reason comes from the relay's own admission check (same host and port as the join), not from the
+    // invite service: a browser's WebSocket cannot read the refusal.
+    const barredCheck = attendee.waitForResponse((r) => r.url().endsWith('/admission'));
     await attendee.click('#join-button');
     await attendee.waitForSelector('[data-state="refused"]');
     await expect(attendee.textContent('.detail')).resolves.toMatch(/removed and barred.*RELAY_ERR_BARRED/);
+    const barred = await barredCheck;
+    expect(new URL(barred.url()).host).toBe(new URL(server.relayUrl).host);
+    expect(barred.status()).toBe(403);
+    expect(await barred.json()).toMatchObject({ error: 'RELAY_ERR_BARRED' });
+    expect(barred.request().url()).not.toMatch(/token|eyJ/);
 
     await host.click('#lock-meeting');
     await host.waitForSelector('.badge.lock:not([hidden])');
@@ -248,9 +256,16 @@ describe.each(TRANSPORTS)('web client over the %s transport: a meeting in the br
     const lateLink = await createInviteLink(host, 'attendee', 'Lee');
     const late = await newPage();
     await openLink(late, lateLink);
+    const checks: string[] = [];
+    late.on('request', (r) => checks.push(r.url()));
+    const lockedCheck = late.waitForResponse((r) => r.url().endsWith('/admission') && r.request().method() === 'GET');
     await late.click('#join-button');
     await late.waitForSelector('[data-state="refused"]');
-    await expect(late.textContent('.detail')).resolves.toMatch(/locked.*RELAY_ERR_MEETING_LOCKED/);
+    await expect(late.textContent('.detail')).resolves.toMatch(/locked.*Ask the host to unlock it.*RELAY_ERR_MEETING_LOCKED/);
+    expect((await lockedCheck).status()).toBe(403);
+    expect(checks.some((u) => u.includes('/v1/join-check'))).toBe(false);
+    // A locked meeting may open again: the page offers to try again.
+    await late.waitForSelector('[data-state="refused"] button');
 
     await host.click('#end-meeting');
     for (const page of [host, presenter]) {

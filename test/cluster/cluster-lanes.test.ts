@@ -22,7 +22,7 @@ describe.each(TRANSPORTS)('a meeting across three relays over %s', (transport) =
   async function nine(mid: string): Promise<EphemeraClient[]> {
     const clients: EphemeraClient[] = [];
     for (let i = 0; i < 9; i++) clients.push(await h.join(i % 3, mid, `p${i}`, { role: i === 0 ? 'host' : i === 4 ? 'presenter' : 'attendee' }));
-    await waitFor(() => clients.every((c) => c.roster.size === 9), 10_000, 'everyone sees everyone');
+    await waitFor(() => clients.every((c) => c.roster.size === 9), 10_000, () => 'everyone sees everyone: ' + clients.map((c, i) => `p${i}:${[...c.roster.keys()].sort().join('')}`).join(' '));
     return clients;
   }
 
@@ -161,5 +161,23 @@ describe.each(TRANSPORTS)('a meeting across three relays over %s', (transport) =
     await waitFor(() => codes.length === 9, 10_000, 'everyone closed');
     expect(codes.every((c) => c === 4007)).toBe(true);
     await expect(h.join(1, mid, 'p1')).rejects.toThrow(/ended/i);
+  }, 60_000);
+
+  it('a participant that reconnects through another relay replaces its old session and stays in every roster', async () => {
+    const mid = meetingId();
+    const clients = await nine(mid);
+    const old = clients[4]!; // relay 1
+    const closed = new Promise<number>((resolve) => old.on('close', (e: { code: number }) => resolve(e.code)));
+    const again = await h.join(2, mid, 'p4', { role: 'presenter' });
+    expect(await closed).toBe(4005);
+    const others = clients.filter((_, i) => i !== 4);
+    await waitFor(() => again.roster.size === 9, 5_000, 'the new session sees everyone');
+    // Nobody lost p4 from the roster (the old session's LEFT is not shown where the new one is known).
+    await new Promise((r) => setTimeout(r, 300));
+    for (const c of others) expect(c.roster.has('p4')).toBe(true);
+    const got: string[] = [];
+    again.on('chat', (e: ChatEvent) => got.push(e.text));
+    clients[0]!.sendChat('still here?');
+    await waitFor(() => got.includes('still here?'), 5_000, 'chat reaches the new session');
   }, 60_000);
 });

@@ -210,6 +210,10 @@ async function meetingWithMarkers(relay: RelayChild, dataDir: string, m: Markers
     () => `sockets closed (still open, TCP states: ${openSocketsOnPort(relay.port).join(', ')})`,
     30_000,
   );
+  // A few more turns of the relay's event loop (each admin request is one): uSockets frees what a closed socket
+  // held (its backpressure buffer) at the end of the loop iteration that closed it, which on a loaded machine can
+  // trail the kernel's view of the socket.
+  for (let i = 0; i < 3; i++) await metricValue(relay.adminPort, 'ephemera_connections');
   return mid;
 }
 

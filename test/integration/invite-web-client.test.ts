@@ -1,7 +1,8 @@
 /**
  * The invite service's side of the web client, over real HTTP and real WebSockets: every join grant carries a
- * link with the token in the fragment; the page and its assets are served with a strict CSP; POST /v1/join-check
- * tells a page the relay's reason for a refusal; tokens never reach the service's logs.
+ * link with the token in the fragment; the page and its assets are served with a strict CSP; the page learns the
+ * reason for a refusal from the relay's admission check at the grant's join URL (the invite service no longer
+ * has a join-check route, so tokens are never sent to it for that); tokens never reach the service's logs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,7 +26,7 @@ const FILES: WebClientFiles = new Map([
   ['app.js', { contentType: 'text/javascript; charset=utf-8', body: new TextEncoder().encode('console.log(1)') }],
 ]);
 
-describe.each(['uws', 'ws'] as const)('invite service: web client links and join checks (%s)', (transport) => {
+describe.each(['uws', 'ws'] as const)('invite service: web client links, and the relay\'s admission check behind them (%s)', (transport) => {
   let dir: string;
   let svc: InviteService;
   let relay: Relay;
@@ -89,25 +90,38 @@ describe.each(['uws', 'ws'] as const)('invite service: web client links and join
     expect(((await missing.json()) as { code: string }).code).toBe('INVITE_ERR_NOT_FOUND');
   });
 
-  it("join-check answers with the relay's own reason for a refusal, and that a good token is joinable", async () => {
+  it("the grant's join URL leads to the relay's admission check, which gives the relay's reason; the service has no join-check", async () => {
     const m = await post('/v1/meetings', {});
     const host = m.json.host as Grant;
     const inv = await post(`/v1/meetings/${m.json.meetingId}/invites`, { invites: [{ role: 'attendee' }, { role: 'attendee' }] });
     const [first, second] = inv.json.invites as Grant[];
     const hostClient = await connect({ url: host.joinUrl, token: host.token });
     clients.push(hostClient);
-    const ok = await post('/v1/join-check', { token: first!.token }, false);
-    expect(ok).toMatchObject({ status: 200, json: { joinable: true } });
+    // What the page does (web/src/relay-check.ts): GET <join URL as http>/admission, token in Authorization,
+    // from the page's origin (the invite service's).
+    const check = async (token: string): Promise<{ status: number; json: Record<string, unknown>; allowOrigin: string | null }> => {
+      const url = `${host.joinUrl.replace(/^ws/, 'http')}/admission`;
+      const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, origin: svc.url } });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown>, allowOrigin: res.headers.get('access-control-allow-origin') };
+    };
+    expect(await check(first!.token)).toEqual({ status: 200, json: { ok: true }, allowOrigin: svc.url });
+    // The check did not join: the host is still alone.
+    expect(hostClient.roster.size).toBe(1);
     // The relay announces the lock to everyone, the host included, once it holds.
     const locked = new Promise<void>((resolve) => hostClient.on('hostControl', (c) => c.action === 'lock' && resolve()));
     hostClient.lock();
     await locked;
-    const refused = await post('/v1/join-check', { token: second!.token }, false);
-    expect(refused.json).toMatchObject({ joinable: false, code: 'RELAY_ERR_MEETING_LOCKED', message: 'The meeting is locked: no new participants may join.' });
-    const bad = await post('/v1/join-check', { token: 'not-a-token' }, false);
-    expect(bad.json).toMatchObject({ joinable: false, code: 'RELAY_ERR_TOKEN_INVALID' });
-    const empty = await post('/v1/join-check', {}, false);
-    expect(empty.status).toBe(400);
+    expect(await check(second!.token)).toEqual({
+      status: 403,
+      json: { error: 'RELAY_ERR_MEETING_LOCKED', message: 'The meeting is locked: no new participants may join.' },
+      allowOrigin: svc.url,
+    });
+    expect(await check('not-a-token')).toMatchObject({ status: 401, json: { error: 'RELAY_ERR_TOKEN_INVALID' } });
+    // The invite service no longer repeats joins for the page: no route, nothing in its OpenAPI document.
+    const gone = await post('/v1/join-check', { token: second!.token }, false);
+    expect(gone.status).toBe(404);
+    const openapi = await (await fetch(`${svc.url}/openapi.json`)).text();
+    expect(openapi).not.toContain('join-check');
     expect(logs).not.toContain(second!.token);
     expect(logs).not.toContain(host.token);
   }, 20_000);

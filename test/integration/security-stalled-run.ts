@@ -178,9 +178,12 @@ export async function runStalledReaders(o: StalledOptions): Promise<StalledResul
     let bystanderRecording: number[] = [];
     const rosterReasons: Record<string, number> = {};
     const onFrame = (into: () => number[]) => (env: Envelope): void => {
-      if (env.kind === Kind.ROSTER && env.roster?.change === RosterChange.LEFT) {
-        const reason = env.roster.reason ?? '';
-        rosterReasons[reason] = (rosterReasons[reason] ?? 0) + 1;
+      if (env.kind === Kind.ROSTER_BATCH) {
+        for (const u of env.rosterBatch?.updates ?? []) {
+          if (u.change !== RosterChange.LEFT) continue;
+          const reason = u.reason ?? '';
+          rosterReasons[reason] = (rosterReasons[reason] ?? 0) + 1;
+        }
         return;
       }
       if (env.kind !== Kind.CHAT || (env.from !== 'talker' && env.from !== 'a')) return;

@@ -224,7 +224,12 @@ describe('token verifier', () => {
     // A refused attempt (wrong meeting) does not burn the jti.
     const s2 = mint({ singleUse: true });
     expect(await code(verifier.verify(s2, 'other'))).toBe('RELAY_ERR_WRONG_MEETING');
+    // check() verifies like verify() but never claims the jti (the admission pre-check).
+    expect(await code(verifier.check(s2, MEETING))).toBe('OK');
+    expect(await code(verifier.check(s2, MEETING))).toBe('OK');
+    expect(await code(verifier.check(s2, 'other'))).toBe('RELAY_ERR_WRONG_MEETING');
     expect(await code(verifier.verify(s2, MEETING))).toBe('OK');
+    expect(await code(verifier.check(s2, MEETING))).toBe('RELAY_ERR_TOKEN_REPLAYED');
 
     // Racing: a key source that answers asynchronously, so both verifies are in flight at once.
     const slow: KeySource = {

@@ -84,10 +84,17 @@ describe('ExpiringIdFile', () => {
     dir = mkdtempSync(join(tmpdir(), 'ephemera-ids-'));
     const replay = createFileReplayStore({ dataDir: dir, maxEntries: 10 });
     const exp = Math.floor(Date.now() / 1000) + 60;
+    // used() looks a jti up without recording it (the admission pre-check): asking twice changes nothing.
+    expect(replay.used('jti-1')).toBe(false);
+    expect(replay.used('jti-1')).toBe(false);
     expect(replay.claim('jti-1', exp)).toBe(true);
+    expect(replay.used('jti-1')).toBe(true);
     expect(replay.claim('jti-1', exp)).toBe(false);
     replay.close();
-    expect(createFileReplayStore({ dataDir: dir, maxEntries: 10 }).claim('jti-1', exp)).toBe(false);
+    const reopened = createFileReplayStore({ dataDir: dir, maxEntries: 10 });
+    expect(reopened.used('jti-1')).toBe(true);
+    expect(reopened.claim('jti-1', exp)).toBe(false);
+    reopened.close();
     const ended = createFileEndedMeetings({ dataDir: dir, maxEntries: 10, ttlMs: 60_000 });
     ended.add('m-1', Date.now());
     ended.close?.();

@@ -39,14 +39,3 @@ export async function createInvite(hostKey: string, meetingId: string, role: str
   if (g === undefined) throw new Error('the invite service returned no invitation');
   return g;
 }
-
-/** Asks the page's invite service why the relay refused a token (a browser cannot read the refusal itself). */
-export async function checkJoin(token: string): Promise<{ joinable: boolean; code: string; message: string } | null> {
-  try {
-    const res = await fetch('/v1/join-check', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
-    if (!res.ok) return null;
-    return (await res.json()) as { joinable: boolean; code: string; message: string };
-  } catch {
-    return null;
-  }
-}

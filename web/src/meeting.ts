@@ -13,7 +13,7 @@ import { documentsPanel } from './documents-panel.js';
 import { invitePanel } from './invite-panel.js';
 import { hostMenu } from './host-menu.js';
 import { showConnecting, showState, type EndState } from './states.js';
-import { checkJoin } from './invite-api.js';
+import { checkAdmission, PASSING_REFUSALS, refusalWords } from './relay-check.js';
 import { cameraConstraints, microphoneConstraints, type JoinPrefs } from './prejoin.js';
 import type { JoinInvitation } from './invitation.js';
 import type { MeetingContext } from './context.js';
@@ -40,11 +40,12 @@ export async function runMeeting(root: HTMLElement, session: MeetingSession): Pr
     client = await connect({ url: inv.relay, token: inv.token, timeoutMs: 15_000 });
   } catch (e) {
     const again = { label: 'Try again', run: () => void runMeeting(root, session) };
-    const check = await checkJoin(inv.token);
-    if (check !== null && !check.joinable && check.code !== 'RELAY_UNREACHABLE') {
-      return showState(root, 'refused', `${check.message} (${check.code})`, check.code === 'RELAY_ERR_MEETING_LOCKED' ? again : undefined);
+    // The browser cannot read the relay's refusal: ask the relay's admission check why (it never joins).
+    const verdict = await checkAdmission(inv.relay, inv.token);
+    if (verdict.kind === 'refused') {
+      return showState(root, 'refused', refusalWords(verdict.code, verdict.message), PASSING_REFUSALS.has(verdict.code) ? again : undefined);
     }
-    if (check !== null && check.code === 'RELAY_UNREACHABLE') return showState(root, 'lost', `${check.message}`, again);
+    if (verdict.kind === 'admitted') return showState(root, 'lost', 'The relay admits this invitation, but the connection failed. Try again.', again);
     return showState(root, 'lost', `The relay could not be reached (${(e as Error).message}).`, again);
   }
   new MeetingView(root, client, session).start();

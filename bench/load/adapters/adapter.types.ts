@@ -16,6 +16,8 @@ export interface ClientHandlers {
   onPayload: PayloadHandler;
   /** The connection ended after the join (not called for close()). */
   onClose: (code: number) => void;
+  /** Bytes of a roster message (Ephemera: WELCOME, ROSTER, ROSTER_BATCH) this client received; optional. */
+  onRosterBytes?: (bytes: number) => void;
 }
 
 /** Who a client is and where it goes. */
@@ -29,6 +31,8 @@ export interface ClientSpec {
   sender: boolean;
   /** The lane of the frames: reliable (Ephemera CHAT) or a lossy media track (Ephemera MEDIA, audio or video). */
   lane: Lane;
+  /** The participant's role where the wire has roles (Ephemera tokens); default attendee. */
+  role?: 'host' | 'presenter' | 'attendee';
 }
 
 /** What kind of traffic a scenario sends; only Ephemera tells them apart on the wire. */

@@ -7,7 +7,7 @@
 
 /** Mints join tokens for one meeting participant at a time. */
 export interface TokenMinter {
-  mint(meetingId: string, participantId: string): string;
+  mint(meetingId: string, participantId: string, role?: 'host' | 'presenter' | 'attendee'): string;
 }
 
 const AUTH_MODULE = new URL('../../../token/index.ts', import.meta.url);
@@ -47,13 +47,13 @@ export async function loadTokenMinter(dataDir: string): Promise<TokenMinter> {
   const auth = mod;
   const keys = auth.loadOrCreateDevKeys(dataDir);
   return {
-    mint(meetingId, participantId) {
+    mint(meetingId, participantId, role = 'attendee') {
       return auth.mintJoinToken(keys.privateKey, keys.kid, {
         issuer: auth.DEFAULT_ISSUER,
         audience: auth.DEFAULT_AUDIENCE,
         participantId,
         meetingId,
-        role: 'attendee',
+        role,
         capabilities: ['chat', 'audio', 'video'],
         ttlSeconds: TTL_SECONDS,
       });

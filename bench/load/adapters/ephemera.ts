@@ -19,6 +19,9 @@ import type { TokenMinter } from './ephemera-tokens.js';
 import { connect, whenJoined } from './ws-client.js';
 
 const KIND_WELCOME: number = Kind.WELCOME;
+const KIND_ROSTER: number = Kind.ROSTER;
+const KIND_ROSTER_BATCH: number = Kind.ROSTER_BATCH;
+const KIND_TRACK_PUBLISH: number = Kind.TRACK_PUBLISH;
 const KIND_ERROR: number = Kind.ERROR;
 const KIND_PONG: number = Kind.PONG;
 const KIND_CHAT: number = Kind.CHAT;
@@ -35,6 +38,8 @@ const SETUP_TIMEOUT_MS = 15_000;
 export interface EphemeraAdapterOptions {
   host: string;
   port: number;
+  /** Several relays of one cluster: participants alternate between them (default: `port` only). */
+  ports?: number[];
   minter: TokenMinter;
   /** Audio/video scenarios on the media lane (true) or as CHAT like the reliable ones (false). */
   media: boolean;
@@ -56,18 +61,23 @@ function encodeFrame(init: EnvelopeInit, payloadBytes: number, sender: number): 
 export function ephemeraAdapter(opts: EphemeraAdapterOptions): Adapter {
   const scan: EnvelopeScan = { kind: 0, payloadOffset: -1, payloadLength: 0 };
   const prepared = new Map<string, string>();
+  // A cluster: participants alternate between its relays, so that every meeting spans them.
+  const ports = opts.ports ?? [opts.port];
+  let next = 0;
   return {
     async prepare(spec: ClientSpec): Promise<void> {
-      prepared.set(spec.participantId, opts.minter.mint(spec.meetingId, spec.participantId));
+      prepared.set(spec.participantId, opts.minter.mint(spec.meetingId, spec.participantId, spec.role));
     },
 
     async open(spec: ClientSpec, handlers: ClientHandlers): Promise<BenchClient> {
       let token = prepared.get(spec.participantId);
-      if (token === undefined) token = opts.minter.mint(spec.meetingId, spec.participantId);
+      if (token === undefined) token = opts.minter.mint(spec.meetingId, spec.participantId, spec.role);
       else prepared.delete(spec.participantId);
-      const url = `ws://${opts.host}:${opts.port}/v1/meetings/${encodeURIComponent(spec.meetingId)}`;
+      const port = ports[next++ % ports.length]!;
+      const url = `ws://${opts.host}:${port}/v1/meetings/${encodeURIComponent(spec.meetingId)}`;
       const ws = connect(url, spec.localAddress, [SUBPROTOCOL, BEARER_PREFIX + token]);
       const onPayload = handlers.onPayload;
+      const onRosterBytes = handlers.onRosterBytes;
       const media = opts.media && spec.lane !== 'reliable';
       const video = media && spec.lane === 'video';
       const dataKind = media ? KIND_MEDIA : KIND_CHAT;
@@ -77,6 +87,9 @@ export function ephemeraAdapter(opts: EphemeraAdapterOptions): Adapter {
       let nextRef = 1;
       const pongs = new Map<number, (error: string | null) => void>();
       let setupError: string | null = null;
+      // Publishers whose TRACK_PUBLISH this client has seen (a cluster announces a remote track a little later).
+      const announced = new Set<string>();
+      let onAnnounced: (() => void) | null = null;
 
       ws.on('message', (data: Buffer) => {
         if (!scanEnvelope(data, scan)) return;
@@ -85,8 +98,19 @@ export function ephemeraAdapter(opts: EphemeraAdapterOptions): Adapter {
           onPayload(data, scan.payloadOffset);
         } else if (kind === KIND_KEYFRAME_REQUEST) {
           keyframeWanted = true;
-        } else if (kind === KIND_WELCOME) {
-          joined?.();
+        } else if (kind === KIND_ROSTER_BATCH || kind === KIND_ROSTER) {
+          onRosterBytes?.(data.length);
+        } else if (kind === KIND_WELCOME || kind === KIND_TRACK_PUBLISH) {
+          if (kind === KIND_WELCOME) {
+            onRosterBytes?.(data.length);
+            joined?.();
+          }
+          if (media && ports.length > 1) {
+            const d = decodeEnvelope(data);
+            if (d.ok && kind === KIND_TRACK_PUBLISH) announced.add(d.value.trackInfo?.publisher ?? '');
+            if (d.ok && kind === KIND_WELCOME) for (const t of d.value.welcome?.tracks ?? []) announced.add(t.publisher ?? '');
+            onAnnounced?.();
+          }
         } else if (kind === KIND_PONG) {
           const d = decodeEnvelope(data);
           const waiter = d.ok ? pongs.get(d.value.ref) : undefined;
@@ -160,8 +184,20 @@ export function ephemeraAdapter(opts: EphemeraAdapterOptions): Adapter {
       if (media) {
         client.startPublishing = () =>
           roundTrip([{ kind: Kind.TRACK_PUBLISH, trackInfo: { id: TRACK_ID, source: video ? TrackSource.VIDEO : TrackSource.AUDIO, codec: video ? 'vp8' : 'opus' } }]);
-        client.subscribeTo = (publishers) =>
-          roundTrip(publishers.map((publisher) => ({ kind: Kind.TRACK_SUBSCRIBE, subscription: { publisher, track: TRACK_ID } })));
+        client.subscribeTo = async (publishers) => {
+          // In a cluster, subscribe once the tracks are announced here, as a real client does.
+          if (ports.length > 1) {
+            const until = Date.now() + SETUP_TIMEOUT_MS;
+            while (!publishers.every((p) => announced.has(p)) && Date.now() < until) {
+              await new Promise<void>((resolve) => {
+                onAnnounced = resolve;
+                setTimeout(resolve, 50);
+              });
+            }
+            onAnnounced = null;
+          }
+          return roundTrip(publishers.map((publisher) => ({ kind: Kind.TRACK_SUBSCRIBE, subscription: { publisher, track: TRACK_ID } })));
+        };
       }
       return client;
     },

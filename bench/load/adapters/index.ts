@@ -20,7 +20,7 @@ export async function adapterFor(endpoint: ServerEndpoint): Promise<Adapter> {
     case 'ephemera': {
       if (!endpoint.ephemera) throw new Error('ephemera endpoint without client config');
       const minter = await loadTokenMinter(endpoint.ephemera.dataDir);
-      return ephemeraAdapter({ host: endpoint.host, port: endpoint.port, minter, media: endpoint.ephemera.media });
+      return ephemeraAdapter({ host: endpoint.host, port: endpoint.port, ...(endpoint.ports ? { ports: endpoint.ports } : {}), minter, media: endpoint.ephemera.media });
     }
   }
 }

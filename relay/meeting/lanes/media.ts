@@ -163,6 +163,8 @@ export class MediaLane implements LaneHandler {
       this.tracks.set(publisher, tracks);
     }
     const previous = tracks.get(info.id);
+    // The same track reported again (a relay's STATE repeated): keep it, with its subscribers.
+    if (previous !== undefined && previous.source === info.source && previous.codec === info.codec) return previous;
     if (previous !== undefined) this.unpublishTrack(previous, false);
     const track = new MediaTrack(this.ctx.delivery.openTrack(publisher, info.id), publisher, info.id, info.source, info.codec, true);
     tracks.set(info.id, track);

@@ -17,6 +17,7 @@ import { LocalDelivery } from './local-delivery.js';
 import { WindowedDelivery } from './resume-window.js';
 import { parseResumeOffer, RESUME_PREFIX, ResumeKey, type ResumeOffer } from './resume-credential.js';
 import { errorFrame, participantInfo, rosterFrame } from './relay-frames.js';
+import { isStaff } from './roster-visibility.js';
 
 const JOIN_PATH = /^\/v1\/meetings\/([A-Za-z0-9_-]{1,128})\/?$/;
 
@@ -170,6 +171,9 @@ export class ResumeManager {
       for (const f of plan.frames) conn.send(f);
     }
     delivery.joined(session);
+    // The roster batcher's topic (ROSTER_BATCH) was the old socket's subscription: the new one takes it.
+    const batcher = meeting.rosterBatcher;
+    conn.subscribe(isStaff(session.role) ? batcher.staffTopic : batcher.audienceTopic);
     this.resubscribe(meeting, session, conn);
     if (view !== undefined) delivery.toEveryone(rosterFrame(RosterChange.RESUMED, participantInfo(view, session), '', meeting.nextSeq()), null, session);
   }

@@ -67,6 +67,10 @@ describe.each(TRANSPORTS)('resume over %s', (transport) => {
     expect(resumes.every((r) => r.gap === null)).toBe(true);
     expect(seen.map((e) => e.change)).toEqual(['reconnecting', 'resumed', 'reconnecting', 'resumed']);
     expect(senders[0]!.roster.has('r')).toBe(true);
+    // Roster changes after the resumes reach the resumed socket too.
+    const late = await h.join(mid, 'late');
+    await waitFor(() => receiver.roster.has('late'), 5_000, 'a later join in the resumed roster');
+    await late.leave();
 
     await receiver.leave();
     for (const s of senders) await s.leave();

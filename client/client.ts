@@ -512,8 +512,15 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
     socket.onerror = () => {};
     const w = env.welcome!;
     if ((w.resumeCredential ?? '') !== '') this.resumeSetup = { ...this.resumeSetup!, credential: w.resumeCredential! };
+    // Roster changes while away came as ROSTER_BATCH frames, which the relay does not keep: the WELCOME has the
+    // roster as it is now; what differs from ours is announced as roster events (unless the roster is paged).
+    const before = new Map(this.roster);
     this.roster.clear();
     for (const p of w.roster ?? []) this.roster.set(p.id ?? '', toRosterParticipant(p));
+    if ((w.rosterFollows ?? 0) === 0 && w.staffOnly !== true) {
+      for (const [id, p] of this.roster) if (!before.has(id)) this.emit('roster', { change: 'joined', participant: p, reason: '' });
+      for (const [id, p] of before) if (!this.roster.has(id)) this.emit('roster', { change: 'left', participant: p, reason: '' });
+    }
     if (w.resumeGap === true) this.resumedPending = { attempts, downMs };
     else this.emit('resumed', { attempts, downMs, gap: null });
   }

@@ -289,12 +289,21 @@ describe.each(TRANSPORTS)('resume edges over %s', (transport) => {
     const expiresAt = Date.now() + 1_000;
     const got: string[] = [];
     r.on('chat', (e) => got.push(e.text));
+    const joinedSeen: string[] = [];
+    r.on('roster', (e) => e.change === 'joined' && joinedSeen.push(e.participant.id));
     const resumed = once<ResumedEvent>(r, 'resumed');
+    const held = new Promise<void>((resolve) => a.on('roster', (e) => e.change === 'reconnecting' && resolve()));
     proxy.cut(1_500);
+    await held;
+    const x = await h.join(mid, 'x');
     a.sendChat('while away');
     expect((await resumed).gap).toBeNull();
     expect(Date.now()).toBeGreaterThan(expiresAt);
     await waitFor(() => got.includes('while away'), 5_000, 'the chat sent while away');
+    // x joined while r was away: r's roster has it, and r was told.
+    expect(r.roster.has('x')).toBe(true);
+    expect(joinedSeen).toEqual(['x']);
+    x.close();
     a.close();
     r.close();
   }, 20_000);

@@ -14,6 +14,9 @@ import type {
   RosterBatchEvent,
   RosterEvent,
   TrackEvent,
+  ReconnectingEvent,
+  ResumedEvent,
+  FailedEvent,
 } from './client.types.js';
 
 export interface ClientEvents {
@@ -52,6 +55,12 @@ export interface ClientEvents {
   /** To a sharer: a participant asks you to offer a document again (shareDocument(..., { to: from })). */
   documentResendRequested: (e: { transferId: string; from: string }) => void;
   pong: (e: { ref: number }) => void;
+  /** The connection dropped unexpectedly; attempt `attempt` to resume starts after `delayMs`. */
+  reconnecting: (e: ReconnectingEvent) => void;
+  /** The session continues (same session on the relay); `gap` says what could not be resent, if anything. */
+  resumed: (e: ResumedEvent) => void;
+  /** Resume did not work (refused, or attempts/time ran out); `close` follows. */
+  failed: (e: FailedEvent) => void;
   /** Every decoded frame, after the typed event (for tools and tests). */
   frame: (env: Envelope) => void;
 }

@@ -38,6 +38,11 @@ import { DocumentLane } from './documents.js';
 import { MediaLane, type MediaFrameOptions } from './media.js';
 import type { ClientEvents } from './client-events.js';
 import { PLAIN_PAYLOADS, type PayloadCodec } from './payload-codec.js';
+import { backoffDelay, FINAL_RESUME_CODES, isUnexpectedClose, type ResolvedReconnect } from './reconnect.js';
+import type { ResumeGapInfo } from './client.types.js';
+
+/** Opens a resume socket (connect.ts): calls onWelcome synchronously with the resumed WELCOME. */
+export type ResumeOpener = (credential: string, lastSeq: number, onWelcome: (socket: WebSocketLike, env: Envelope) => void) => Promise<void>;
 
 export type { ClientEvents };
 
@@ -56,7 +61,8 @@ export interface WebSocketLike {
 
 
 function toRosterParticipant(p: Participant | null | undefined): RosterParticipant {
-  return { id: p?.id ?? '', role: p?.role ?? '', capabilities: p?.capabilities ?? [], displayName: p?.displayName ?? '', joinedAt: p?.joinedAt ?? 0 };
+  const out = { id: p?.id ?? '', role: p?.role ?? '', capabilities: p?.capabilities ?? [], displayName: p?.displayName ?? '', joinedAt: p?.joinedAt ?? 0 };
+  return p?.reconnecting === true ? { ...out, reconnecting: true } : out;
 }
 
 export class EphemeraClient extends TypedEmitter<ClientEvents> {
@@ -86,8 +92,18 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
   private readonly documents: DocumentLane;
   private readonly mediaLane: MediaLane;
 
+  /** The highest meeting seq received (what a resume offers). */
+  lastSeq = 0;
+  private lastFrameAt = Date.now();
+  private resumeSetup: { credential: string; options: ResolvedReconnect; open: ResumeOpener } | null = null;
+  /** close()/leave() was called, or the meeting ended: no reconnect. */
+  private deliberate = false;
+  private reconnecting = false;
+  /** A resumed WELCOME announced a RESUME_GAP: `resumed` is emitted when it arrives. */
+  private resumedPending: { attempts: number; downMs: number } | null = null;
+
   /** Use connect(); the constructor takes a socket that has already received its WELCOME. */
-  constructor(readonly socket: WebSocketLike, welcome: Welcome, pingIntervalMs: number, private readonly payloads: PayloadCodec = PLAIN_PAYLOADS) {
+  constructor(public socket: WebSocketLike, welcome: Welcome, pingIntervalMs: number, private readonly payloads: PayloadCodec = PLAIN_PAYLOADS) {
     super();
     this.welcome = welcome;
     this.meetingId = welcome.meetingId ?? '';
@@ -130,9 +146,20 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
     setTimeout(() => this.flushPending(), 0);
     socket.onerror = () => {};
     if (pingIntervalMs > 0) {
-      this.pingTimer = setInterval(() => this.ping(), pingIntervalMs);
+      this.pingTimer = setInterval(() => this.keepAlive(), pingIntervalMs);
       (this.pingTimer as { unref?: () => void }).unref?.();
     }
+  }
+
+  /** Turns on reconnect-and-resume (connect() calls it when the relay offers a credential). */
+  enableResume(welcomeSeq: number, credential: string, options: ResolvedReconnect, open: ResumeOpener): void {
+    if (welcomeSeq > this.lastSeq) this.lastSeq = welcomeSeq;
+    this.resumeSetup = { credential, options, open };
+  }
+
+  /** True while the client is reconnecting after an unexpected close. */
+  get isReconnecting(): boolean {
+    return this.reconnecting;
   }
 
   /** True once the socket is closed. */
@@ -260,6 +287,7 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
 
   /** Leaves the meeting (the relay closes with 1000) and resolves once closed. */
   async leave(): Promise<CloseEvent> {
+    this.deliberate = true;
     if (this.closeEvent === null) this.send({ kind: Kind.LEAVE, leave: { reason: 'bye' } });
     const timer = setTimeout(() => this.close(), 3_000);
     const ev = await this.closed;
@@ -269,6 +297,8 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
 
   /** Closes the socket without the LEAVE handshake. */
   close(code: number = CloseCode.NORMAL, reason = ''): void {
+    this.deliberate = true;
+    if (this.reconnecting) return this.finalClose(code, reason);
     try {
       this.socket.close(code, reason);
     } catch {
@@ -286,12 +316,37 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
     }
   }
 
+  /** Pings, and (with resume on) declares the connection dead when the relay has been silent too long. */
+  private keepAlive(): void {
+    const setup = this.resumeSetup;
+    if (setup !== null && !this.reconnecting && this.closeEvent === null && Date.now() - this.lastFrameAt > setup.options.silenceTimeoutMs) {
+      // A socket that died without a FIN (a closed laptop lid, a dropped network) looks open until a write
+      // fails; the relay answers every PING, so silence means it is gone. Drop it at once, without a close
+      // handshake that could wait for half a minute, and resume.
+      const old = this.socket;
+      old.onmessage = null;
+      old.onclose = null;
+      try {
+        const t = (old as { terminate?: () => void }).terminate;
+        if (t !== undefined) t.call(old);
+        else old.close();
+      } catch {
+        // Already closing.
+      }
+      this.onClose(1006, 'no frame from the relay within the silence timeout');
+      return;
+    }
+    this.ping();
+  }
+
   private onData(data: unknown): void {
+    this.lastFrameAt = Date.now();
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
     if (bytes === null) return;
     const decoded = decodeEnvelope(bytes);
     if (!decoded.ok) return;
     const env = decoded.value;
+    if (env.seq > this.lastSeq) this.lastSeq = env.seq;
     if (env.payload != null && env.payload.length > 0) {
       const opened = this.payloads.open(env.kind, env.from, env.payload);
       if (opened === null) return;
@@ -318,7 +373,12 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
       case Kind.ROSTER: {
         const r = env.roster;
         const p = toRosterParticipant(r?.participant);
-        const change = r?.change === RosterChange.LEFT ? 'left' : r?.change === RosterChange.UPDATED ? 'updated' : 'joined';
+        const change =
+          r?.change === RosterChange.LEFT ? 'left'
+          : r?.change === RosterChange.UPDATED ? 'updated'
+          : r?.change === RosterChange.RECONNECTING ? 'reconnecting'
+          : r?.change === RosterChange.RESUMED ? 'resumed'
+          : 'joined';
         if (change === 'left') this.roster.delete(p.id);
         else this.roster.set(p.id, p);
         this.emit('roster', { change, participant: p, reason: r?.reason ?? '' });
@@ -333,7 +393,18 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
         this.emit('error', { code: e?.code ?? '', message: e?.message ?? '', closeCode: e?.closeCode ?? 0, ref });
         return;
       }
+      case Kind.RESUME_GAP: {
+        const g = env.resumeGap;
+        const missed: Record<string, number> = {};
+        for (const c of g?.missed ?? []) missed[c.lane ?? ''] = c.frames ?? 0;
+        const gap: ResumeGapInfo = { afterSeq: Number(g?.afterSeq ?? 0), throughSeq: Number(g?.throughSeq ?? 0), countsKnown: g?.countsKnown ?? false, missed };
+        const pending = this.resumedPending ?? { attempts: 0, downMs: 0 };
+        this.resumedPending = null;
+        this.emit('resumed', { ...pending, gap });
+        return;
+      }
       case Kind.MEETING_ENDED:
+        this.deliberate = true;
         this.emit('ended', { reason: env.meetingEnded?.reason ?? '' });
         return;
       case Kind.HOST_CONTROL: {
@@ -385,7 +456,78 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
   }
 
   private onClose(code: number, reason: string): void {
+    if (this.closeEvent !== null || this.reconnecting) return;
+    if (this.resumeSetup !== null && !this.deliberate && isUnexpectedClose(code)) {
+      void this.reconnect(code, String(reason));
+      return;
+    }
+    this.finalClose(code, reason);
+  }
+
+  /** Tries to resume with backoff until it works, is refused for good, or runs out of attempts or time. */
+  private async reconnect(code: number, reason: string): Promise<void> {
+    const setup = this.resumeSetup!;
+    const o = setup.options;
+    this.reconnecting = true;
+    const startedAt = Date.now();
+    let failure = 'gave_up';
+    for (let attempt = 1; attempt <= o.maxAttempts; attempt++) {
+      const delay = backoffDelay(attempt, o);
+      if (Date.now() + delay - startedAt > o.maxTotalMs) break;
+      this.emit('reconnecting', { attempt, code, reason, delayMs: delay });
+      await new Promise((r) => setTimeout(r, delay));
+      if (this.deliberate || !this.reconnecting) return;
+      try {
+        await setup.open(setup.credential, this.lastSeq, (socket, env) => this.resumedOn(socket, env, attempt, Date.now() - startedAt));
+        return;
+      } catch (err) {
+        if (!this.reconnecting) return;
+        const refused = (err as { code?: string }).code;
+        if (refused !== undefined && FINAL_RESUME_CODES.has(refused)) {
+          failure = refused;
+          break;
+        }
+      }
+    }
+    if (!this.reconnecting) return;
+    this.emit('failed', { reason: failure, code, closeReason: reason });
+    this.finalClose(code, reason);
+  }
+
+  /** A resume socket got its WELCOME: it becomes this client's socket (called synchronously, before any frame). */
+  private resumedOn(socket: WebSocketLike, env: Envelope, attempts: number, downMs: number): void {
+    if (!this.reconnecting || this.deliberate) {
+      try {
+        socket.close();
+      } catch {
+        // Already closing.
+      }
+      return;
+    }
+    this.reconnecting = false;
+    this.lastFrameAt = Date.now();
+    this.socket = socket;
+    socket.onmessage = (ev) => this.onData(ev.data);
+    socket.onclose = (ev) => this.onClose(ev.code, ev.reason);
+    socket.onerror = () => {};
+    const w = env.welcome!;
+    if ((w.resumeCredential ?? '') !== '') this.resumeSetup = { ...this.resumeSetup!, credential: w.resumeCredential! };
+    // Roster changes while away came as ROSTER_BATCH frames, which the relay does not keep: the WELCOME has the
+    // roster as it is now; what differs from ours is announced as roster events (unless the roster is paged).
+    const before = new Map(this.roster);
+    this.roster.clear();
+    for (const p of w.roster ?? []) this.roster.set(p.id ?? '', toRosterParticipant(p));
+    if ((w.rosterFollows ?? 0) === 0 && w.staffOnly !== true) {
+      for (const [id, p] of this.roster) if (!before.has(id)) this.emit('roster', { change: 'joined', participant: p, reason: '' });
+      for (const [id, p] of before) if (!this.roster.has(id)) this.emit('roster', { change: 'left', participant: p, reason: '' });
+    }
+    if (w.resumeGap === true) this.resumedPending = { attempts, downMs };
+    else this.emit('resumed', { attempts, downMs, gap: null });
+  }
+
+  private finalClose(code: number, reason: string): void {
     if (this.closeEvent !== null) return;
+    this.reconnecting = false;
     if (this.pingTimer !== null) clearInterval(this.pingTimer);
     this.closeEvent = { code, reason: String(reason) };
     this.documents.onClosed();

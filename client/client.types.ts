@@ -8,6 +8,8 @@ export interface RosterParticipant {
   readonly displayName: string;
   /** Unix milliseconds. */
   readonly joinedAt: number;
+  /** Present (true) while its connection dropped and the relay holds its place (protocol/README.md, "Resume"). */
+  readonly reconnecting?: boolean;
 }
 
 export interface ChatEvent {
@@ -20,7 +22,8 @@ export interface ChatEvent {
 }
 
 export interface RosterEvent {
-  readonly change: 'joined' | 'left' | 'updated';
+  /** 'reconnecting': its connection dropped and the relay holds its place; 'resumed': it is back (same session). */
+  readonly change: 'joined' | 'left' | 'updated' | 'reconnecting' | 'resumed';
   readonly participant: RosterParticipant;
   readonly reason: string;
 }
@@ -207,4 +210,40 @@ export interface DocumentCancelledEvent {
   readonly reason: string;
   /** To the sharer: the receiver that left the transfer (empty when the whole transfer ended). */
   readonly participant: string;
+}
+
+/** What a resume could not deliver (the relay's RESUME_GAP frame): counts per lane, never content. */
+export interface ResumeGapInfo {
+  /** The last seq this client had. */
+  readonly afterSeq: number;
+  /** Frames up to this seq may be missing; everything after it was delivered. */
+  readonly throughSeq: number;
+  /** False when the relay no longer knew the counts either. */
+  readonly countsKnown: boolean;
+  /** Frames missed per lane (control, chat, poll, document). */
+  readonly missed: Readonly<Record<string, number>>;
+}
+
+export interface ReconnectingEvent {
+  readonly attempt: number;
+  /** The close code of the connection that dropped (1006 when it died without a close frame). */
+  readonly code: number;
+  readonly reason: string;
+  /** Wait before this attempt, ms. */
+  readonly delayMs: number;
+}
+
+export interface ResumedEvent {
+  readonly attempts: number;
+  /** From the drop to the resumed WELCOME, ms. */
+  readonly downMs: number;
+  /** null: nothing was lost (every missed frame was delivered); otherwise what the relay could not resend. */
+  readonly gap: ResumeGapInfo | null;
+}
+
+export interface FailedEvent {
+  /** RELAY_ERR_RESUME_REFUSED / _INVALID / ... when the relay refused, or 'gave_up' (attempts or time ran out). */
+  readonly reason: string;
+  readonly code: number;
+  readonly closeReason: string;
 }

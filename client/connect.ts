@@ -3,9 +3,10 @@
  * WebSocket constructor comes from the caller or from the global scope (browsers); the Node entry
  * (client/index.ts) passes the `ws` package. Nothing here imports a Node built-in.
  */
-import { BEARER_PREFIX, decodeEnvelope, Kind, SUBPROTOCOL } from '../protocol/index.js';
+import { BEARER_PREFIX, decodeEnvelope, Kind, SUBPROTOCOL, type Envelope } from '../protocol/index.js';
 import { EphemeraClient, type WebSocketLike } from './client.js';
 import type { PayloadCodec } from './payload-codec.js';
+import { resolveReconnect, resumeProtocol, type ReconnectOptions } from './reconnect.js';
 
 export interface ConnectOptions {
   /** The join URL `ws://host:port/v1/meetings/<meetingId>`, or the relay's base URL when `meetingId` is given. */
@@ -26,6 +27,11 @@ export interface ConnectOptions {
   readonly nodeOptions?: Record<string, unknown>;
   /** Where payloads are sealed and opened (the seam for end-to-end encryption). Default: as they are. */
   readonly payloads?: PayloadCodec;
+  /**
+   * Reconnect and resume after an unexpected close (client/reconnect.ts): on by default when the relay offers
+   * resume; `{ enabled: false }` turns it off (then an unexpected close is just a close, as before).
+   */
+  readonly reconnect?: ReconnectOptions;
 }
 
 /** A join the relay refused at the upgrade (HTTP status and RELAY_ERR_* code when the transport exposes them). */
@@ -54,10 +60,34 @@ export function joinUrl(url: string, meetingId?: string): string {
 
 /** Connects and resolves with the client once WELCOME arrived; rejects with JoinRefusedError (or Error). */
 export async function connect(options: ConnectOptions): Promise<EphemeraClient> {
+  return openSocket(options, [SUBPROTOCOL, BEARER_PREFIX + options.token], options.timeoutMs ?? 10_000, (socket, env) => {
+    const welcome = env.welcome!;
+    const idle = welcome.limits?.idleTimeoutMs ?? 30_000;
+    const client = new EphemeraClient(socket, welcome, options.pingIntervalMs ?? Math.floor(idle / 3), options.payloads);
+    const reconnect = resolveReconnect(options.reconnect, welcome.resumeGraceMs ?? 0, idle);
+    if (reconnect.enabled && (welcome.resumeCredential ?? '') !== '') {
+      client.enableResume(env.seq, welcome.resumeCredential!, reconnect, (credential, lastSeq, onWelcome) =>
+        openSocket(options, [SUBPROTOCOL, resumeProtocol(credential, lastSeq)], reconnect.attemptTimeoutMs, onWelcome),
+      );
+    }
+    return client;
+  });
+}
+
+/**
+ * Opens one socket with the given subprotocols and calls `onWelcome` synchronously with the WELCOME (so that the
+ * frames right behind it reach the handlers it attaches); resolves with its result.
+ */
+export function openSocket<T>(
+  options: ConnectOptions,
+  protocols: string[],
+  timeoutMs: number,
+  onWelcome: (socket: WebSocketLike, env: Envelope) => T,
+): Promise<T> {
   const Ctor = (options.WebSocket as WsCtor | undefined) ?? globalWebSocket();
-  const socket = new Ctor(joinUrl(options.url, options.meetingId), [SUBPROTOCOL, BEARER_PREFIX + options.token], options.nodeOptions);
+  const socket = new Ctor(joinUrl(options.url, options.meetingId), protocols, options.nodeOptions);
   socket.binaryType = 'arraybuffer';
-  return new Promise<EphemeraClient>((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
     let settled = false;
     const fail = (err: Error): void => {
       if (settled) return;
@@ -70,7 +100,7 @@ export async function connect(options: ConnectOptions): Promise<EphemeraClient> 
       }
       reject(err);
     };
-    const timer = setTimeout(() => fail(new Error('timed out waiting for the relay to welcome this participant')), options.timeoutMs ?? 10_000);
+    const timer = setTimeout(() => fail(new Error('timed out waiting for the relay to welcome this participant')), timeoutMs);
     // `ws` exposes the refused upgrade's status and JSON body; browsers only see a failed connection.
     socket.on?.('unexpected-response', (_req: unknown, res: unknown) => {
       const r = res as { statusCode?: number; on(e: string, f: (c?: Uint8Array) => void): void };
@@ -109,8 +139,7 @@ export async function connect(options: ConnectOptions): Promise<EphemeraClient> 
       if (env.kind !== Kind.WELCOME || env.welcome == null) return fail(new Error('the relay did not start with WELCOME'));
       settled = true;
       clearTimeout(timer);
-      const idle = env.welcome.limits?.idleTimeoutMs ?? 30_000;
-      resolve(new EphemeraClient(socket, env.welcome, options.pingIntervalMs ?? Math.floor(idle / 3), options.payloads));
+      resolve(onWelcome(socket, env));
     };
   });
 }

@@ -46,6 +46,7 @@ export type Welcome = ephemera.v1.Welcome.$Properties;
 export type Limits = ephemera.v1.Limits.$Properties;
 export type RosterUpdate = ephemera.v1.RosterUpdate.$Properties;
 export type WireError = ephemera.v1.Error.$Properties;
+export type ResumeGap = ephemera.v1.ResumeGap.$Properties;
 export type HostControl = ephemera.v1.HostControl.$Properties;
 export type PollOpen = ephemera.v1.PollOpen.$Properties;
 export type PollAnswer = ephemera.v1.PollAnswer.$Properties;

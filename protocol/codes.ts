@@ -42,7 +42,7 @@ export const CloseCodeSpecs: Readonly<Record<CloseCode, CloseCodeSpec>> = Object
   [CloseCode.RATE_LIMITED]: { name: 'rate limited', when: 'frames faster than `--max-frames-per-second` (token bucket of `--frame-burst`)' },
   [CloseCode.SLOW_CONSUMER]: { name: 'slow consumer', when: 'the participant\'s send backlog passed `--max-reliable-backlog-bytes` (or the transport\'s hard cap)' },
   [CloseCode.IDLE_TIMEOUT]: { name: 'idle timeout', when: 'nothing received within `--idle-timeout-ms` (clients send `PING`)' },
-  [CloseCode.REPLACED]: { name: 'replaced', when: 'a newer session with the same participant id joined' },
+  [CloseCode.REPLACED]: { name: 'replaced', when: 'a newer session with the same participant id joined, or a resume with this session\'s credential took it over' },
   [CloseCode.REMOVED]: { name: 'removed', when: 'a host removed the participant' },
   [CloseCode.MEETING_ENDED]: { name: 'meeting ended', when: 'the meeting ended (host, empty timeout, maximum duration)' },
   [CloseCode.INTERNAL]: { name: 'internal', when: 'a relay bug; the meeting goes on for the others' },
@@ -82,6 +82,8 @@ export const ErrorCodes = {
   RELAY_ERR_METHOD_NOT_ALLOWED: { close: 0, http: 405, message: 'The admission check answers GET (and its CORS preflight, OPTIONS) only.' },
   RELAY_ERR_ORIGIN: { close: 0, http: 403, message: 'The request Origin is not on the relay allowlist.' },
   RELAY_ERR_TOO_MANY_CONNECTIONS: { close: 0, http: 429, message: 'Too many connections or handshakes from this address.' },
+  RELAY_ERR_RESUME_INVALID: { close: 0, http: 401, message: 'The resume credential is malformed, forged, expired or for another meeting.' },
+  RELAY_ERR_RESUME_REFUSED: { close: 0, http: 403, message: 'There is no place to resume: the session left, was removed or barred, or its resume grace passed.' },
   RELAY_ERR_NOT_READY: { close: 0, http: 503, message: 'The relay is not admitting new meetings (draining or its CDR store is failing).' },
 
   // Fatal errors on an open connection (an ERROR frame, then a close).

@@ -13,7 +13,7 @@ export const RELIABLE_LANES: ReadonlySet<LaneName> = new Set<LaneName>(['control
 
 /**
  * Which lane handler takes a client frame of each kind. Kinds absent here (the relay's own: WELCOME, ROSTER,
- * ERROR, MEETING_ENDED, POLL_TALLY, DOC_CREDIT, KEYFRAME_REQUEST, ACTIVE_SPEAKERS) a client may not send.
+ * ERROR, MEETING_ENDED, POLL_TALLY, DOC_CREDIT, KEYFRAME_REQUEST, ACTIVE_SPEAKERS, RESUME_GAP) a client may not send.
  * `media` and `host` are handler names; MEDIA frames count on their track's lane (audio, video or screen), host
  * controls and track control frames on `control`.
  */

@@ -119,6 +119,9 @@ export namespace ephemera {
             /** Participant joinedAt. */
             joinedAt: number;
 
+            /** Participant reconnecting. */
+            reconnecting: boolean;
+
             /**
              * Creates a new Participant instance using the specified properties.
              * @param [properties] Properties to set
@@ -172,6 +175,9 @@ export namespace ephemera {
 
                 /** Participant joinedAt */
                 joinedAt?: (number|null);
+
+                /** Participant reconnecting */
+                reconnecting?: (boolean|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -235,6 +241,18 @@ export namespace ephemera {
 
             /** Welcome rosterFollows. */
             rosterFollows: number;
+
+            /** Welcome resumeCredential. */
+            resumeCredential: string;
+
+            /** Welcome resumed. */
+            resumed: boolean;
+
+            /** Welcome resumeGraceMs. */
+            resumeGraceMs: number;
+
+            /** Welcome resumeGap. */
+            resumeGap: boolean;
 
             /**
              * Creates a new Welcome instance using the specified properties.
@@ -311,12 +329,192 @@ export namespace ephemera {
                 /** Welcome rosterFollows */
                 rosterFollows?: (number|null);
 
+                /** Welcome resumeCredential */
+                resumeCredential?: (string|null);
+
+                /** Welcome resumed */
+                resumed?: (boolean|null);
+
+                /** Welcome resumeGraceMs */
+                resumeGraceMs?: (number|null);
+
+                /** Welcome resumeGap */
+                resumeGap?: (boolean|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a Welcome. */
             type $Shape = ephemera.v1.Welcome.$Properties;
+        }
+
+        /**
+         * Properties of a ResumeGap.
+         * @deprecated Use ephemera.v1.ResumeGap.$Properties instead.
+         */
+        interface IResumeGap extends ephemera.v1.ResumeGap.$Properties {
+        }
+
+        /** Represents a ResumeGap. */
+        class ResumeGap {
+
+            /**
+             * Constructs a new ResumeGap.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ephemera.v1.ResumeGap.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ResumeGap afterSeq. */
+            afterSeq: number;
+
+            /** ResumeGap throughSeq. */
+            throughSeq: number;
+
+            /** ResumeGap missed. */
+            missed: ephemera.v1.LaneCount.$Properties[];
+
+            /** ResumeGap countsKnown. */
+            countsKnown: boolean;
+
+            /**
+             * Creates a new ResumeGap instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ResumeGap instance
+             */
+            static create(properties: ephemera.v1.ResumeGap.$Shape): ephemera.v1.ResumeGap & ephemera.v1.ResumeGap.$Shape;
+            static create(properties?: ephemera.v1.ResumeGap.$Properties): ephemera.v1.ResumeGap;
+
+            /**
+             * Encodes the specified ResumeGap message. Does not implicitly {@link ephemera.v1.ResumeGap.verify|verify} messages.
+             * @param message ResumeGap message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ephemera.v1.ResumeGap.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ResumeGap message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ephemera.v1.ResumeGap & ephemera.v1.ResumeGap.$Shape} ResumeGap
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ephemera.v1.ResumeGap & ephemera.v1.ResumeGap.$Shape;
+
+            /**
+             * Gets the type url for ResumeGap
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ResumeGap {
+
+            /** Properties of a ResumeGap. */
+            interface $Properties {
+
+                /** ResumeGap afterSeq */
+                afterSeq?: (number|null);
+
+                /** ResumeGap throughSeq */
+                throughSeq?: (number|null);
+
+                /** ResumeGap missed */
+                missed?: (ephemera.v1.LaneCount.$Properties[]|null);
+
+                /** ResumeGap countsKnown */
+                countsKnown?: (boolean|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ResumeGap. */
+            type $Shape = ephemera.v1.ResumeGap.$Properties;
+        }
+
+        /**
+         * Properties of a LaneCount.
+         * @deprecated Use ephemera.v1.LaneCount.$Properties instead.
+         */
+        interface ILaneCount extends ephemera.v1.LaneCount.$Properties {
+        }
+
+        /** Represents a LaneCount. */
+        class LaneCount {
+
+            /**
+             * Constructs a new LaneCount.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ephemera.v1.LaneCount.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** LaneCount lane. */
+            lane: string;
+
+            /** LaneCount frames. */
+            frames: number;
+
+            /**
+             * Creates a new LaneCount instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns LaneCount instance
+             */
+            static create(properties: ephemera.v1.LaneCount.$Shape): ephemera.v1.LaneCount & ephemera.v1.LaneCount.$Shape;
+            static create(properties?: ephemera.v1.LaneCount.$Properties): ephemera.v1.LaneCount;
+
+            /**
+             * Encodes the specified LaneCount message. Does not implicitly {@link ephemera.v1.LaneCount.verify|verify} messages.
+             * @param message LaneCount message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ephemera.v1.LaneCount.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a LaneCount message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ephemera.v1.LaneCount & ephemera.v1.LaneCount.$Shape} LaneCount
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ephemera.v1.LaneCount & ephemera.v1.LaneCount.$Shape;
+
+            /**
+             * Gets the type url for LaneCount
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace LaneCount {
+
+            /** Properties of a LaneCount. */
+            interface $Properties {
+
+                /** LaneCount lane */
+                lane?: (string|null);
+
+                /** LaneCount frames */
+                frames?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a LaneCount. */
+            type $Shape = ephemera.v1.LaneCount.$Properties;
         }
 
         /**
@@ -502,7 +700,13 @@ export namespace ephemera {
                 LEFT = 1,
 
                 /** UPDATED value */
-                UPDATED = 2
+                UPDATED = 2,
+
+                /** RECONNECTING value */
+                RECONNECTING = 3,
+
+                /** RESUMED value */
+                RESUMED = 4
             }
         }
 
@@ -1928,7 +2132,10 @@ export namespace ephemera {
             KEYFRAME_REQUEST = 45,
 
             /** ACTIVE_SPEAKERS value */
-            ACTIVE_SPEAKERS = 46
+            ACTIVE_SPEAKERS = 46,
+
+            /** RESUME_GAP value */
+            RESUME_GAP = 60
         }
 
         /** Audience enum. */
@@ -2014,6 +2221,9 @@ export namespace ephemera {
             /** Envelope rosterBatch. */
             rosterBatch?: (ephemera.v1.RosterBatch.$Properties|null);
 
+            /** Envelope resumeGap. */
+            resumeGap?: (ephemera.v1.ResumeGap.$Properties|null);
+
             /** Envelope pollOpen. */
             pollOpen?: (ephemera.v1.PollOpen.$Properties|null);
 
@@ -2060,7 +2270,7 @@ export namespace ephemera {
             payload: Uint8Array;
 
             /** Envelope body. */
-            body?: ("welcome"|"roster"|"error"|"leave"|"hostControl"|"meetingEnded"|"rosterBatch"|"pollOpen"|"pollAnswer"|"pollClose"|"pollTally"|"docOffer"|"docChunk"|"docAck"|"docCancel"|"docResend"|"docCredit"|"trackInfo"|"subscription"|"keyframeRequest"|"activeSpeakers");
+            body?: ("welcome"|"roster"|"error"|"leave"|"hostControl"|"meetingEnded"|"rosterBatch"|"resumeGap"|"pollOpen"|"pollAnswer"|"pollClose"|"pollTally"|"docOffer"|"docChunk"|"docAck"|"docCancel"|"docResend"|"docCredit"|"trackInfo"|"subscription"|"keyframeRequest"|"activeSpeakers");
 
             /**
              * Creates a new Envelope instance using the specified properties.
@@ -2152,6 +2362,9 @@ export namespace ephemera {
                 /** Envelope rosterBatch */
                 rosterBatch?: (ephemera.v1.RosterBatch.$Properties|null);
 
+                /** Envelope resumeGap */
+                resumeGap?: (ephemera.v1.ResumeGap.$Properties|null);
+
                 /** Envelope pollOpen */
                 pollOpen?: (ephemera.v1.PollOpen.$Properties|null);
 
@@ -2198,7 +2411,7 @@ export namespace ephemera {
                 payload?: (Uint8Array|null);
 
                 /** Envelope body */
-                body?: ("welcome"|"roster"|"error"|"leave"|"hostControl"|"meetingEnded"|"rosterBatch"|"pollOpen"|"pollAnswer"|"pollClose"|"pollTally"|"docOffer"|"docChunk"|"docAck"|"docCancel"|"docResend"|"docCredit"|"trackInfo"|"subscription"|"keyframeRequest"|"activeSpeakers");
+                body?: ("welcome"|"roster"|"error"|"leave"|"hostControl"|"meetingEnded"|"rosterBatch"|"resumeGap"|"pollOpen"|"pollAnswer"|"pollClose"|"pollTally"|"docOffer"|"docChunk"|"docAck"|"docCancel"|"docResend"|"docCredit"|"trackInfo"|"subscription"|"keyframeRequest"|"activeSpeakers");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -2223,6 +2436,7 @@ export namespace ephemera {
               hostControl?: ephemera.v1.HostControl.$Shape|null;
               meetingEnded?: ephemera.v1.MeetingEnded.$Shape|null;
               rosterBatch?: ephemera.v1.RosterBatch.$Shape|null;
+              resumeGap?: ephemera.v1.ResumeGap.$Shape|null;
               pollOpen?: ephemera.v1.PollOpen.$Shape|null;
               pollAnswer?: ephemera.v1.PollAnswer.$Shape|null;
               pollClose?: ephemera.v1.PollClose.$Shape|null;
@@ -2240,7 +2454,7 @@ export namespace ephemera {
               payload?: Uint8Array|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ body?: undefined; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "welcome"; welcome: ephemera.v1.Welcome.$Shape; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "roster"; welcome?: null; roster: ephemera.v1.RosterUpdate.$Shape; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "error"; welcome?: null; roster?: null; error: ephemera.v1.Error.$Shape; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "leave"; welcome?: null; roster?: null; error?: null; leave: ephemera.v1.Leave.$Shape; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "hostControl"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl: ephemera.v1.HostControl.$Shape; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "meetingEnded"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded: ephemera.v1.MeetingEnded.$Shape; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "rosterBatch"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch: ephemera.v1.RosterBatch.$Shape; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollOpen"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen: ephemera.v1.PollOpen.$Shape; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollAnswer"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer: ephemera.v1.PollAnswer.$Shape; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollClose"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose: ephemera.v1.PollClose.$Shape; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollTally"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally: ephemera.v1.PollTally.$Shape; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docOffer"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer: ephemera.v1.DocumentOffer.$Shape; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docChunk"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk: ephemera.v1.DocumentChunk.$Shape; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docAck"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck: ephemera.v1.DocumentAck.$Shape; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docCancel"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel: ephemera.v1.DocumentCancel.$Shape; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docResend"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend: ephemera.v1.DocumentResend.$Shape; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docCredit"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit: ephemera.v1.DocumentCredit.$Shape; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "trackInfo"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo: ephemera.v1.Track.$Shape; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "subscription"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription: ephemera.v1.Subscription.$Shape; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "keyframeRequest"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest: ephemera.v1.KeyframeRequest.$Shape; activeSpeakers?: null }|{ body?: "activeSpeakers"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers: ephemera.v1.ActiveSpeakers.$Shape })
+              ({ body?: undefined; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "welcome"; welcome: ephemera.v1.Welcome.$Shape; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "roster"; welcome?: null; roster: ephemera.v1.RosterUpdate.$Shape; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "error"; welcome?: null; roster?: null; error: ephemera.v1.Error.$Shape; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "leave"; welcome?: null; roster?: null; error?: null; leave: ephemera.v1.Leave.$Shape; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "hostControl"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl: ephemera.v1.HostControl.$Shape; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "meetingEnded"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded: ephemera.v1.MeetingEnded.$Shape; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "rosterBatch"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch: ephemera.v1.RosterBatch.$Shape; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "resumeGap"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap: ephemera.v1.ResumeGap.$Shape; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollOpen"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen: ephemera.v1.PollOpen.$Shape; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollAnswer"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer: ephemera.v1.PollAnswer.$Shape; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollClose"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose: ephemera.v1.PollClose.$Shape; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollTally"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally: ephemera.v1.PollTally.$Shape; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docOffer"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer: ephemera.v1.DocumentOffer.$Shape; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docChunk"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk: ephemera.v1.DocumentChunk.$Shape; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docAck"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck: ephemera.v1.DocumentAck.$Shape; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docCancel"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel: ephemera.v1.DocumentCancel.$Shape; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docResend"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend: ephemera.v1.DocumentResend.$Shape; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docCredit"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit: ephemera.v1.DocumentCredit.$Shape; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "trackInfo"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo: ephemera.v1.Track.$Shape; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "subscription"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription: ephemera.v1.Subscription.$Shape; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "keyframeRequest"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest: ephemera.v1.KeyframeRequest.$Shape; activeSpeakers?: null }|{ body?: "activeSpeakers"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers: ephemera.v1.ActiveSpeakers.$Shape })
             );
         }
 

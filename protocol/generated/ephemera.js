@@ -223,6 +223,7 @@ export const ephemera = $root.ephemera = (() => {
              * @property {Array.<string>|null} [capabilities] Participant capabilities
              * @property {string|null} [displayName] Participant displayName
              * @property {number|null} [joinedAt] Participant joinedAt
+             * @property {boolean|null} [reconnecting] Participant reconnecting
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -296,6 +297,14 @@ export const ephemera = $root.ephemera = (() => {
             Participant.prototype.joinedAt = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
+             * Participant reconnecting.
+             * @member {boolean} reconnecting
+             * @memberof ephemera.v1.Participant
+             * @instance
+             */
+            Participant.prototype.reconnecting = false;
+
+            /**
              * Creates a new Participant instance using the specified properties.
              * @function create
              * @memberof ephemera.v1.Participant
@@ -338,6 +347,8 @@ export const ephemera = $root.ephemera = (() => {
                     writer.uint32(/* id 4, wireType 2 =*/34).string(message.displayName);
                 if (message.joinedAt != null && $Object.hasOwnProperty.call(message, "joinedAt") && (typeof message.joinedAt === "object" ? message.joinedAt.low || message.joinedAt.high : message.joinedAt !== 0))
                     writer.uint32(/* id 5, wireType 0 =*/40).uint64(message.joinedAt);
+                if (message.reconnecting != null && $Object.hasOwnProperty.call(message, "reconnecting") && message.reconnecting !== false)
+                    writer.uint32(/* id 6, wireType 0 =*/48).bool(message.reconnecting);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -426,6 +437,15 @@ export const ephemera = $root.ephemera = (() => {
                                 delete message.joinedAt;
                             continue;
                         }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.reconnecting = value;
+                            else
+                                delete message.reconnecting;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -477,6 +497,10 @@ export const ephemera = $root.ephemera = (() => {
              * @property {number|null} [participantCount] Welcome participantCount
              * @property {boolean|null} [staffOnly] Welcome staffOnly
              * @property {number|null} [rosterFollows] Welcome rosterFollows
+             * @property {string|null} [resumeCredential] Welcome resumeCredential
+             * @property {boolean|null} [resumed] Welcome resumed
+             * @property {number|null} [resumeGraceMs] Welcome resumeGraceMs
+             * @property {boolean|null} [resumeGap] Welcome resumeGap
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -607,6 +631,38 @@ export const ephemera = $root.ephemera = (() => {
             Welcome.prototype.rosterFollows = 0;
 
             /**
+             * Welcome resumeCredential.
+             * @member {string} resumeCredential
+             * @memberof ephemera.v1.Welcome
+             * @instance
+             */
+            Welcome.prototype.resumeCredential = "";
+
+            /**
+             * Welcome resumed.
+             * @member {boolean} resumed
+             * @memberof ephemera.v1.Welcome
+             * @instance
+             */
+            Welcome.prototype.resumed = false;
+
+            /**
+             * Welcome resumeGraceMs.
+             * @member {number} resumeGraceMs
+             * @memberof ephemera.v1.Welcome
+             * @instance
+             */
+            Welcome.prototype.resumeGraceMs = 0;
+
+            /**
+             * Welcome resumeGap.
+             * @member {boolean} resumeGap
+             * @memberof ephemera.v1.Welcome
+             * @instance
+             */
+            Welcome.prototype.resumeGap = false;
+
+            /**
              * Creates a new Welcome instance using the specified properties.
              * @function create
              * @memberof ephemera.v1.Welcome
@@ -664,6 +720,14 @@ export const ephemera = $root.ephemera = (() => {
                     writer.uint32(/* id 11, wireType 0 =*/88).bool(message.staffOnly);
                 if (message.rosterFollows != null && $Object.hasOwnProperty.call(message, "rosterFollows") && message.rosterFollows !== 0)
                     writer.uint32(/* id 12, wireType 0 =*/96).uint32(message.rosterFollows);
+                if (message.resumeCredential != null && $Object.hasOwnProperty.call(message, "resumeCredential") && message.resumeCredential !== "")
+                    writer.uint32(/* id 13, wireType 2 =*/106).string(message.resumeCredential);
+                if (message.resumed != null && $Object.hasOwnProperty.call(message, "resumed") && message.resumed !== false)
+                    writer.uint32(/* id 14, wireType 0 =*/112).bool(message.resumed);
+                if (message.resumeGraceMs != null && $Object.hasOwnProperty.call(message, "resumeGraceMs") && message.resumeGraceMs !== 0)
+                    writer.uint32(/* id 15, wireType 0 =*/120).uint32(message.resumeGraceMs);
+                if (message.resumeGap != null && $Object.hasOwnProperty.call(message, "resumeGap") && message.resumeGap !== false)
+                    writer.uint32(/* id 16, wireType 0 =*/128).bool(message.resumeGap);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -808,6 +872,42 @@ export const ephemera = $root.ephemera = (() => {
                                 delete message.rosterFollows;
                             continue;
                         }
+                    case 13: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.resumeCredential = value;
+                            else
+                                delete message.resumeCredential;
+                            continue;
+                        }
+                    case 14: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.resumed = value;
+                            else
+                                delete message.resumed;
+                            continue;
+                        }
+                    case 15: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.resumeGraceMs = value;
+                            else
+                                delete message.resumeGraceMs;
+                            continue;
+                        }
+                    case 16: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.resumeGap = value;
+                            else
+                                delete message.resumeGap;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -840,6 +940,419 @@ export const ephemera = $root.ephemera = (() => {
             };
 
             return Welcome;
+        })();
+
+        v1.ResumeGap = (function() {
+
+            /**
+             * Properties of a ResumeGap.
+             * @typedef {Object} ephemera.v1.ResumeGap.$Properties
+             * @property {number|null} [afterSeq] ResumeGap afterSeq
+             * @property {number|null} [throughSeq] ResumeGap throughSeq
+             * @property {Array.<ephemera.v1.LaneCount.$Properties>|null} [missed] ResumeGap missed
+             * @property {boolean|null} [countsKnown] ResumeGap countsKnown
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ResumeGap.
+             * @memberof ephemera.v1
+             * @interface IResumeGap
+             * @augments ephemera.v1.ResumeGap.$Properties
+             * @deprecated Use ephemera.v1.ResumeGap.$Properties instead.
+             */
+
+            /**
+             * Shape of a ResumeGap.
+             * @typedef {ephemera.v1.ResumeGap.$Properties} ephemera.v1.ResumeGap.$Shape
+             */
+
+            /**
+             * Constructs a new ResumeGap.
+             * @memberof ephemera.v1
+             * @classdesc Represents a ResumeGap.
+             * @constructor
+             * @param {ephemera.v1.ResumeGap.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ResumeGap = function (properties) {
+                this.missed = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ResumeGap afterSeq.
+             * @member {number} afterSeq
+             * @memberof ephemera.v1.ResumeGap
+             * @instance
+             */
+            ResumeGap.prototype.afterSeq = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * ResumeGap throughSeq.
+             * @member {number} throughSeq
+             * @memberof ephemera.v1.ResumeGap
+             * @instance
+             */
+            ResumeGap.prototype.throughSeq = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * ResumeGap missed.
+             * @member {Array.<ephemera.v1.LaneCount.$Properties>} missed
+             * @memberof ephemera.v1.ResumeGap
+             * @instance
+             */
+            ResumeGap.prototype.missed = $util.emptyArray;
+
+            /**
+             * ResumeGap countsKnown.
+             * @member {boolean} countsKnown
+             * @memberof ephemera.v1.ResumeGap
+             * @instance
+             */
+            ResumeGap.prototype.countsKnown = false;
+
+            /**
+             * Creates a new ResumeGap instance using the specified properties.
+             * @function create
+             * @memberof ephemera.v1.ResumeGap
+             * @static
+             * @param {ephemera.v1.ResumeGap.$Properties=} [properties] Properties to set
+             * @returns {ephemera.v1.ResumeGap} ResumeGap instance
+             * @type {{
+             *   (properties: ephemera.v1.ResumeGap.$Shape): ephemera.v1.ResumeGap & ephemera.v1.ResumeGap.$Shape;
+             *   (properties?: ephemera.v1.ResumeGap.$Properties): ephemera.v1.ResumeGap;
+             * }}
+             */
+            ResumeGap.create = function(properties) {
+                return new ResumeGap(properties);
+            };
+
+            /**
+             * Encodes the specified ResumeGap message. Does not implicitly {@link ephemera.v1.ResumeGap.verify|verify} messages.
+             * @function encode
+             * @memberof ephemera.v1.ResumeGap
+             * @static
+             * @param {ephemera.v1.ResumeGap.$Properties} message ResumeGap message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ResumeGap.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.afterSeq != null && $Object.hasOwnProperty.call(message, "afterSeq") && (typeof message.afterSeq === "object" ? message.afterSeq.low || message.afterSeq.high : message.afterSeq !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.afterSeq);
+                if (message.throughSeq != null && $Object.hasOwnProperty.call(message, "throughSeq") && (typeof message.throughSeq === "object" ? message.throughSeq.low || message.throughSeq.high : message.throughSeq !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.throughSeq);
+                if (message.missed != null && message.missed.length)
+                    for (let i = 0; i < message.missed.length; ++i)
+                        $root.ephemera.v1.LaneCount.encode(message.missed[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.countsKnown != null && $Object.hasOwnProperty.call(message, "countsKnown") && message.countsKnown !== false)
+                    writer.uint32(/* id 4, wireType 0 =*/32).bool(message.countsKnown);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ResumeGap message from the specified reader or buffer.
+             * @function decode
+             * @memberof ephemera.v1.ResumeGap
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ephemera.v1.ResumeGap & ephemera.v1.ResumeGap.$Shape} ResumeGap
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ResumeGap.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ephemera.v1.ResumeGap();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.afterSeq = value;
+                            else
+                                delete message.afterSeq;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.throughSeq = value;
+                            else
+                                delete message.throughSeq;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.missed && message.missed.length))
+                                message.missed = [];
+                            message.missed.push($root.ephemera.v1.LaneCount.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.countsKnown = value;
+                            else
+                                delete message.countsKnown;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Gets the type url for ResumeGap
+             * @function getTypeUrl
+             * @memberof ephemera.v1.ResumeGap
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ResumeGap.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ephemera.v1.ResumeGap";
+            };
+
+            return ResumeGap;
+        })();
+
+        v1.LaneCount = (function() {
+
+            /**
+             * Properties of a LaneCount.
+             * @typedef {Object} ephemera.v1.LaneCount.$Properties
+             * @property {string|null} [lane] LaneCount lane
+             * @property {number|null} [frames] LaneCount frames
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a LaneCount.
+             * @memberof ephemera.v1
+             * @interface ILaneCount
+             * @augments ephemera.v1.LaneCount.$Properties
+             * @deprecated Use ephemera.v1.LaneCount.$Properties instead.
+             */
+
+            /**
+             * Shape of a LaneCount.
+             * @typedef {ephemera.v1.LaneCount.$Properties} ephemera.v1.LaneCount.$Shape
+             */
+
+            /**
+             * Constructs a new LaneCount.
+             * @memberof ephemera.v1
+             * @classdesc Represents a LaneCount.
+             * @constructor
+             * @param {ephemera.v1.LaneCount.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const LaneCount = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * LaneCount lane.
+             * @member {string} lane
+             * @memberof ephemera.v1.LaneCount
+             * @instance
+             */
+            LaneCount.prototype.lane = "";
+
+            /**
+             * LaneCount frames.
+             * @member {number} frames
+             * @memberof ephemera.v1.LaneCount
+             * @instance
+             */
+            LaneCount.prototype.frames = 0;
+
+            /**
+             * Creates a new LaneCount instance using the specified properties.
+             * @function create
+             * @memberof ephemera.v1.LaneCount
+             * @static
+             * @param {ephemera.v1.LaneCount.$Properties=} [properties] Properties to set
+             * @returns {ephemera.v1.LaneCount} LaneCount instance
+             * @type {{
+             *   (properties: ephemera.v1.LaneCount.$Shape): ephemera.v1.LaneCount & ephemera.v1.LaneCount.$Shape;
+             *   (properties?: ephemera.v1.LaneCount.$Properties): ephemera.v1.LaneCount;
+             * }}
+             */
+            LaneCount.create = function(properties) {
+                return new LaneCount(properties);
+            };
+
+            /**
+             * Encodes the specified LaneCount message. Does not implicitly {@link ephemera.v1.LaneCount.verify|verify} messages.
+             * @function encode
+             * @memberof ephemera.v1.LaneCount
+             * @static
+             * @param {ephemera.v1.LaneCount.$Properties} message LaneCount message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            LaneCount.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.lane != null && $Object.hasOwnProperty.call(message, "lane") && message.lane !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.lane);
+                if (message.frames != null && $Object.hasOwnProperty.call(message, "frames") && message.frames !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.frames);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a LaneCount message from the specified reader or buffer.
+             * @function decode
+             * @memberof ephemera.v1.LaneCount
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ephemera.v1.LaneCount & ephemera.v1.LaneCount.$Shape} LaneCount
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            LaneCount.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ephemera.v1.LaneCount();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.lane = value;
+                            else
+                                delete message.lane;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.frames = value;
+                            else
+                                delete message.frames;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Gets the type url for LaneCount
+             * @function getTypeUrl
+             * @memberof ephemera.v1.LaneCount
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            LaneCount.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ephemera.v1.LaneCount";
+            };
+
+            return LaneCount;
         })();
 
         v1.Limits = (function() {
@@ -1275,12 +1788,16 @@ export const ephemera = $root.ephemera = (() => {
              * @property {number} JOINED=0 JOINED value
              * @property {number} LEFT=1 LEFT value
              * @property {number} UPDATED=2 UPDATED value
+             * @property {number} RECONNECTING=3 RECONNECTING value
+             * @property {number} RESUMED=4 RESUMED value
              */
             RosterUpdate.Change = (function() {
                 const valuesById = $Object.create(null), values = $Object.create(valuesById);
                 values[valuesById[0] = "JOINED"] = 0;
                 values[valuesById[1] = "LEFT"] = 1;
                 values[valuesById[2] = "UPDATED"] = 2;
+                values[valuesById[3] = "RECONNECTING"] = 3;
+                values[valuesById[4] = "RESUMED"] = 4;
                 return values;
             })();
 
@@ -4482,6 +4999,7 @@ export const ephemera = $root.ephemera = (() => {
          * @property {number} MEDIA=44 MEDIA value
          * @property {number} KEYFRAME_REQUEST=45 KEYFRAME_REQUEST value
          * @property {number} ACTIVE_SPEAKERS=46 ACTIVE_SPEAKERS value
+         * @property {number} RESUME_GAP=60 RESUME_GAP value
          */
         v1.Kind = (function() {
             const valuesById = $Object.create(null), values = $Object.create(valuesById);
@@ -4514,6 +5032,7 @@ export const ephemera = $root.ephemera = (() => {
             values[valuesById[44] = "MEDIA"] = 44;
             values[valuesById[45] = "KEYFRAME_REQUEST"] = 45;
             values[valuesById[46] = "ACTIVE_SPEAKERS"] = 46;
+            values[valuesById[60] = "RESUME_GAP"] = 60;
             return values;
         })();
 
@@ -4555,6 +5074,7 @@ export const ephemera = $root.ephemera = (() => {
              * @property {ephemera.v1.HostControl.$Properties|null} [hostControl] Envelope hostControl
              * @property {ephemera.v1.MeetingEnded.$Properties|null} [meetingEnded] Envelope meetingEnded
              * @property {ephemera.v1.RosterBatch.$Properties|null} [rosterBatch] Envelope rosterBatch
+             * @property {ephemera.v1.ResumeGap.$Properties|null} [resumeGap] Envelope resumeGap
              * @property {ephemera.v1.PollOpen.$Properties|null} [pollOpen] Envelope pollOpen
              * @property {ephemera.v1.PollAnswer.$Properties|null} [pollAnswer] Envelope pollAnswer
              * @property {ephemera.v1.PollClose.$Properties|null} [pollClose] Envelope pollClose
@@ -4570,7 +5090,7 @@ export const ephemera = $root.ephemera = (() => {
              * @property {ephemera.v1.KeyframeRequest.$Properties|null} [keyframeRequest] Envelope keyframeRequest
              * @property {ephemera.v1.ActiveSpeakers.$Properties|null} [activeSpeakers] Envelope activeSpeakers
              * @property {Uint8Array|null} [payload] Envelope payload
-             * @property {"welcome"|"roster"|"error"|"leave"|"hostControl"|"meetingEnded"|"rosterBatch"|"pollOpen"|"pollAnswer"|"pollClose"|"pollTally"|"docOffer"|"docChunk"|"docAck"|"docCancel"|"docResend"|"docCredit"|"trackInfo"|"subscription"|"keyframeRequest"|"activeSpeakers"} [body] Envelope body
+             * @property {"welcome"|"roster"|"error"|"leave"|"hostControl"|"meetingEnded"|"rosterBatch"|"resumeGap"|"pollOpen"|"pollAnswer"|"pollClose"|"pollTally"|"docOffer"|"docChunk"|"docAck"|"docCancel"|"docResend"|"docCredit"|"trackInfo"|"subscription"|"keyframeRequest"|"activeSpeakers"} [body] Envelope body
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -4602,6 +5122,7 @@ export const ephemera = $root.ephemera = (() => {
              *   hostControl?: ephemera.v1.HostControl.$Shape|null;
              *   meetingEnded?: ephemera.v1.MeetingEnded.$Shape|null;
              *   rosterBatch?: ephemera.v1.RosterBatch.$Shape|null;
+             *   resumeGap?: ephemera.v1.ResumeGap.$Shape|null;
              *   pollOpen?: ephemera.v1.PollOpen.$Shape|null;
              *   pollAnswer?: ephemera.v1.PollAnswer.$Shape|null;
              *   pollClose?: ephemera.v1.PollClose.$Shape|null;
@@ -4619,7 +5140,7 @@ export const ephemera = $root.ephemera = (() => {
              *   payload?: Uint8Array|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ body?: undefined; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "welcome"; welcome: ephemera.v1.Welcome.$Shape; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "roster"; welcome?: null; roster: ephemera.v1.RosterUpdate.$Shape; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "error"; welcome?: null; roster?: null; error: ephemera.v1.Error.$Shape; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "leave"; welcome?: null; roster?: null; error?: null; leave: ephemera.v1.Leave.$Shape; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "hostControl"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl: ephemera.v1.HostControl.$Shape; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "meetingEnded"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded: ephemera.v1.MeetingEnded.$Shape; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "rosterBatch"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch: ephemera.v1.RosterBatch.$Shape; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollOpen"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen: ephemera.v1.PollOpen.$Shape; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollAnswer"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer: ephemera.v1.PollAnswer.$Shape; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollClose"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose: ephemera.v1.PollClose.$Shape; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollTally"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally: ephemera.v1.PollTally.$Shape; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docOffer"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer: ephemera.v1.DocumentOffer.$Shape; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docChunk"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk: ephemera.v1.DocumentChunk.$Shape; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docAck"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck: ephemera.v1.DocumentAck.$Shape; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docCancel"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel: ephemera.v1.DocumentCancel.$Shape; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docResend"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend: ephemera.v1.DocumentResend.$Shape; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docCredit"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit: ephemera.v1.DocumentCredit.$Shape; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "trackInfo"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo: ephemera.v1.Track.$Shape; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "subscription"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription: ephemera.v1.Subscription.$Shape; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "keyframeRequest"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest: ephemera.v1.KeyframeRequest.$Shape; activeSpeakers?: null }|{ body?: "activeSpeakers"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers: ephemera.v1.ActiveSpeakers.$Shape })
+             *   ({ body?: undefined; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "welcome"; welcome: ephemera.v1.Welcome.$Shape; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "roster"; welcome?: null; roster: ephemera.v1.RosterUpdate.$Shape; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "error"; welcome?: null; roster?: null; error: ephemera.v1.Error.$Shape; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "leave"; welcome?: null; roster?: null; error?: null; leave: ephemera.v1.Leave.$Shape; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "hostControl"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl: ephemera.v1.HostControl.$Shape; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "meetingEnded"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded: ephemera.v1.MeetingEnded.$Shape; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "rosterBatch"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch: ephemera.v1.RosterBatch.$Shape; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "resumeGap"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap: ephemera.v1.ResumeGap.$Shape; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollOpen"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen: ephemera.v1.PollOpen.$Shape; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollAnswer"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer: ephemera.v1.PollAnswer.$Shape; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollClose"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose: ephemera.v1.PollClose.$Shape; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "pollTally"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally: ephemera.v1.PollTally.$Shape; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docOffer"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer: ephemera.v1.DocumentOffer.$Shape; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docChunk"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk: ephemera.v1.DocumentChunk.$Shape; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docAck"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck: ephemera.v1.DocumentAck.$Shape; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docCancel"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel: ephemera.v1.DocumentCancel.$Shape; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docResend"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend: ephemera.v1.DocumentResend.$Shape; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "docCredit"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit: ephemera.v1.DocumentCredit.$Shape; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "trackInfo"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo: ephemera.v1.Track.$Shape; subscription?: null; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "subscription"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription: ephemera.v1.Subscription.$Shape; keyframeRequest?: null; activeSpeakers?: null }|{ body?: "keyframeRequest"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest: ephemera.v1.KeyframeRequest.$Shape; activeSpeakers?: null }|{ body?: "activeSpeakers"; welcome?: null; roster?: null; error?: null; leave?: null; hostControl?: null; meetingEnded?: null; rosterBatch?: null; resumeGap?: null; pollOpen?: null; pollAnswer?: null; pollClose?: null; pollTally?: null; docOffer?: null; docChunk?: null; docAck?: null; docCancel?: null; docResend?: null; docCredit?: null; trackInfo?: null; subscription?: null; keyframeRequest?: null; activeSpeakers: ephemera.v1.ActiveSpeakers.$Shape })
              * )} ephemera.v1.Envelope.$Shape
              */
 
@@ -4775,6 +5296,14 @@ export const ephemera = $root.ephemera = (() => {
             Envelope.prototype.rosterBatch = null;
 
             /**
+             * Envelope resumeGap.
+             * @member {ephemera.v1.ResumeGap.$Properties|null|undefined} resumeGap
+             * @memberof ephemera.v1.Envelope
+             * @instance
+             */
+            Envelope.prototype.resumeGap = null;
+
+            /**
              * Envelope pollOpen.
              * @member {ephemera.v1.PollOpen.$Properties|null|undefined} pollOpen
              * @memberof ephemera.v1.Envelope
@@ -4899,12 +5428,12 @@ export const ephemera = $root.ephemera = (() => {
 
             /**
              * Envelope body.
-             * @member {"welcome"|"roster"|"error"|"leave"|"hostControl"|"meetingEnded"|"rosterBatch"|"pollOpen"|"pollAnswer"|"pollClose"|"pollTally"|"docOffer"|"docChunk"|"docAck"|"docCancel"|"docResend"|"docCredit"|"trackInfo"|"subscription"|"keyframeRequest"|"activeSpeakers"|undefined} body
+             * @member {"welcome"|"roster"|"error"|"leave"|"hostControl"|"meetingEnded"|"rosterBatch"|"resumeGap"|"pollOpen"|"pollAnswer"|"pollClose"|"pollTally"|"docOffer"|"docChunk"|"docAck"|"docCancel"|"docResend"|"docCredit"|"trackInfo"|"subscription"|"keyframeRequest"|"activeSpeakers"|undefined} body
              * @memberof ephemera.v1.Envelope
              * @instance
              */
             $Object.defineProperty(Envelope.prototype, "body", {
-                get: $util.oneOfGetter($oneOfFields = ["welcome", "roster", "error", "leave", "hostControl", "meetingEnded", "rosterBatch", "pollOpen", "pollAnswer", "pollClose", "pollTally", "docOffer", "docChunk", "docAck", "docCancel", "docResend", "docCredit", "trackInfo", "subscription", "keyframeRequest", "activeSpeakers"]),
+                get: $util.oneOfGetter($oneOfFields = ["welcome", "roster", "error", "leave", "hostControl", "meetingEnded", "rosterBatch", "resumeGap", "pollOpen", "pollAnswer", "pollClose", "pollTally", "docOffer", "docChunk", "docAck", "docCancel", "docResend", "docCredit", "trackInfo", "subscription", "keyframeRequest", "activeSpeakers"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -4976,6 +5505,8 @@ export const ephemera = $root.ephemera = (() => {
                     $root.ephemera.v1.MeetingEnded.encode(message.meetingEnded, writer.uint32(/* id 25, wireType 2 =*/202).fork(), _depth + 1).ldelim();
                 if (message.rosterBatch != null && $Object.hasOwnProperty.call(message, "rosterBatch"))
                     $root.ephemera.v1.RosterBatch.encode(message.rosterBatch, writer.uint32(/* id 26, wireType 2 =*/210).fork(), _depth + 1).ldelim();
+                if (message.resumeGap != null && $Object.hasOwnProperty.call(message, "resumeGap"))
+                    $root.ephemera.v1.ResumeGap.encode(message.resumeGap, writer.uint32(/* id 27, wireType 2 =*/218).fork(), _depth + 1).ldelim();
                 if (message.pollOpen != null && $Object.hasOwnProperty.call(message, "pollOpen"))
                     $root.ephemera.v1.PollOpen.encode(message.pollOpen, writer.uint32(/* id 30, wireType 2 =*/242).fork(), _depth + 1).ldelim();
                 if (message.pollAnswer != null && $Object.hasOwnProperty.call(message, "pollAnswer"))
@@ -5185,6 +5716,13 @@ export const ephemera = $root.ephemera = (() => {
                                 break;
                             message.rosterBatch = $root.ephemera.v1.RosterBatch.decode(reader, reader.size(), $undefined, _depth + 1, message.rosterBatch);
                             message.body = "rosterBatch";
+                            continue;
+                        }
+                    case 27: {
+                            if (wireType !== 2)
+                                break;
+                            message.resumeGap = $root.ephemera.v1.ResumeGap.decode(reader, reader.size(), $undefined, _depth + 1, message.resumeGap);
+                            message.body = "resumeGap";
                             continue;
                         }
                     case 30: {

@@ -40,11 +40,13 @@ function copyParticipant(
     const open = span.leftAt === undefined;
     const end = open ? at : (span.leftAt as number);
     totals.ms += Math.max(0, end - span.joinedAt);
-    sessions.push({
+    const session: CdrSession = {
       joinedAt: iso(span.joinedAt),
       leftAt: open ? (final ? iso(at) : null) : iso(end),
       leaveReason: open ? (final ? openReason : null) : (span.leaveReason ?? 'disconnect'),
-    });
+    };
+    if (span.gaps !== undefined && span.gaps.length > 0) session.gaps = span.gaps.map((g) => ({ from: iso(g.from), to: iso(g.to) }));
+    sessions.push(session);
   }
   const out: CdrParticipant = { id: String(p.id), role: p.role, sessions };
   if (options.includeDisplayNames === true && typeof p.displayName === 'string' && p.displayName !== '') {

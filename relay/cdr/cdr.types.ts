@@ -24,6 +24,11 @@ export interface CdrSession {
   leftAt: string | null;
   /** null only in interim records, for a session still open. */
   leaveReason: LeaveReason | null;
+  /**
+   * Only when the session resumed after dropped connections: each gap from the drop to the resume (ISO 8601
+   * UTC). The session stayed one session; the participant's place was held meanwhile.
+   */
+  gaps?: Array<{ from: string; to: string }>;
 }
 
 export interface CdrParticipant {

@@ -133,7 +133,18 @@ export function validateCdrRecord(value: unknown): string[] {
           out.push(`${sat}: must be an object`);
           return;
         }
-        keys(sat, s, SESSION_KEYS, [], out);
+        keys(sat, s, SESSION_KEYS, ['gaps'], out);
+        if ('gaps' in s) {
+          if (!Array.isArray(s.gaps) || s.gaps.length === 0) out.push(`${sat}.gaps: must be a non-empty array when present`);
+          else
+            s.gaps.forEach((g: unknown, k: number) => {
+              const gat = `${sat}.gaps[${k}]`;
+              if (!isObj(g)) return void out.push(`${gat}: must be an object`);
+              keys(gat, g, ['from', 'to'], [], out);
+              if (!isIso(g.from) || !isIso(g.to)) out.push(`${gat}: from and to must be ISO 8601 UTC times`);
+              else if (Date.parse(g.to as string) < Date.parse(g.from as string)) out.push(`${gat}: to must not be before from`);
+            });
+        }
         if (!isIso(s.joinedAt)) out.push(`${sat}.joinedAt: must be an ISO 8601 UTC time`);
         const open = s.leftAt === null;
         if (open) {

@@ -34,6 +34,9 @@ export interface RelayOptions {
   readonly rosterBatchMs: number;
   readonly rosterPageSize: number;
   readonly duplicateIdentity: 'replace' | 'refuse';
+  readonly resumeGraceMs: number;
+  readonly resumeWindowBytes: number;
+  readonly resumeWindowMs: number;
   readonly drainTimeoutMs: number;
   readonly allowedOrigins: readonly string[];
   readonly tlsCertFile: string | undefined;

@@ -46,6 +46,11 @@ export interface AttendanceSpan {
   readonly joinedAt: number;
   leftAt?: number;
   leaveReason?: LeaveReason;
+  /**
+   * Resumed gaps of this session: from when its connection dropped (or was taken over) to when it resumed,
+   * Unix milliseconds. Absent when the session never resumed.
+   */
+  gaps?: Array<{ from: number; to: number }>;
 }
 
 export interface ParticipantView {

@@ -42,6 +42,12 @@ export interface WelcomeInit {
   tracks: Array<{ id: number; source: number; codec: string; publisher: string }>;
   locked: boolean;
   limits: { maxFrameBytes: number; maxFramesPerSecond: number; idleTimeoutMs: number; maxReliableBacklogBytes: number };
+  /** Resume (all optional: absent when resume is off). */
+  seq?: number;
+  resumed?: boolean;
+  resumeCredential?: string;
+  resumeGraceMs?: number;
+  resumeGap?: boolean;
   /** Everyone present; whether `roster` lists the staff only (large meeting); how many follow in pages. */
   participantCount: number;
   staffOnly: boolean;
@@ -51,6 +57,7 @@ export interface WelcomeInit {
 export function welcomeFrame(w: WelcomeInit): Uint8Array {
   return encodeEnvelope({
     kind: Kind.WELCOME,
+    seq: w.seq ?? 0,
     welcome: {
       protocolVersion: PROTOCOL_VERSION,
       meetingId: w.meetingId,
@@ -61,6 +68,10 @@ export function welcomeFrame(w: WelcomeInit): Uint8Array {
       tracks: w.tracks,
       locked: w.locked,
       limits: w.limits,
+      resumeCredential: w.resumeCredential ?? '',
+      resumed: w.resumed ?? false,
+      resumeGraceMs: w.resumeGraceMs ?? 0,
+      resumeGap: w.resumeGap ?? false,
       participantCount: w.participantCount,
       staffOnly: w.staffOnly,
       rosterFollows: w.rosterFollows,

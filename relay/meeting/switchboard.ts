@@ -19,6 +19,7 @@ import type { Logger } from '../log/logger.js';
 import type { LaneOptions } from './lanes/lane-options.js';
 import type { JoinAudit } from './join-audit.js';
 import { describeError } from '../log/describe-error.js';
+import { ResumeManager, type ParsedResume } from './resume-manager.js';
 
 export interface SwitchboardDeps {
   readonly options: RelayOptions;
@@ -77,9 +78,12 @@ export class Switchboard implements TransportHandlers<Session> {
   private frameCounter = 0;
   private readonly laneOptions: Partial<LaneOptions>;
   private closed = false;
+  /** Resume (resume-manager.ts); null when --resume-grace-ms is 0 or in cluster mode (not built there yet). */
+  readonly resume: ResumeManager | null;
 
   constructor(private readonly deps: SwitchboardDeps) {
     const o = deps.options;
+    this.resume = o.resumeGraceMs > 0 && deps.createDelivery === undefined ? new ResumeManager(o) : null;
     this.laneOptions = {
       pollTallyIntervalMs: o.pollTallyIntervalMs,
       maxPollsPerMeeting: o.maxPollsPerMeeting,
@@ -178,6 +182,8 @@ export class Switchboard implements TransportHandlers<Session> {
   }
 
   private admit(req: UpgradeRequest): UpgradeDecision<Session> | Promise<UpgradeDecision<Session>> {
+    const resume = this.resume?.parse(req) ?? null;
+    if (resume !== null) return this.admitResume(req, resume);
     const ip = req.remoteAddress;
     const admitted = this.admission(parseJoin(req), req.headers.origin, ip, true);
     if (!isPromise(admitted)) return this.joinDecision(admitted, ip);
@@ -224,6 +230,26 @@ export class Switchboard implements TransportHandlers<Session> {
         .finally(() => this.ipLimiter.handshakeDone(ip));
     } finally {
       if (settled) this.ipLimiter.handshakeDone(ip);
+    }
+  }
+
+  /** A resume offer: the cheap checks of a join, then the credential (an HMAC: no verification queue). */
+  private admitResume(req: UpgradeRequest, resume: ParsedResume): UpgradeDecision<Session> {
+    const origin = req.headers.origin;
+    const o = this.deps.options;
+    if (origin !== undefined && o.allowedOrigins.length > 0 && !o.allowedOrigins.includes(origin)) return this.refuse('RELAY_ERR_ORIGIN');
+    const ip = req.remoteAddress;
+    const now = Date.now();
+    if (!this.ipLimiter.admitHandshake(ip, now)) return this.refuse('RELAY_ERR_TOO_MANY_CONNECTIONS');
+    try {
+      if (this.closed || !this.deps.isReady()) return this.refuse('RELAY_ERR_NOT_READY');
+      if (this.ended.has(resume.meetingId, now)) return this.refuse('RELAY_ERR_MEETING_ENDED');
+      const d = this.resume!.decide(resume, this.meetings, now);
+      if (typeof d === 'string') return this.refuse(d);
+      bump(this.deps.stats.joins, 'resumed');
+      return d;
+    } finally {
+      this.ipLimiter.handshakeDone(ip);
     }
   }
 
@@ -282,6 +308,11 @@ export class Switchboard implements TransportHandlers<Session> {
 
   private opened(conn: Connection<Session>): void {
     const session = conn.context;
+    if (this.resume !== null && this.resume.isResume(conn)) {
+      this.deps.stats.connectionsOpen++;
+      this.ipLimiter.opened(conn.remoteAddress);
+      return this.resume.opened(conn, this.meetings.get(session.meetingId), (m, s, gap) => this.welcome(m, s, true, gap));
+    }
     session.conn = conn;
     this.deps.stats.connectionsOpen++;
     this.ipLimiter.opened(conn.remoteAddress);
@@ -303,7 +334,7 @@ export class Switchboard implements TransportHandlers<Session> {
         observer: this.deps.observer,
         forget: (m) => this.forget(m),
         lanes: this.laneOptions,
-        ...(this.deps.createDelivery !== undefined ? { createDelivery: this.deps.createDelivery } : {}),
+        ...(this.resume !== null ? { createDelivery: this.resume.wrap(this.deps.createDelivery) } : this.deps.createDelivery !== undefined ? { createDelivery: this.deps.createDelivery } : {}),
       }, session.policy);
       this.meetings.set(meeting.meetingId, meeting);
       this.deps.observer.meetingStarted?.(meeting);
@@ -317,29 +348,40 @@ export class Switchboard implements TransportHandlers<Session> {
       meeting.release(previous, 'replaced', now);
     }
     meeting.admit(session, now);
+    for (const frame of this.welcome(meeting, session, false)) conn.send(frame);
+  }
+
+  /** The WELCOME of a session (a join, or a resume of it) and the roster pages that follow it. */
+  private welcome(meeting: Meeting, session: Session, resumed: boolean, resumeGap = false): Uint8Array[] {
     const o = this.deps.options;
     const roster = buildWelcomeRoster(meeting, session, o.rosterPageSize);
-    conn.send(
-      welcomeFrame({
-        meetingId: meeting.meetingId,
-        you: participantInfo(meeting.participants.get(session.participantId)!, session),
-        roster: roster.roster,
-        participantCount: meeting.rosterCount,
-        staffOnly: roster.staffOnly,
-        rosterFollows: roster.follows,
-        relayNode: o.node,
-        startedAt: meeting.startedAt,
-        tracks: meeting.laneSet.media.allTracks().map((t) => t.info()),
-        locked: meeting.locked,
-        limits: {
-          maxFrameBytes: o.maxFrameBytes,
-          maxFramesPerSecond: o.maxFramesPerSecond,
-          idleTimeoutMs: o.idleTimeoutMs,
-          maxReliableBacklogBytes: o.maxReliableBacklogBytes,
-        },
-      }),
-    );
-    for (const page of roster.pages) conn.send(page);
+    this.resume?.markHeld(meeting, roster.roster);
+    // With resume on, a join's WELCOME carries a meeting seq: where the client's "last seq received" starts.
+    const seq = this.resume !== null && !resumed ? meeting.nextSeq() : 0;
+    const welcome = welcomeFrame({
+      meetingId: meeting.meetingId,
+      you: participantInfo(meeting.participants.get(session.participantId)!, session),
+      roster: roster.roster,
+      participantCount: meeting.rosterCount,
+      staffOnly: roster.staffOnly,
+      rosterFollows: roster.follows,
+      relayNode: o.node,
+      startedAt: meeting.startedAt,
+      tracks: meeting.laneSet.media.allTracks().map((t) => t.info()),
+      locked: meeting.locked,
+      limits: {
+        maxFrameBytes: o.maxFrameBytes,
+        maxFramesPerSecond: o.maxFramesPerSecond,
+        idleTimeoutMs: o.idleTimeoutMs,
+        maxReliableBacklogBytes: o.maxReliableBacklogBytes,
+      },
+      seq,
+      resumed,
+      resumeCredential: this.resume !== null ? this.resume.credentialFor(session, meeting, seq) : '',
+      resumeGraceMs: this.resume !== null ? o.resumeGraceMs : 0,
+      resumeGap,
+    });
+    return [welcome, ...roster.pages];
   }
 
   /** The error boundary of a frame: an exception closes this one session (ERROR RELAY_ERR_INTERNAL, 4009). */
@@ -354,7 +396,8 @@ export class Switchboard implements TransportHandlers<Session> {
   private received(conn: Connection<Session>, data: Uint8Array, isBinary: boolean): void {
     const session = conn.context;
     const meeting = session.meeting;
-    if (meeting === null) return;
+    // A socket a resume took over (its session now reads from the new one) is not heard any more.
+    if (meeting === null || session.conn !== conn) return;
     const now = performance.now();
     session.lastReceivedAt = now;
     if (!isBinary) return this.fatal(session, 'RELAY_ERR_MALFORMED_FRAME', 'malformed_frame');
@@ -421,6 +464,7 @@ export class Switchboard implements TransportHandlers<Session> {
     this.ipLimiter.closed(conn.remoteAddress);
     const reason: LeaveReason = session.leaveReason ?? leaveReasonOfClose(code);
     bump(this.deps.stats.closes, reason);
+    if (this.resume !== null && this.resume.closed(conn, reason)) return;
     session.meeting?.release(session, reason, Date.now());
     session.conn = null;
   }
@@ -461,6 +505,7 @@ export class Switchboard implements TransportHandlers<Session> {
     this.closed = true;
     clearInterval(this.sweepTimer);
     clearInterval(this.laneTimer);
+    this.resume?.close();
     for (const meeting of [...this.meetings.values()]) meeting.end('shutdown');
   }
 }

@@ -1,0 +1,271 @@
+/**
+ * Resume on this relay: issues each session's credential at WELCOME, holds a participant's place when its socket
+ * drops without a deliberate reason (leave reason `disconnect`), and continues the same Session object when a
+ * resume offer arrives within the grace (--resume-grace-ms): the lanes keep every reference they had (poll
+ * answers, track subscriptions, host role), the CDR keeps one session with a gap, and the resume window
+ * (resume-window.ts) delivers what the participant missed. The switchboard calls in at four places: the upgrade
+ * (a `resume.*` offer), the open, the close, and the WELCOME.
+ */
+import { CloseCode, encodeEnvelope, ErrorCodes, Kind, RosterChange, SUBPROTOCOL, type ErrorCode, type Participant, type ResumeGap } from '../../protocol/index.js';
+import type { Connection, UpgradeDecision, UpgradeRequest } from '../transport/transport.types.js';
+import type { RelayOptions } from '../config/relay-options.js';
+import type { LeaveReason } from './meeting.types.js';
+import type { Meeting, DeliveryFactory, DeliveryHost } from './meeting.js';
+import type { Session } from './session.js';
+import type { MeetingDelivery } from './delivery.types.js';
+import { LocalDelivery } from './local-delivery.js';
+import { WindowedDelivery } from './resume-window.js';
+import { parseResumeOffer, RESUME_PREFIX, ResumeKey, type ResumeOffer } from './resume-credential.js';
+import { errorFrame, participantInfo, rosterFrame } from './relay-frames.js';
+import { isStaff } from './roster-visibility.js';
+
+const JOIN_PATH = /^\/v1\/meetings\/([A-Za-z0-9_-]{1,128})\/?$/;
+
+interface Held {
+  readonly session: Session;
+  readonly sessionId: string;
+  readonly credential: string;
+  /** The seq of the session's first WELCOME: a resume never gets frames from before it joined. */
+  readonly floorSeq: number;
+  /** Last seqs of accepted resume upgrades whose sockets have not opened yet. */
+  readonly offers: number[];
+  /** When the connection dropped (0 while connected). */
+  heldSince: number;
+  /** Why it dropped: `disconnect`, or `idle_timeout` (a connection that went silent: the relay closed it). */
+  heldReason: LeaveReason;
+  timer: NodeJS.Timeout | null;
+}
+
+/** The parts of an accepted resume offer the switchboard passes back to decide(). */
+export interface ParsedResume {
+  readonly meetingId: string;
+  readonly offer: ResumeOffer | null;
+  readonly version: boolean;
+}
+
+export class ResumeManager {
+  private readonly key = new ResumeKey();
+  private readonly bySession = new Map<Session, Held>();
+  private readonly byId = new Map<string, Held>();
+  /** Sessions decide() handed to a resume upgrade (also after the manager forgot them: their sockets are refused). */
+  private readonly handedOut = new WeakSet<Session>();
+
+  constructor(private readonly options: RelayOptions) {}
+
+  /** Sessions the manager knows (connected or held), for tests and metrics. */
+  get size(): number {
+    return this.bySession.size;
+  }
+
+  /** Wraps a meeting's delivery with its resume window. */
+  wrap(factory: DeliveryFactory | undefined): DeliveryFactory {
+    const limits = { maxBytes: this.options.resumeWindowBytes, maxAgeMs: this.options.resumeWindowMs };
+    return (host: DeliveryHost): MeetingDelivery => {
+      const base = factory !== undefined ? factory(host) : new LocalDelivery(host.transport, host.stats);
+      return new WindowedDelivery(base, limits);
+    };
+  }
+
+  /** A resume offer in the upgrade (a `resume.` subprotocol), or null when this is an ordinary join. */
+  parse(req: UpgradeRequest): ParsedResume | null {
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
+    let resume: string | null = null;
+    let version = false;
+    for (const p of offered) {
+      if (p === SUBPROTOCOL) version = true;
+      else if (p.startsWith(RESUME_PREFIX)) resume = p;
+    }
+    if (resume === null) return null;
+    const m = JOIN_PATH.exec(req.path);
+    return { meetingId: m === null ? '' : m[1]!, offer: parseResumeOffer(resume), version };
+  }
+
+  /**
+   * Decides a resume upgrade: the credential must verify for a session whose place is still held (or still
+   * connected: the resume then takes it over). The join token is not looked at (it may be single-use or expired).
+   */
+  decide(p: ParsedResume, meetings: ReadonlyMap<string, Meeting>, now: number): ErrorCode | UpgradeDecision<Session> {
+    if (p.meetingId === '') return 'RELAY_ERR_NOT_FOUND';
+    if (!p.version) return 'RELAY_ERR_UNSUPPORTED_VERSION';
+    if (p.offer === null) return 'RELAY_ERR_RESUME_INVALID';
+    const held = this.byId.get(p.offer.sessionId);
+    if (held === undefined) return 'RELAY_ERR_RESUME_REFUSED';
+    const s = held.session;
+    if (s.meetingId !== p.meetingId || !this.key.verify(p.offer, s.meetingId, s.participantId, now)) return 'RELAY_ERR_RESUME_INVALID';
+    const meeting = meetings.get(s.meetingId);
+    if (!this.placeHeld(meeting, s)) return 'RELAY_ERR_RESUME_REFUSED';
+    held.offers.push(p.offer.lastSeq);
+    this.handedOut.add(s);
+    return { accept: true, protocol: SUBPROTOCOL, context: s };
+  }
+
+  private placeHeld(meeting: Meeting | undefined, s: Session): meeting is Meeting {
+    return meeting !== undefined && !meeting.ended && s.meeting === meeting && meeting.sessions.get(s.participantId) === s && !meeting.barred.has(s.participantId);
+  }
+
+  /** The credential of a session just welcomed (registers it). */
+  credentialFor(session: Session, meeting: Meeting, welcomeSeq: number): string {
+    const known = this.bySession.get(session);
+    if (known !== undefined) return known.credential;
+    const sessionId = ResumeKey.sessionId();
+    const credential = this.key.issue(session.meetingId, session.participantId, sessionId, meeting.startedAt + meeting.maxDurationMs);
+    const held: Held = { session, sessionId, credential, floorSeq: welcomeSeq, offers: [], heldSince: 0, heldReason: 'disconnect', timer: null };
+    this.bySession.set(session, held);
+    this.byId.set(sessionId, held);
+    return credential;
+  }
+
+  /**
+   * True when this opening socket is a resume: its context is a session already welcomed (a join's session is
+   * registered only at its own WELCOME, after its socket opened), so only decide() can have handed it out.
+   */
+  isResume(conn: Connection<Session>): boolean {
+    return this.bySession.has(conn.context) || this.handedOut.has(conn.context);
+  }
+
+  /**
+   * A resume's socket opened: takes the place over (an old socket still open gets ERROR RELAY_ERR_REPLACED and
+   * 4005), sends WELCOME, the gap frame if the window no longer reaches back, the missed frames, then the session
+   * is back on the meeting's routes.
+   */
+  opened(conn: Connection<Session>, meeting: Meeting | undefined, welcome: (m: Meeting, s: Session, gapFollows: boolean) => Uint8Array[]): void {
+    const session = conn.context;
+    const held = this.bySession.get(session);
+    // The newest accepted offer is this socket's; older ones whose sockets never opened are dropped, and a
+    // second resume racing this one finds none and is refused (the first to open wins).
+    const offer = held?.offers.pop();
+    if (held !== undefined) held.offers.length = 0;
+    if (held === undefined || offer === undefined || !this.placeHeld(meeting, session)) {
+      const spec = ErrorCodes.RELAY_ERR_RESUME_REFUSED;
+      conn.send(errorFrame('RELAY_ERR_RESUME_REFUSED'));
+      conn.close(CloseCode.MEETING_ENDED, spec.message.slice(0, 120));
+      return;
+    }
+    const lastSeq = Math.max(offer, held.floorSeq);
+    const now = Date.now();
+    const old = session.conn;
+    let from = held.heldSince;
+    if (old !== null) {
+      // The relay had not noticed the old socket died (or someone else holds it): the resume wins.
+      old.send(errorFrame('RELAY_ERR_REPLACED'));
+      old.close(CloseCode.REPLACED, 'replaced by a resume of this session');
+      meeting.delivery.left(session);
+      from = now;
+    }
+    if (held.timer !== null) clearTimeout(held.timer);
+    held.timer = null;
+    held.heldSince = 0;
+    session.conn = conn;
+    session.leaveReason = null;
+    session.lastReceivedAt = performance.now();
+    session.lastRefill = session.lastReceivedAt;
+    session.tokens = this.options.frameBurst;
+    const view = meeting.participants.get(session.participantId);
+    const span = view?.spans[view.spans.length - 1];
+    if (span !== undefined) (span.gaps ??= []).push({ from, to: now });
+    const delivery = meeting.delivery;
+    const plan = delivery instanceof WindowedDelivery ? delivery.window.plan(session, lastSeq) : null;
+    for (const frame of welcome(meeting, session, plan?.gap != null)) conn.send(frame);
+    if (plan !== null) {
+      if (plan.gap !== null) conn.send(gapFrame(plan.gap));
+      for (const f of plan.frames) conn.send(f);
+    }
+    delivery.joined(session);
+    // The roster batcher's topic (ROSTER_BATCH) was the old socket's subscription: the new one takes it.
+    const batcher = meeting.rosterBatcher;
+    conn.subscribe(isStaff(session.role) ? batcher.staffTopic : batcher.audienceTopic);
+    this.resubscribe(meeting, session, conn);
+    if (view !== undefined) delivery.toEveryone(rosterFrame(RosterChange.RESUMED, participantInfo(view, session), '', meeting.nextSeq()), null, session);
+  }
+
+  /** Its media subscriptions are kept (same session): the new socket joins their routes; video waits for a keyframe. */
+  private resubscribe(meeting: Meeting, session: Session, conn: Connection<Session>): void {
+    const now = performance.now();
+    for (const track of meeting.laneSet.media.allTracks()) {
+      if (!track.subscribers.has(session)) continue;
+      conn.subscribe(track.route.topic);
+      if (!track.needsKeyframes) continue;
+      track.waitingForKeyframe.set(session, false);
+      if (track.remote) continue;
+      track.lastKeyframeRequestAt = now;
+      meeting.delivery.toOne(track.publisher, encodeEnvelope({ kind: Kind.KEYFRAME_REQUEST, seq: meeting.nextSeq(), track: track.id, keyframeRequest: { track: track.id } }), null);
+    }
+  }
+
+  /**
+   * A socket closed. True when the manager took care of it: a socket a resume replaced (or refused), or a drop
+   * whose place is now held. False: the switchboard releases the session as usual.
+   */
+  closed(conn: Connection<Session>, reason: LeaveReason): boolean {
+    const session = conn.context;
+    const held = this.bySession.get(session);
+    // A socket that is not (or no longer) its session's: replaced by a resume, or a resume refused at its open.
+    if (session.conn !== conn && (held !== undefined || this.handedOut.has(session))) return true;
+    if (held === undefined) return false;
+    const meeting = session.meeting as Meeting | null;
+    // A drop nobody chose: the socket died (`disconnect`), or went silent and the relay closed it (`idle_timeout`:
+    // what a closed laptop lid looks like from here). Everything else (leave, removed, slow consumer...) is final.
+    const holdable = reason === 'disconnect' || reason === 'idle_timeout';
+    if (!holdable || (session.leaveReason !== null && session.leaveReason !== 'idle_timeout') || meeting === null || !this.placeHeld(meeting, session)) {
+      this.forget(held);
+      return false;
+    }
+    held.heldSince = Date.now();
+    held.heldReason = reason;
+    session.conn = null;
+    meeting.delivery.left(session);
+    held.timer = setTimeout(() => this.expire(held), this.options.resumeGraceMs);
+    held.timer.unref();
+    const view = meeting.participants.get(session.participantId);
+    if (view !== undefined) {
+      const info = { ...participantInfo(view, session), reconnecting: true };
+      meeting.delivery.toEveryone(rosterFrame(RosterChange.RECONNECTING, info, reason, meeting.nextSeq()), null, session);
+    }
+    return true;
+  }
+
+  /** Flags the held participants of a WELCOME roster as reconnecting. */
+  markHeld(meeting: Meeting, roster: Participant[]): void {
+    for (const p of roster) {
+      const s = meeting.sessions.get(p.id ?? '');
+      if (s !== undefined && s.conn === null && this.isHeld(s)) p.reconnecting = true;
+    }
+  }
+
+  /** True while the session's place is held (its socket dropped, the grace runs). */
+  isHeld(session: Session): boolean {
+    return (this.bySession.get(session)?.heldSince ?? 0) > 0;
+  }
+
+  /** The grace passed: the participant leaves with the drop's reason (`disconnect`, `idle_timeout`), at the drop. */
+  private expire(held: Held): void {
+    held.timer = null;
+    const s = held.session;
+    this.forget(held);
+    const meeting = s.meeting as Meeting | null;
+    if (meeting !== null && s.conn === null) meeting.release(s, held.heldReason, held.heldSince);
+  }
+
+  private forget(held: Held): void {
+    if (held.timer !== null) clearTimeout(held.timer);
+    held.timer = null;
+    this.bySession.delete(held.session);
+    this.byId.delete(held.sessionId);
+  }
+
+  /** Stops every grace timer (relay shutdown; the meetings end anyway). */
+  close(): void {
+    for (const held of [...this.bySession.values()]) this.forget(held);
+  }
+}
+
+/** The RESUME_GAP frame: what the window no longer held, counts per lane, never content. */
+export function gapFrame(gap: { afterSeq: number; throughSeq: number; countsKnown: boolean; missed: Record<string, number> }): Uint8Array {
+  const body: ResumeGap = {
+    afterSeq: gap.afterSeq,
+    throughSeq: gap.throughSeq,
+    countsKnown: gap.countsKnown,
+    missed: Object.entries(gap.missed).map(([lane, frames]) => ({ lane, frames })),
+  };
+  return encodeEnvelope({ kind: Kind.RESUME_GAP, resumeGap: body });
+}

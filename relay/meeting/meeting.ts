@@ -184,6 +184,8 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
    * Returns false when the bytes are not a valid envelope.
    */
   route(session: Session, data: Uint8Array): boolean {
+    // A participant's JOINED reaches the others before anything it sends: its first frame flushes the roster batch.
+    if (session.rosterPending) this.rosterBatcher.flush();
     const kind = peekKind(data);
     if (kind === Kind.MEDIA || kind === -1) {
       const media = scanMediaEnvelope(data);

@@ -60,6 +60,8 @@ export class RosterBatcher {
   /** True once the meeting has been large; it stays large. */
   large = false;
   private pending: PendingChange[] = [];
+  /** Sessions whose JOINED is in `pending`: their flag is cleared when it goes out. */
+  private pendingJoiners: Session[] = [];
   private timer: NodeJS.Timeout | null = null;
   /** When the armed timer fires (Date.now() clock). */
   private timerAt = 0;
@@ -81,6 +83,8 @@ export class RosterBatcher {
 
   /** A session was admitted: subscribe it to its roster topic and queue its JOINED. */
   joined(session: Session, view: ParticipantView): void {
+    session.rosterPending = true;
+    this.pendingJoiners.push(session);
     const staff = isStaff(session.role);
     session.conn?.subscribe(staff ? this.staffTopic : this.audienceTopic);
     if (staff) this.staff.set(session.participantId, session);
@@ -142,6 +146,8 @@ export class RosterBatcher {
   close(): void {
     this.closed = true;
     this.pending = [];
+    for (const s of this.pendingJoiners) s.rosterPending = false;
+    this.pendingJoiners = [];
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
   }
@@ -168,10 +174,16 @@ export class RosterBatcher {
 
   /** Sends what the window collected: all of it to the staff, the visible part (or a count) to the attendees. */
   flush(): void {
+    // Also called early (a pending joiner's first frame): the armed timer then has nothing left to do.
+    if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     if (this.closed || this.meeting.ended) return;
     const changes = this.pending;
     this.pending = [];
+    if (this.pendingJoiners.length > 0) {
+      for (const s of this.pendingJoiners) s.rosterPending = false;
+      this.pendingJoiners = [];
+    }
     const count = this.meeting.rosterCount;
     const transport = this.meeting.transport;
     if (changes.length > 0) this.publishPages(this.staffTopic, changes, false, count);

@@ -20,6 +20,8 @@ export class Session implements Member {
   readonly idBytes: Uint8Array;
   readonly meetingId: string;
   readonly displayName: string | undefined;
+  /** True while this session's JOINED waits in the roster batch (roster-batcher.ts): its first frame flushes it. */
+  rosterPending = false;
   readonly remoteAddress: string;
   readonly tokenExpiresAt: number;
   /** The meeting policy from the token (applied when this join creates the meeting). */

@@ -110,6 +110,9 @@ describe.each(TRANSPORTS)('web client over the %s transport: a meeting in the br
     await Promise.all(checks);
     for (const page of Object.values(pages)) expect(await page.$$eval('.tile[data-source="camera"]', (t) => t.length)).toBe(3);
     await expect(host.textContent(`${tileSelector(ids.attendee, 'camera')} .role`)).resolves.toBe('attendee');
+    // Tiles carry the names from the invitations, not participant ids (a track can come right after a join).
+    await expect(host.textContent(`${tileSelector(ids.attendee, 'camera')} .name`)).resolves.toBe('Ana');
+    await expect(host.textContent(`${tileSelector(ids.presenter, 'camera')} .name`)).resolves.toBe('Priya');
   }, 150_000);
 
   it("the presenter's screen share appears in focus on the others", async () => {

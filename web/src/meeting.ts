@@ -141,6 +141,7 @@ class MeetingView implements MeetingContext {
     });
 
     for (const p of c.roster.values()) this.addParticipant(p);
+    c.on('participantCount', () => this.rosterChanged());
     c.on('roster', (r) => {
       if (r.change === 'left') this.removeParticipant(r.participant.id);
       else this.addParticipant(r.participant);
@@ -182,7 +183,9 @@ class MeetingView implements MeetingContext {
   }
 
   private rosterChanged(): void {
-    this.countBadge.textContent = `${this.client.roster.size} ${this.client.roster.size === 1 ? 'person' : 'people'}`;
+    // A large meeting lists the hosts and presenters only: the relay's participant count says how many are here.
+    const n = this.client.staffOnly ? this.client.participantCount : this.client.roster.size;
+    this.countBadge.textContent = `${n} ${n === 1 ? 'person' : 'people'}`;
     for (const p of this.client.roster.values()) {
       const tile = this.tiles.get(p.id, 'camera');
       if (tile === undefined) continue;

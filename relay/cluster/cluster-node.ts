@@ -2,6 +2,7 @@
  * This relay's part in a cluster: the NATS link, the meetings that hold local members (and so are subscribed),
  * and the factory that gives each meeting its cluster delivery. The meeting core sees only the factory's result.
  */
+import { describeError } from '../log/describe-error.js';
 import { LocalDelivery } from '../meeting/local-delivery.js';
 import type { DeliveryFactory, DeliveryHost } from '../meeting/meeting.js';
 import type { LaneName } from '../../protocol/kind-lanes.js';
@@ -108,7 +109,8 @@ export class ClusterNode {
     } catch (err) {
       // One bad message must not take the relay down; the error names no content.
       this.stats.errors++;
-      this.log.error({ event: 'cluster_error', meetingId: m.port.meetingId, error: (err as Error).message, stack: (err as Error).stack }, 'cluster: message handling failed');
+      // Type and stack frames only: the message (and the stack's first line) may quote the frame being handled.
+      this.log.error({ event: 'cluster_error', meetingId: m.port.meetingId, err: describeError(err) }, 'cluster: message handling failed');
     }
   }
 

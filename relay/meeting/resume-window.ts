@@ -324,12 +324,9 @@ export class WindowedDelivery implements MeetingDelivery {
   closeTrack(route: TrackRoute): void {
     this.base.closeTrack(route);
   }
-  /**
-   * To the other relays only (main's cluster roster path; absent on older deliveries): passed on, not recorded
-   * (those frames are not for this relay's participants).
-   */
+  /** To the other relays only: passed on, not recorded (those frames are not for this relay's participants). */
   toRelays(frame: Uint8Array, lane: LaneName | null): number {
-    return (this.base as { toRelays?(f: Uint8Array, l: LaneName | null): number }).toRelays?.(frame, lane) ?? 0;
+    return this.base.toRelays(frame, lane);
   }
   toLocal(frame: Uint8Array, lane: LaneName | null): number {
     this.window.record(frame, lane, AUD_EVERYONE, null, null);

@@ -163,7 +163,7 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
   /** Roster entries of the members present on other relays (cluster mode; none on a single relay). */
   remoteInfos(): Participant[] {
     const out: Participant[] = [];
-    for (const m of this.remote.values()) out.push(this.remoteInfo(m));
+    for (const m of this.remote.values()) if (!this.sessions.has(m.participantId)) out.push(this.remoteInfo(m));
     return out;
   }
 
@@ -209,14 +209,6 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     else if (lane === undefined) refuse(this.delivery, session, 'RELAY_ERR_UNKNOWN_KIND', env.ref);
     else lane.handle(session, env, data.byteLength);
     return true;
-  }
-
-  /** Everyone present (this relay's sessions and, in a cluster, the other relays' members), for WELCOME. */
-  rosterInfo(): Participant[] {
-    const roster: Participant[] = [];
-    for (const s of this.sessions.values()) roster.push(participantInfo(this.participants.get(s.participantId)!, s));
-    for (const m of this.remote.values()) if (!this.sessions.has(m.participantId)) roster.push(this.remoteInfo(m));
-    return roster;
   }
 
   // --- MeetingPort: what a cluster delivery may do (cluster-port.ts) ---

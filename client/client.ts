@@ -512,8 +512,9 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
     socket.onerror = () => {};
     const w = env.welcome!;
     if ((w.resumeCredential ?? '') !== '') this.resumeSetup = { ...this.resumeSetup!, credential: w.resumeCredential! };
-    // Roster changes while away came as ROSTER_BATCH frames, which the relay does not keep: the WELCOME has the
-    // roster as it is now; what differs from ours is announced as roster events (unless the roster is paged).
+    // The WELCOME has the roster as it is now; what differs from ours is announced as roster events (unless the
+    // roster is paged). The ROSTER_BATCH frames missed while away follow from the window and are upserts: they
+    // repeat these changes (no new event) or, past a RESUME_GAP, are what the window still held.
     const before = new Map(this.roster);
     this.roster.clear();
     for (const p of w.roster ?? []) this.roster.set(p.id ?? '', toRosterParticipant(p));

@@ -101,6 +101,8 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
   private reconnecting = false;
   /** A resumed WELCOME announced a RESUME_GAP: `resumed` is emitted when it arrives. */
   private resumedPending: { attempts: number; downMs: number } | null = null;
+  /** Shares waiting for the connection to come back. */
+  private connectedWaiters: Array<() => void> = [];
 
   /** Use connect(); the constructor takes a socket that has already received its WELCOME. */
   constructor(public socket: WebSocketLike, welcome: Welcome, pingIntervalMs: number, private readonly payloads: PayloadCodec = PLAIN_PAYLOADS) {
@@ -160,6 +162,23 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
   /** True while the client is reconnecting after an unexpected close. */
   get isReconnecting(): boolean {
     return this.reconnecting;
+  }
+
+  /** Null while connected; while reconnecting, a promise that settles once resumed or closed for good. */
+  whenConnected(): Promise<void> | null {
+    if (!this.reconnecting) return null;
+    return new Promise((resolve) => this.connectedWaiters.push(resolve));
+  }
+
+  /** How long a finished share can still send chunks again after a resume (twice the relay's resume grace). */
+  get resendLingerMs(): number {
+    return this.resumeSetup === null ? 0 : 2 * (this.welcome.resumeGraceMs ?? 0);
+  }
+
+  private wakeConnectedWaiters(): void {
+    const w = this.connectedWaiters;
+    this.connectedWaiters = [];
+    for (const resolve of w) resolve();
   }
 
   /** True once the socket is closed. */
@@ -522,6 +541,8 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
       for (const [id, p] of this.roster) if (!before.has(id)) this.emit('roster', { change: 'joined', participant: p, reason: '' });
       for (const [id, p] of before) if (!this.roster.has(id)) this.emit('roster', { change: 'left', participant: p, reason: '' });
     }
+    this.documents.onResumed();
+    this.wakeConnectedWaiters();
     if (w.resumeGap === true) this.resumedPending = { attempts, downMs };
     else this.emit('resumed', { attempts, downMs, gap: null });
   }
@@ -532,6 +553,7 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
     if (this.pingTimer !== null) clearInterval(this.pingTimer);
     this.closeEvent = { code, reason: String(reason) };
     this.documents.onClosed();
+    this.wakeConnectedWaiters();
     this.emit('close', this.closeEvent);
     this.resolveClosed(this.closeEvent);
   }

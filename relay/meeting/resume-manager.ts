@@ -150,6 +150,8 @@ export class ResumeManager {
       old.send(errorFrame('RELAY_ERR_REPLACED'));
       old.close(CloseCode.REPLACED, 'replaced by a resume of this session');
       meeting.delivery.left(session);
+      // What was written to it may never have arrived: its transfers go on from what it acknowledged.
+      meeting.laneSet.participantAway(session);
       from = now;
     }
     if (held.timer !== null) clearTimeout(held.timer);
@@ -171,6 +173,8 @@ export class ResumeManager {
       for (const f of plan.frames) conn.send(f);
     }
     delivery.joined(session);
+    // Transfers it shares or receives go on from where the relay and it last agreed (DOC_RESEND rewind).
+    meeting.laneSet.participantBack(session);
     // The roster batcher's topic (ROSTER_BATCH) was the old socket's subscription: the new one takes it.
     const batcher = meeting.rosterBatcher;
     conn.subscribe(isStaff(session.role) ? batcher.staffTopic : batcher.audienceTopic);
@@ -214,6 +218,7 @@ export class ResumeManager {
     held.heldReason = reason;
     session.conn = null;
     meeting.delivery.left(session);
+    meeting.laneSet.participantAway(session);
     held.timer = setTimeout(() => this.expire(held), this.options.resumeGraceMs);
     held.timer.unref();
     const view = meeting.participants.get(session.participantId);

@@ -42,7 +42,7 @@ import { backoffDelay, FINAL_RESUME_CODES, isUnexpectedClose, type ResolvedRecon
 import type { ResumeGapInfo } from './client.types.js';
 
 /** Opens a resume socket (connect.ts): calls onWelcome synchronously with the resumed WELCOME. */
-export type ResumeOpener = (credential: string, lastSeq: number, onWelcome: (socket: WebSocketLike, env: Envelope) => void) => Promise<void>;
+export type ResumeOpener = (credential: string, lastSeq: number, onWelcome: (socket: WebSocketLike, env: Envelope) => void, attempt: number) => Promise<void>;
 
 export type { ClientEvents };
 
@@ -497,7 +497,7 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
       await new Promise((r) => setTimeout(r, delay));
       if (this.deliberate || !this.reconnecting) return;
       try {
-        await setup.open(setup.credential, this.lastSeq, (socket, env) => this.resumedOn(socket, env, attempt, Date.now() - startedAt));
+        await setup.open(setup.credential, this.lastSeq, (socket, env) => this.resumedOn(socket, env, attempt, Date.now() - startedAt), attempt);
         return;
       } catch (err) {
         if (!this.reconnecting) return;
@@ -531,6 +531,8 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
     socket.onerror = () => {};
     const w = env.welcome!;
     if ((w.resumeCredential ?? '') !== '') this.resumeSetup = { ...this.resumeSetup!, credential: w.resumeCredential! };
+    // A resumed WELCOME with a seq: another relay took the session (its numbering starts there).
+    if (env.seq > 0) this.lastSeq = env.seq;
     // The WELCOME has the roster as it is now; what differs from ours is announced as roster events (unless the
     // roster is paged). The ROSTER_BATCH frames missed while away follow from the window and are upserts: they
     // repeat these changes (no new event) or, past a RESUME_GAP, are what the window still held.

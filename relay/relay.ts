@@ -4,6 +4,7 @@
  * transport -> admin server. `close()` cascades in reverse; `drain()` is the SIGTERM path, bounded by
  * drainTimeoutMs.
  */
+import { loadResumeSecret } from './meeting/resume-secret.js';
 import { mkdirSync } from 'node:fs';
 import { resolveRelayOptions, type RelayOptions } from './config/relay-options.js';
 import { createLogger, type Logger } from './log/logger.js';
@@ -94,6 +95,8 @@ function drainReserveMs(drainTimeoutMs: number): number {
 /** Starts a relay. Throws RelayConfigError for bad settings and the CDR store's startup error if it cannot write. */
 export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Logger, testHooks: RelayTestHooks = {}): Promise<Relay> {
   const o = resolveRelayOptions(input);
+  // Read before anything starts: a bad file is a startup error naming --resume-secret-file.
+  const resumeSecret = o.resumeSecretFile !== undefined ? loadResumeSecret(o.resumeSecretFile) : null;
   const log = logger ?? createLogger(o.logLevel);
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const keys = keySource(o);
@@ -144,7 +147,11 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
     onInternalError: (where: InternalErrorSite) => metrics.internalError(where),
     ...(testHooks.frameFaultHook !== undefined ? { frameFaultHook: testHooks.frameFaultHook } : {}),
     ...(cluster !== null ? { createDelivery: cluster.createDelivery } : {}),
+    ...(cluster !== null && resumeSecret !== null ? { clusterResume: { secret: resumeSecret, node: cluster.id } } : {}),
   });
+  if (cluster !== null && resumeSecret === null && o.resumeGraceMs > 0) {
+    log.warn({ setting: '--resume-secret-file' }, 'cluster mode without a shared resume secret: resume is off (clients that drop rejoin)');
+  }
   const closeStores = (): void => {
     audit.close();
     replayStore.close();

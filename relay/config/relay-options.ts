@@ -37,6 +37,7 @@ export interface RelayOptions {
   readonly resumeGraceMs: number;
   readonly resumeWindowBytes: number;
   readonly resumeWindowMs: number;
+  readonly resumeSecretFile: string | undefined;
   readonly drainTimeoutMs: number;
   readonly allowedOrigins: readonly string[];
   readonly tlsCertFile: string | undefined;

@@ -12,6 +12,7 @@ import { NatsLink } from './nats-link.js';
 import { ClusterMeeting } from './cluster-meeting.js';
 import { createClusterStats, type ClusterStats } from './cluster-stats.js';
 import { utf8Of } from './cluster-codec.js';
+import { RelayPresence } from './relay-presence.js';
 
 /** How often a meeting's relays announce the last sequence numbers they sent (when they sent any since). */
 const TAIL_INTERVAL_MS = 500;
@@ -33,7 +34,10 @@ export class ClusterNode {
   readonly meetings = new Map<string, ClusterMeeting>();
   /** Remote tracks this relay receives, by NATS subject. */
   readonly routeBySubject = new Map<string, { track: import('../meeting/lanes/media.js').MediaTrack | null; subject: string }>();
+  /** The live relays and each meeting's owner (rendezvous hashing over them). */
+  readonly presence: RelayPresence;
   private readonly meetingPrefix: string;
+  private readonly ctlPrefix: string;
   private readonly tailTimer: NodeJS.Timeout;
 
   constructor(o: RelayOptions, readonly log: Logger) {
@@ -41,6 +45,7 @@ export class ClusterNode {
     this.idBytes = utf8Of(this.id);
     this.prefix = o.clusterSubjectPrefix;
     this.meetingPrefix = `${this.prefix}.m.`;
+    this.ctlPrefix = `${this.prefix}.ctl.`;
     this.retransmitBytes = o.clusterRetransmitBytes;
     this.gapTimeoutMs = o.clusterGapTimeoutMs;
     this.link = new NatsLink(
@@ -59,6 +64,12 @@ export class ClusterNode {
       log,
       (subject, data) => this.onMessage(subject, data),
     );
+    this.presence = new RelayPresence(
+      { selfId: this.id, prefix: this.prefix, intervalMs: o.clusterHeartbeatMs, deadAfterMs: o.clusterDeadAfterMs },
+      (subject, body) => this.link.publish(subject, body),
+    );
+    this.link.subscribe(this.presence.subject);
+    this.link.onConnected(() => this.presence.start());
     this.tailTimer = setInterval(() => {
       for (const m of this.meetings.values()) m.sendTail();
     }, TAIL_INTERVAL_MS);
@@ -96,6 +107,7 @@ export class ClusterNode {
   }
 
   private onMessage(subject: string, data: Uint8Array): void {
+    if (subject.startsWith(this.ctlPrefix)) return this.onControl(subject, data);
     if (!subject.startsWith(this.meetingPrefix)) return;
     const dot = subject.indexOf('.', this.meetingPrefix.length);
     if (dot < 0) return;
@@ -114,6 +126,15 @@ export class ClusterNode {
     }
   }
 
+  private onControl(subject: string, data: Uint8Array): void {
+    try {
+      if (subject === this.presence.subject) this.presence.receive(data);
+    } catch (err) {
+      this.stats.errors++;
+      this.log.error({ event: 'cluster_error', err: describeError(err) }, 'cluster: control message handling failed');
+    }
+  }
+
   /** Meetings that span relays now, and the remote participants they hold. */
   spanning(): { meetings: number; remoteParticipants: number; windowBytes: number } {
     let meetings = 0;
@@ -129,6 +150,7 @@ export class ClusterNode {
 
   async close(): Promise<void> {
     clearInterval(this.tailTimer);
+    this.presence.close();
     await this.link.close();
   }
 }

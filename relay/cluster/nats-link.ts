@@ -67,6 +67,14 @@ export class NatsLink {
     void this.start();
   }
 
+  private readonly connectedHandlers: Array<() => void> = [];
+
+  /** Runs `f` once the first connection is up (at once if it is). */
+  onConnected(f: () => void): void {
+    if (this.connected) f();
+    else this.connectedHandlers.push(f);
+  }
+
   get ready(): boolean {
     return this.connected;
   }
@@ -80,6 +88,7 @@ export class NatsLink {
       }
       this.nc = nc;
       this.connected = true;
+      for (const f of this.connectedHandlers) f();
       this.log.info({ event: 'cluster_connected', server: nc.getServer() }, 'cluster: connected to NATS');
       // Subjects asked for before the connection existed.
       for (const subject of [...this.subs.keys()]) this.subscribeNow(subject);
@@ -213,6 +222,8 @@ export class NatsLink {
   /** Flushes what is buffered and closes. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
+    // What is batched (a goodbye heartbeat, a last report) goes out before the drain.
+    if (this.outSubjects.length > 0) this.flushBatch();
     this.closed = true;
     if (this.rttTimer !== null) clearInterval(this.rttTimer);
     const nc = this.nc;

@@ -68,6 +68,13 @@ export class NatsLink {
   }
 
   private readonly connectedHandlers: Array<() => void> = [];
+  private readonly reconnectedHandlers: Array<(downMs: number) => void> = [];
+  private disconnectedAt = 0;
+
+  /** Runs `f` after every reconnect, with how long the connection was down. */
+  onReconnected(f: (downMs: number) => void): void {
+    this.reconnectedHandlers.push(f);
+  }
 
   /** Runs `f` once the first connection is up (at once if it is). */
   onConnected(f: () => void): void {
@@ -97,12 +104,15 @@ export class NatsLink {
       void this.measure();
       for await (const s of nc.status()) {
         if (s.type === 'disconnect') {
+          if (this.connected) this.disconnectedAt = performance.now();
           this.connected = false;
           this.log.warn({ event: 'cluster_disconnected', server: String(s.data) }, 'cluster: NATS connection lost');
         } else if (s.type === 'reconnect') {
           this.connected = true;
           this.reconnects++;
           this.log.info({ event: 'cluster_reconnected', server: String(s.data) }, 'cluster: reconnected to NATS');
+          const downMs = performance.now() - this.disconnectedAt;
+          for (const f of this.reconnectedHandlers) f(downMs);
         } else if (s.type === 'error') {
           this.log.warn({ event: 'cluster_error', error: String(s.data) }, 'cluster: NATS error');
         }

@@ -92,6 +92,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'clusterTlsKeyFile', type: 'string', default: undefined, help: 'PEM private key of clusterTlsCertFile.' },
   { key: 'clusterRetransmitBytes', type: 'int', default: 16 * MiB, min: 64 * KiB, max: 1024 * MiB, help: 'Per meeting, the bytes of recent reliable cluster messages this relay keeps in memory to resend to a relay that missed some.' },
   { key: 'clusterGapTimeoutMs', type: 'int', default: 2_000, min: 50, max: 60_000, help: 'A gap in another relay\'s reliable messages not filled within this long closes this relay\'s sessions of the meeting with 4013 (RELAY_ERR_CLUSTER_GAP).' },
+  { key: 'clusterHeartbeatMs', type: 'int', default: 1_000, min: 20, max: 60_000, help: 'Every this long each relay announces itself on <prefix>.ctl.hb; the live relays choose each meeting\'s owner relay (see relay/cluster/DESIGN.md).' },
+  { key: 'clusterDeadAfterMs', type: 'int', default: 3_000, min: 50, max: 600_000, help: 'A relay not heard from for this long is dead: its participants leave the other relays\' rosters and their sessions end with relay_failure in the meeting\'s record. More than clusterHeartbeatMs.' },
+  { key: 'clusterCdrWindowMs', type: 'int', default: 2_000, min: 0, max: 600_000, help: 'The owner relay writes a meeting\'s one final CDR this long after its last part ended (or after the first part crash recovery handed it), so that parts still on their way are merged into the same record.' },
   { key: 'logLevel', type: 'enum', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], help: 'Log level (logs are JSON on stderr and never contain content or tokens).' },
 ];
 

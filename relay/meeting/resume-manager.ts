@@ -125,8 +125,13 @@ export class ResumeManager {
     if (id.node === this.cluster!.node) return 'RELAY_ERR_RESUME_REFUSED';
     const meeting = meetings.get(meetingId);
     if (meeting === undefined || meeting.ended || meeting.barred.has(id.participantId)) return 'RELAY_ERR_RESUME_REFUSED';
+    if (meeting.sessions.has(id.participantId)) return 'RELAY_ERR_RESUME_REFUSED';
     const there = meeting.remote.get(id.participantId);
-    if (there === undefined || there.node !== id.node || meeting.sessions.has(id.participantId)) return 'RELAY_ERR_RESUME_REFUSED';
+    // Present on the issuing relay, or it left only because that relay died, within the grace.
+    const failed = meeting.failedRemote.get(id.participantId);
+    const stillThere = there !== undefined && there.node === id.node;
+    const diedThere = there === undefined && failed !== undefined && failed.node === id.node && now - failed.at <= this.options.resumeGraceMs;
+    if (!stillThere && !diedThere) return 'RELAY_ERR_RESUME_REFUSED';
     const claims = {
       issuer: '', participantId: id.participantId, meetingId, role: id.role, capabilities: id.capabilities,
       expiresAt: Math.floor(offer.expiresAt / 1000), tokenId: '', singleUse: false,

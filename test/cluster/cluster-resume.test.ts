@@ -104,6 +104,37 @@ describe.each(TRANSPORTS)('resume across a cluster over %s', (transport) => {
     expect(b.roster.get('r')?.displayName).toBe('Name r');
   }, 60_000);
 
+  it('after the dead relay was declared dead (its members left with relay_failure) the participant still resumes within the grace', async () => {
+    const keys = await cluster(2, true);
+    const mid = meetingId();
+    const a = await connect({ url: relays[0]!.url, meetingId: mid, token: token(keys, mid, 'a') });
+    let declared = false;
+    const r = await connect({
+      url: relays[1]!.url, meetingId: mid, token: token(keys, mid, 'r'),
+      // The dead relay's URL until a has seen r leave with relay_failure: the resume comes after the declaration.
+      reconnect: { initialDelayMs: 100, maxDelayMs: 300, urlFor: () => (declared ? relays[0]!.url : relays[1]!.url) },
+    });
+    clients.push(a, r);
+    await waitFor(() => a.roster.size === 2 && r.roster.size === 2, 10_000, 'both rosters');
+    const roster: Array<[string, string, string]> = [];
+    a.on('roster', (e) => {
+      roster.push([e.change, e.participant.id, e.reason]);
+      if (e.change === 'left' && e.participant.id === 'r' && e.reason === 'relay_failure') declared = true;
+    });
+    const resumed = once<ResumedEvent>(r, 'resumed', 20_000);
+    relays[1]!.kill('SIGKILL');
+    const ev = await resumed;
+    expect(declared).toBe(true);
+    expect(ev.gap?.countsKnown).toBe(false);
+    await waitFor(() => a.roster.has('r'), 5_000, 'r back in a\'s roster');
+    expect(roster).toEqual([['left', 'r', 'relay_failure'], ['joined', 'r', '']]);
+    const got: string[] = [];
+    r.on('chat', (e) => got.push(e.text));
+    for (let i = 0; i < 20; i++) a.sendChat(`m${i}`);
+    await waitFor(() => got.length === 20, 5_000, 'chat after the resume');
+    expect(got).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
+  }, 60_000);
+
   it('without the shared secret resume is off in cluster mode (no credential); a bad secret file stops startup naming the setting', async () => {
     const keys = await cluster(2, false);
     const mid = meetingId();

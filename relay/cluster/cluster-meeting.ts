@@ -284,7 +284,8 @@ export class ClusterMeeting implements MeetingDelivery {
     this.localCount--;
     if (wasHost) this.hostLeft();
     // Detached once the meeting's LEFT notice went out (the meeting sends it right after this call).
-    if (this.localCount === 0) setImmediate(() => { if (this.localCount === 0) this.detach(); });
+    // A session whose place is held (resume) is still a member here: the meeting is not left while one is.
+    if (this.localCount === 0) setImmediate(() => { if (this.localCount === 0 && this.port.localMembers().next().done === true) this.detach(); });
   }
 
   roleChanged(member: Member): void {

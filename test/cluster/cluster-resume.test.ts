@@ -16,7 +16,9 @@ import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES } from '../../
 import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
 import { meetingId, TRANSPORTS, waitFor } from '../helpers/relay-harness.js';
-import { once } from '../integration/resume-helpers.js';
+import { once, startCutProxy } from '../integration/resume-helpers.js';
+import { startCluster } from '../helpers/cluster-harness.js';
+import type { RosterEvent } from '../../client/index.js';
 
 describe.each(TRANSPORTS)('resume across a cluster over %s', (transport) => {
   const relays: RelayProcess[] = [];
@@ -133,6 +135,38 @@ describe.each(TRANSPORTS)('resume across a cluster over %s', (transport) => {
     for (let i = 0; i < 20; i++) a.sendChat(`m${i}`);
     await waitFor(() => got.length === 20, 5_000, 'chat after the resume');
     expect(got).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
+  }, 60_000);
+
+  it('a cut on the same relay of a cluster: the place is held (others see reconnecting), the session resumes with the gap frame', async () => {
+    root = mkdtempSync(join(tmpdir(), 'ephemera-cluster-resume-'));
+    const secretFile = join(root, 'resume-secret');
+    writeFileSync(secretFile, randomBytes(32).toString('base64url'));
+    const c = await startCluster(2, transport, { resumeSecretFile: secretFile, resumeGraceMs: 15_000 });
+    const proxy = await startCutProxy(c.relays[1]!.url);
+    try {
+      const mid = meetingId();
+      const a = await c.join(0, mid, 'a');
+      const r = await connect({ url: proxy.url, meetingId: mid, token: c.token(mid, 'r'), reconnect: { initialDelayMs: 100, maxDelayMs: 300 } });
+      clients.push(r);
+      await waitFor(() => a.roster.size === 2 && r.roster.size === 2, 10_000, 'both rosters');
+      const roster: RosterEvent[] = [];
+      a.on('roster', (e) => roster.push(e));
+      const resumed = once<ResumedEvent>(r, 'resumed', 15_000);
+      proxy.cut(1_000);
+      await waitFor(() => roster.some((e) => e.change === 'reconnecting'), 5_000, 'a sees r reconnecting');
+      const ev = await resumed;
+      expect(ev.gap?.countsKnown).toBe(false);
+      await waitFor(() => roster.some((e) => e.change === 'resumed'), 5_000, 'a sees r back');
+      expect(roster.map((e) => e.change)).toEqual(['reconnecting', 'resumed']);
+      const got: string[] = [];
+      r.on('chat', (e) => got.push(e.text));
+      for (let i = 0; i < 20; i++) a.sendChat(`m${i}`);
+      await waitFor(() => got.length === 20, 5_000, 'chat after the resume');
+      expect(got).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
+    } finally {
+      await proxy.close();
+      await c.close();
+    }
   }, 60_000);
 
   it('without the shared secret resume is off in cluster mode (no credential); a bad secret file stops startup naming the setting', async () => {

@@ -3,7 +3,8 @@
  * sharer's connection mid-transfer, without a close frame. The transfer goes on from the last acknowledged byte
  * (the relay asks the sharer to send again from there: DOC_RESEND rewind) and every receiver gets the whole
  * document, its SHA-256 checked; poll answers sent around the cut are counted once. A sharer away longer than the
- * grace ends its transfer with the documented reason `sharer_left`.
+ * grace ends its transfer with the documented reason `sharer_left`; a receiver away longer than the grace is
+ * reported to the sharer as `receiver_left` and the transfer goes on for the others.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,7 +151,7 @@ describe.each(TRANSPORTS)('documents and polls across cuts over %s', (transport)
     }
   }, 40_000);
 
-  it('a sharer away longer than the grace: its transfer ends with sharer_left', async () => {
+  it('away longer than the grace: a sharer\'s transfer ends with sharer_left; a receiver is reported receiver_left and the others finish', async () => {
     const short = await startHarness(transport, { maxFramesPerSecond: 5_000, frameBurst: 10_000, resumeGraceMs: 1_000 });
     const shortProxy = await startCutProxy(short.relay.url);
     try {
@@ -167,6 +168,25 @@ describe.each(TRANSPORTS)('documents and polls across cuts over %s', (transport)
       expect(cancels.map((e) => [e.transferId, e.reason])).toEqual([['late', 'sharer_left']]);
       expect(await shared).toMatchObject({ code: 'DOC_ERR_CLOSED' });
       a.close();
+
+      // A receiver away longer than the grace: the sharer hears receiver_left, the others get the whole document.
+      const mid2 = meetingId();
+      const sharer2 = await short.join(mid2, 'sharer', { role: 'host' });
+      const b = await short.join(mid2, 'b');
+      const r = await joinVia(short, shortProxy, mid2, 'r', { reconnect: { initialDelayMs: 200, maxDelayMs: 500, maxTotalMs: 8_000 } });
+      await waitFor(() => sharer2.roster.size === 3, 5_000, 'all present');
+      const doc = randomBytes(SIZE);
+      const [offerB, offerR] = [nextOffer(b), nextOffer(r)];
+      const shared2 = sharer2.shareDocument(doc, { name: 'stays', transferId: 'rgone' });
+      const atB = receiveHashed(await offerB);
+      const atR = receiveHashed(await offerR, 256 * 1024, () => shortProxy.cut(3_000));
+      const failed = once(r, 'failed', 15_000);
+      expect(await atB.done).toBe(sha(doc));
+      expect((await shared2).dropped).toEqual([{ participant: 'r', reason: 'receiver_left' }]);
+      await failed;
+      await expect(atR.done).rejects.toMatchObject({ code: 'DOC_ERR_CLOSED' });
+      sharer2.close();
+      b.close();
     } finally {
       await shortProxy.close();
       await short.close();

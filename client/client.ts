@@ -42,7 +42,7 @@ import { backoffDelay, FINAL_RESUME_CODES, isUnexpectedClose, type ResolvedRecon
 import type { ResumeGapInfo } from './client.types.js';
 
 /** Opens a resume socket (connect.ts): calls onWelcome synchronously with the resumed WELCOME. */
-export type ResumeOpener = (credential: string, lastSeq: number, onWelcome: (socket: WebSocketLike, env: Envelope) => void) => Promise<void>;
+export type ResumeOpener = (credential: string, lastSeq: number, onWelcome: (socket: WebSocketLike, env: Envelope) => void, attempt: number) => Promise<void>;
 
 export type { ClientEvents };
 
@@ -101,6 +101,8 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
   private reconnecting = false;
   /** A resumed WELCOME announced a RESUME_GAP: `resumed` is emitted when it arrives. */
   private resumedPending: { attempts: number; downMs: number } | null = null;
+  /** Shares waiting for the connection to come back. */
+  private connectedWaiters: Array<() => void> = [];
 
   /** Use connect(); the constructor takes a socket that has already received its WELCOME. */
   constructor(public socket: WebSocketLike, welcome: Welcome, pingIntervalMs: number, private readonly payloads: PayloadCodec = PLAIN_PAYLOADS) {
@@ -160,6 +162,23 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
   /** True while the client is reconnecting after an unexpected close. */
   get isReconnecting(): boolean {
     return this.reconnecting;
+  }
+
+  /** Null while connected; while reconnecting, a promise that settles once resumed or closed for good. */
+  whenConnected(): Promise<void> | null {
+    if (!this.reconnecting) return null;
+    return new Promise((resolve) => this.connectedWaiters.push(resolve));
+  }
+
+  /** How long a finished share can still send chunks again after a resume (twice the relay's resume grace). */
+  get resendLingerMs(): number {
+    return this.resumeSetup === null ? 0 : 2 * (this.welcome.resumeGraceMs ?? 0);
+  }
+
+  private wakeConnectedWaiters(): void {
+    const w = this.connectedWaiters;
+    this.connectedWaiters = [];
+    for (const resolve of w) resolve();
   }
 
   /** True once the socket is closed. */
@@ -478,7 +497,7 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
       await new Promise((r) => setTimeout(r, delay));
       if (this.deliberate || !this.reconnecting) return;
       try {
-        await setup.open(setup.credential, this.lastSeq, (socket, env) => this.resumedOn(socket, env, attempt, Date.now() - startedAt));
+        await setup.open(setup.credential, this.lastSeq, (socket, env) => this.resumedOn(socket, env, attempt, Date.now() - startedAt), attempt);
         return;
       } catch (err) {
         if (!this.reconnecting) return;
@@ -512,8 +531,11 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
     socket.onerror = () => {};
     const w = env.welcome!;
     if ((w.resumeCredential ?? '') !== '') this.resumeSetup = { ...this.resumeSetup!, credential: w.resumeCredential! };
-    // Roster changes while away came as ROSTER_BATCH frames, which the relay does not keep: the WELCOME has the
-    // roster as it is now; what differs from ours is announced as roster events (unless the roster is paged).
+    // A resumed WELCOME with a seq: another relay took the session (its numbering starts there).
+    if (env.seq > 0) this.lastSeq = env.seq;
+    // The WELCOME has the roster as it is now; what differs from ours is announced as roster events (unless the
+    // roster is paged). The ROSTER_BATCH frames missed while away follow from the window and are upserts: they
+    // repeat these changes (no new event) or, past a RESUME_GAP, are what the window still held.
     const before = new Map(this.roster);
     this.roster.clear();
     for (const p of w.roster ?? []) this.roster.set(p.id ?? '', toRosterParticipant(p));
@@ -521,6 +543,8 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
       for (const [id, p] of this.roster) if (!before.has(id)) this.emit('roster', { change: 'joined', participant: p, reason: '' });
       for (const [id, p] of before) if (!this.roster.has(id)) this.emit('roster', { change: 'left', participant: p, reason: '' });
     }
+    this.documents.onResumed();
+    this.wakeConnectedWaiters();
     if (w.resumeGap === true) this.resumedPending = { attempts, downMs };
     else this.emit('resumed', { attempts, downMs, gap: null });
   }
@@ -531,6 +555,7 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
     if (this.pingTimer !== null) clearInterval(this.pingTimer);
     this.closeEvent = { code, reason: String(reason) };
     this.documents.onClosed();
+    this.wakeConnectedWaiters();
     this.emit('close', this.closeEvent);
     this.resolveClosed(this.closeEvent);
   }

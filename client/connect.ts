@@ -6,7 +6,7 @@
 import { BEARER_PREFIX, decodeEnvelope, Kind, SUBPROTOCOL, type Envelope } from '../protocol/index.js';
 import { EphemeraClient, type WebSocketLike } from './client.js';
 import type { PayloadCodec } from './payload-codec.js';
-import { resolveReconnect, resumeProtocol, type ReconnectOptions } from './reconnect.js';
+import { resolveReconnect, resumeProtocol, resumeUrl, type ReconnectOptions } from './reconnect.js';
 
 export interface ConnectOptions {
   /** The join URL `ws://host:port/v1/meetings/<meetingId>`, or the relay's base URL when `meetingId` is given. */
@@ -66,8 +66,8 @@ export async function connect(options: ConnectOptions): Promise<EphemeraClient> 
     const client = new EphemeraClient(socket, welcome, options.pingIntervalMs ?? Math.floor(idle / 3), options.payloads);
     const reconnect = resolveReconnect(options.reconnect, welcome.resumeGraceMs ?? 0, idle);
     if (reconnect.enabled && (welcome.resumeCredential ?? '') !== '') {
-      client.enableResume(env.seq, welcome.resumeCredential!, reconnect, (credential, lastSeq, onWelcome) =>
-        openSocket(options, [SUBPROTOCOL, resumeProtocol(credential, lastSeq)], reconnect.attemptTimeoutMs, onWelcome),
+      client.enableResume(env.seq, welcome.resumeCredential!, reconnect, (credential, lastSeq, onWelcome, attempt) =>
+        openSocket({ ...options, url: resumeUrl(options.url, options.reconnect, attempt) }, [SUBPROTOCOL, resumeProtocol(credential, lastSeq)], reconnect.attemptTimeoutMs, onWelcome),
       );
     }
     return client;

@@ -4,6 +4,12 @@
  * so that a document of any size streams through a bounded window. Receiving: chunks are checked for order,
  * hashed as they come, handed to a sink or collected, acknowledged (DOC_ACK, coalesced) and the hash verified at
  * the end. Nothing here holds more than the window unless the application asks for the whole document.
+ *
+ * Resume: while the client reconnects, a share waits (it sends nothing into a dead socket). The relay may then
+ * ask for chunks again (DOC_RESEND with `rewind`: a receiver resumed and lacks them, or what this sharer sent
+ * before the drop was lost); the sharer keeps what it may be asked for (at most the relay's window: the credit
+ * never runs more than one window past the slowest receiver's acknowledgement; for a Uint8Array source, views of
+ * it, no copy), also for a while after share() resolved. A receiver skips bytes it already has.
  */
 import { Audience, decodeDocumentInfo, encodeDocumentInfo, Kind, type Envelope, type EnvelopeInit } from '../protocol/index.js';
 import type {
@@ -47,6 +53,10 @@ export class DocumentError extends Error {
 export interface DocumentLaneHost {
   send(env: EnvelopeInit): number;
   readonly isClosed: boolean;
+  /** Null while connected; while reconnecting, resolves once resumed (or closed for good). */
+  whenConnected(): Promise<void> | null;
+  /** How long a finished share stays able to send chunks again (the relay's resume grace, twice; 0: not). */
+  readonly resendLingerMs: number;
   readonly limits: { readonly maxFrameBytes: number; readonly maxFramesPerSecond: number; readonly maxReliableBacklogBytes: number };
 }
 
@@ -126,6 +136,18 @@ async function* rechunk(source: Uint8Array | AsyncIterable<Uint8Array> | Iterabl
 /** One document this client shares. */
 class Outgoing {
   credit = 0;
+  /** The first credit: the relay's window for this transfer (or the whole size). */
+  firstCredit = -1;
+  /** The relay asked to send again from this offset (DOC_RESEND rewind). */
+  rewindTo: number | null = null;
+  /** A replay after share() resolved is running. */
+  replaying = false;
+  /** What a rewind may ask for (streams only: a Uint8Array source is sliced again). */
+  readonly kept: Array<{ offset: number; piece: Uint8Array }> = [];
+  /** Gets a piece that starts at `offset` again, or null when it is no longer held. */
+  pieceAt: (offset: number) => Uint8Array | null = () => null;
+  routing: EnvelopeInit = {};
+  size = 0;
   /** The relay accepted the offer (it granted credit). */
   accepted = false;
   /** The relay ended the transfer (cancel or refusal): no DOC_CANCEL is owed to it. */
@@ -148,12 +170,27 @@ class Outgoing {
 
   onCredit(allowed: number): void {
     this.accepted = true;
+    if (this.firstCredit < 0) this.firstCredit = allowed;
     if (allowed > this.credit) this.credit = allowed;
+    // Nobody can be asked for bytes below the slowest receiver's acknowledgement (credit minus the window).
+    if (this.firstCredit < this.size) {
+      const below = this.credit - this.firstCredit;
+      let n = 0;
+      while (n < this.kept.length && this.kept[n]!.offset + this.kept[n]!.piece.length <= below) n++;
+      if (n > 0) this.kept.splice(0, n);
+    }
     const w = this.waiter;
     if (w !== null && this.credit >= this.needed) {
       this.waiter = null;
       w.resolve();
     }
+  }
+
+  /** Wakes a wait for credit (a rewind came: the share loop looks again). */
+  kick(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.resolve();
   }
 
   fail(err: DocumentError): void {
@@ -253,7 +290,16 @@ class Incoming implements IncomingDocument {
     this.pumping = true;
     try {
       while (this.state === 'receiving' && this.queue.length > 0) {
-        const c = this.queue.shift()!;
+        let c = this.queue.shift()!;
+        // After a resume the relay goes on from our last acknowledgement: skip what we already have.
+        if (c.offset < this.received) {
+          const end = c.offset + c.payload.length;
+          if (end <= this.received) {
+            if (c.last) return this.finish();
+            continue;
+          }
+          c = { offset: this.received, payload: c.payload.subarray(this.received - c.offset), last: c.last };
+        }
         if (c.offset !== this.received || this.received + c.payload.length > this.size) {
           this.lane.host.send({ kind: Kind.DOC_CANCEL, docCancel: { transferId: this.transferId, reason: 'receiver_cancelled' } });
           this.fail(new DocumentError('DOC_ERR_PROTOCOL', 'a document chunk arrived out of order or past the size'));
@@ -306,8 +352,15 @@ class Incoming implements IncomingDocument {
     this.ackTimer = null;
   }
 
+  /** After a resume: tells the relay what we have (what we acknowledged may not have reached it). */
+  reack(): void {
+    if (this.state === 'receiving' && this.received > 0) this.ack(Date.now());
+  }
+
   private finish(): void {
     const parts = this.parts;
+    // The relay ends the transfer for us once we acknowledge the end.
+    if (this.received > this.acked) this.ack(Date.now());
     this.state = 'ended';
     this.stopAckTimer();
     this.lane.forgetIncoming(this.transferId);
@@ -329,6 +382,8 @@ class Incoming implements IncomingDocument {
 
 export class DocumentLane {
   private readonly outgoing = new Map<string, Outgoing>();
+  /** Shares that resolved but may still be asked for chunks again (resume), until their timer. */
+  private readonly lingering = new Map<string, { t: Outgoing; timer: ReturnType<typeof setTimeout> }>();
   private readonly incoming = new Map<string, Incoming>();
   /** The outgoing transfer each sent frame belongs to, by ref (to match the relay's ERROR frames). */
   private readonly refOwners = new Map<number, Outgoing>();
@@ -382,6 +437,13 @@ export class DocumentLane {
     const routing: EnvelopeInit =
       opts.to !== undefined ? { audience: Audience.ONE, to: opts.to } : opts.hosts ? { audience: Audience.HOSTS } : { audience: Audience.EVERYONE };
     let pieces: AsyncGenerator<Uint8Array> | null = null;
+    t.routing = routing;
+    t.size = size;
+    const total = size;
+    t.pieceAt =
+      source instanceof Uint8Array
+        ? (at) => (at < total ? source.subarray(at, Math.min(total, at + chunkSize)) : null)
+        : (at) => t.kept.find((k) => k.offset === at)?.piece ?? null;
     try {
       this.track(t, this.host.send({
         kind: Kind.DOC_OFFER,
@@ -390,21 +452,29 @@ export class DocumentLane {
         payload: encodeDocumentInfo({ name: opts.name, mediaType: opts.type ?? 'application/octet-stream' }),
       }));
       const verify = source instanceof Uint8Array ? null : createSha256();
+      const keep = !(source instanceof Uint8Array) && this.host.resendLingerMs > 0;
       let offset = 0;
+      let piece: Uint8Array | null = null;
       pieces = rechunk(stream, chunkSize);
       for (;;) {
-        // A source may block (a slow disk, a network stream): a failed transfer must not wait for it.
-        const next = await Promise.race([pieces.next(), t.failed]);
-        if (next.done === true) break;
-        const piece = next.value;
+        if (t.rewindTo !== null) {
+          await this.replay(t, offset);
+          continue;
+        }
+        if (piece === null) {
+          // A source may block (a slow disk, a network stream): a failed transfer must not wait for it.
+          const next = await Promise.race([pieces.next(), t.failed]);
+          if (next.done === true) break;
+          piece = next.value;
+          const end = offset + piece.length;
+          if (end > size) throw new DocumentError('DOC_ERR_SOURCE', 'the source is longer than the size given');
+          verify?.update(piece);
+          if (end === size && verify !== null && !sameDigest(verify.digest(), sha256)) throw new DocumentError('DOC_ERR_SOURCE', 'the source does not match the SHA-256 given');
+          if (keep) t.kept.push({ offset, piece });
+        }
         const end = offset + piece.length;
-        if (end > size) throw new DocumentError('DOC_ERR_SOURCE', 'the source is longer than the size given');
-        verify?.update(piece);
-        if (end === size && verify !== null && !sameDigest(verify.digest(), sha256)) throw new DocumentError('DOC_ERR_SOURCE', 'the source does not match the SHA-256 given');
-        await t.waitCredit(end);
-        await this.pacer.take();
-        if (t.error !== null) throw t.error;
-        this.track(t, this.host.send({ kind: Kind.DOC_CHUNK, ...routing, docChunk: { transferId: id, offset, last: end === size }, payload: piece }));
+        if (!(await this.sendChunk(t, offset, piece, end === size))) continue;
+        piece = null;
         offset = end;
         opts.onProgress?.(offset, size);
       }
@@ -414,6 +484,7 @@ export class DocumentLane {
         this.track(t, this.host.send({ kind: Kind.DOC_CHUNK, ...routing, docChunk: { transferId: id, offset: 0, last: true }, payload: new Uint8Array(0) }));
       }
       if (t.error !== null) throw t.error;
+      this.linger(t);
       return { transferId: id, size, sha256: toHex(sha256), dropped: [...t.dropped] };
     } catch (err) {
       // Whatever went wrong on our side, the relay and the receivers must hear that the transfer is over.
@@ -429,6 +500,84 @@ export class DocumentLane {
     }
   }
 
+  /**
+   * Sends one chunk once the credit allows it, the connection is up and the pacer lets it. False when a rewind
+   * came meanwhile (the caller replays first, then comes back to this piece).
+   */
+  private async sendChunk(t: Outgoing, offset: number, piece: Uint8Array, last: boolean): Promise<boolean> {
+    const end = offset + piece.length;
+    for (;;) {
+      const credit = t.waitCredit(end);
+      if (credit !== null) await credit;
+      if (t.rewindTo !== null) return false;
+      if (t.credit < end) continue;
+      const up = this.host.whenConnected();
+      if (up !== null) {
+        await up;
+        continue;
+      }
+      await this.pacer.take();
+      if (t.error !== null) throw t.error;
+      if (t.rewindTo !== null) return false;
+      if (this.host.whenConnected() !== null) continue;
+      this.track(t, this.host.send({ kind: Kind.DOC_CHUNK, ...t.routing, docChunk: { transferId: t.id, offset, last }, payload: piece }));
+      return true;
+    }
+  }
+
+  /** Sends the chunks from the rewind offset up to `upTo` (what was sent before) again. */
+  private async replay(t: Outgoing, upTo: number): Promise<void> {
+    let at = t.rewindTo!;
+    t.rewindTo = null;
+    while (at < upTo) {
+      const piece = t.pieceAt(at);
+      if (piece === null) throw new DocumentError('DOC_ERR_SOURCE', 'the relay asked for chunks this client no longer holds');
+      if (!(await this.sendChunk(t, at, piece, at + piece.length === t.size))) return;
+      at += piece.length;
+    }
+  }
+
+  /** A share that resolved stays able to send chunks again for a while (a receiver may resume and lack them). */
+  private linger(t: Outgoing): void {
+    const ms = this.host.resendLingerMs;
+    if (ms <= 0) return;
+    const timer = setTimeout(() => this.lingering.delete(t.id), ms);
+    (timer as { unref?: () => void }).unref?.();
+    const before = this.lingering.get(t.id);
+    if (before !== undefined) clearTimeout(before.timer);
+    this.lingering.set(t.id, { t, timer });
+  }
+
+  /** DOC_RESEND with `rewind` from the relay: send this transfer's chunks again from `offset`. */
+  private rewind(id: string, offset: number): void {
+    const live = this.outgoing.get(id);
+    if (live !== undefined) {
+      live.rewindTo = offset;
+      live.kick();
+      return;
+    }
+    const done = this.lingering.get(id)?.t;
+    if (done === undefined) return;
+    done.rewindTo = offset;
+    if (done.replaying) return done.kick();
+    done.replaying = true;
+    void (async () => {
+      try {
+        while (done.rewindTo !== null && done.error === null) await this.replay(done, done.size);
+      } catch {
+        // It cannot send them again: the receivers must hear that the transfer is over.
+        if (!this.host.isClosed) this.host.send({ kind: Kind.DOC_CANCEL, docCancel: { transferId: id, reason: 'sharer_cancelled' } });
+      } finally {
+        done.replaying = false;
+      }
+    })();
+  }
+
+  /** The connection resumed: every document we receive tells the relay how far it got. */
+  onResumed(): void {
+    for (const d of this.incoming.values()) d.reack();
+  }
+
   /** Asks the sharer of a transfer to offer it again (you joined late, or were dropped). Returns the frame's ref. */
   requestResend(transferId: string): number {
     return this.host.send({ kind: Kind.DOC_RESEND, docResend: { transferId } });
@@ -442,9 +591,11 @@ export class DocumentLane {
         this.incoming.get(c?.transferId ?? '')?.push({ offset: c?.offset ?? 0, payload: env.payload ?? new Uint8Array(0), last: c?.last ?? false });
         return;
       }
-      case Kind.DOC_CREDIT:
-        this.outgoing.get(env.docCredit?.transferId ?? '')?.onCredit(env.docCredit?.allowed ?? 0);
+      case Kind.DOC_CREDIT: {
+        const id = env.docCredit?.transferId ?? '';
+        (this.outgoing.get(id) ?? this.lingering.get(id)?.t)?.onCredit(env.docCredit?.allowed ?? 0);
         return;
+      }
       case Kind.DOC_OFFER: {
         const o = env.docOffer;
         const id = o?.transferId ?? '';
@@ -474,6 +625,7 @@ export class DocumentLane {
         return;
       }
       case Kind.DOC_RESEND:
+        if (env.docResend?.rewind === true) return this.rewind(env.docResend.transferId ?? '', Number(env.docResend.offset ?? 0));
         this.events.documentResendRequested({ transferId: env.docResend?.transferId ?? '', from: env.from });
         return;
     }
@@ -505,6 +657,11 @@ export class DocumentLane {
     const err = new DocumentError('DOC_ERR_CLOSED', 'the connection closed');
     for (const t of this.outgoing.values()) t.fail(err);
     for (const d of [...this.incoming.values()]) d.fail(err);
+    for (const l of this.lingering.values()) {
+      clearTimeout(l.timer);
+      l.t.fail(err);
+    }
+    this.lingering.clear();
   }
 
   forgetIncoming(id: string): void {

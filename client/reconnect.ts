@@ -25,6 +25,14 @@ export interface ReconnectOptions {
    * and resumed. Default 1.5 times the relay's idle timeout (WELCOME limits).
    */
   readonly silenceTimeoutMs?: number;
+  /**
+   * Other relays to resume through (base URLs like ConnectOptions.url, or join URLs), tried in turn after the
+   * first URL: attempt n uses [url, ...urls][(n - 1) % length]. In a cluster any relay accepts the credential
+   * (the relays share --resume-secret-file), so a participant whose relay died resumes on another one.
+   */
+  readonly urls?: readonly string[];
+  /** Or: the URL of attempt n (1-based); it wins over `urls`. */
+  readonly urlFor?: (attempt: number) => string;
 }
 
 export interface ResolvedReconnect {
@@ -73,6 +81,13 @@ export const FINAL_RESUME_CODES: ReadonlySet<string> = new Set([
   'RELAY_ERR_NOT_FOUND',
   'RELAY_ERR_UNSUPPORTED_VERSION',
 ]);
+
+/** The relay URL of resume attempt `attempt` (1-based): `urlFor`, else round the list starting with `first`. */
+export function resumeUrl(first: string, o: ReconnectOptions | undefined, attempt: number): string {
+  if (o?.urlFor !== undefined) return o.urlFor(attempt);
+  const list = [first, ...(o?.urls ?? [])];
+  return list[(attempt - 1) % list.length]!;
+}
 
 /** The resume subprotocol for a credential and the last seq received. */
 export function resumeProtocol(credential: string, lastSeq: number): string {

@@ -4,6 +4,7 @@
  * transport -> admin server. `close()` cascades in reverse; `drain()` is the SIGTERM path, bounded by
  * drainTimeoutMs.
  */
+import { loadResumeSecret } from './meeting/resume-secret.js';
 import { mkdirSync } from 'node:fs';
 import { resolveRelayOptions, type RelayOptions } from './config/relay-options.js';
 import { createLogger, type Logger } from './log/logger.js';
@@ -94,6 +95,8 @@ function drainReserveMs(drainTimeoutMs: number): number {
 /** Starts a relay. Throws RelayConfigError for bad settings and the CDR store's startup error if it cannot write. */
 export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Logger, testHooks: RelayTestHooks = {}): Promise<Relay> {
   const o = resolveRelayOptions(input);
+  // Read before anything starts: a bad file is a startup error naming --resume-secret-file.
+  const resumeSecret = o.resumeSecretFile !== undefined ? loadResumeSecret(o.resumeSecretFile) : null;
   const log = logger ?? createLogger(o.logLevel);
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const keys = keySource(o);
@@ -104,6 +107,8 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
     includeDisplayNames: o.cdrIncludeDisplayNames,
     includeIpAddresses: o.cdrIncludeIpAddresses,
     logger: log,
+    // Cluster mode: the meeting's owner relay writes its one record (relay/cluster/DESIGN.md).
+    handOff: o.clusterNats.length > 0,
   });
   // After the CDR store: it holds the data folder's lock, so that only one process ever writes these files.
   const storeError = (err: Error): void => log.error({ err: { type: err.name, code: (err as NodeJS.ErrnoException).code } }, 'relay state store write failed');
@@ -123,7 +128,7 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
   const audit = new JoinAudit({ log, logIpAddresses: o.logIpAddresses });
   let draining = false;
   // Cluster mode (relay/cluster/): absent without --cluster-nats; not ready while NATS is unreachable.
-  const cluster = o.clusterNats.length > 0 ? new ClusterNode(o, log) : null;
+  const cluster = o.clusterNats.length > 0 ? new ClusterNode(o, log, cdr) : null;
   const notReadyReason = (): string | null =>
     draining ? 'draining' : !cdr.ready() ? (cdr.notReadyReason() ?? 'cdr_store_failing') : (cluster?.notReadyReason() ?? null);
   const stats = createRelayStats();
@@ -137,14 +142,18 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
     verifier,
     stats,
     log,
-    observer: composeObservers([cdr, metrics, logObserver(log)]),
+    observer: composeObservers(cluster !== null ? [cdr, cluster.cdr, metrics, logObserver(log)] : [cdr, metrics, logObserver(log)]),
     isReady: () => notReadyReason() === null,
     endedMeetings,
     audit,
     onInternalError: (where: InternalErrorSite) => metrics.internalError(where),
     ...(testHooks.frameFaultHook !== undefined ? { frameFaultHook: testHooks.frameFaultHook } : {}),
     ...(cluster !== null ? { createDelivery: cluster.createDelivery } : {}),
+    ...(cluster !== null && resumeSecret !== null ? { clusterResume: { secret: resumeSecret, node: cluster.id } } : {}),
   });
+  if (cluster !== null && resumeSecret === null && o.resumeGraceMs > 0) {
+    log.warn({ setting: '--resume-secret-file' }, 'cluster mode without a shared resume secret: resume is off (clients that drop rejoin)');
+  }
   const closeStores = (): void => {
     audit.close();
     replayStore.close();

@@ -1994,6 +1994,12 @@ export namespace ephemera {
             /** DocumentResend transferId. */
             transferId: string;
 
+            /** DocumentResend offset. */
+            offset: number;
+
+            /** DocumentResend rewind. */
+            rewind: boolean;
+
             /**
              * Creates a new DocumentResend instance using the specified properties.
              * @param [properties] Properties to set
@@ -2035,6 +2041,12 @@ export namespace ephemera {
 
                 /** DocumentResend transferId */
                 transferId?: (string|null);
+
+                /** DocumentResend offset */
+                offset?: (number|null);
+
+                /** DocumentResend rewind */
+                rewind?: (boolean|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

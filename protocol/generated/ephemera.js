@@ -4806,6 +4806,8 @@ export const ephemera = $root.ephemera = (() => {
              * Properties of a DocumentResend.
              * @typedef {Object} ephemera.v1.DocumentResend.$Properties
              * @property {string|null} [transferId] DocumentResend transferId
+             * @property {number|null} [offset] DocumentResend offset
+             * @property {boolean|null} [rewind] DocumentResend rewind
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -4846,6 +4848,22 @@ export const ephemera = $root.ephemera = (() => {
             DocumentResend.prototype.transferId = "";
 
             /**
+             * DocumentResend offset.
+             * @member {number} offset
+             * @memberof ephemera.v1.DocumentResend
+             * @instance
+             */
+            DocumentResend.prototype.offset = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * DocumentResend rewind.
+             * @member {boolean} rewind
+             * @memberof ephemera.v1.DocumentResend
+             * @instance
+             */
+            DocumentResend.prototype.rewind = false;
+
+            /**
              * Creates a new DocumentResend instance using the specified properties.
              * @function create
              * @memberof ephemera.v1.DocumentResend
@@ -4879,6 +4897,10 @@ export const ephemera = $root.ephemera = (() => {
                     throw $Error("max depth exceeded");
                 if (message.transferId != null && $Object.hasOwnProperty.call(message, "transferId") && message.transferId !== "")
                     writer.uint32(/* id 1, wireType 2 =*/10).string(message.transferId);
+                if (message.offset != null && $Object.hasOwnProperty.call(message, "offset") && (typeof message.offset === "object" ? message.offset.low || message.offset.high : message.offset !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.offset);
+                if (message.rewind != null && $Object.hasOwnProperty.call(message, "rewind") && message.rewind !== false)
+                    writer.uint32(/* id 3, wireType 0 =*/24).bool(message.rewind);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -4930,6 +4952,24 @@ export const ephemera = $root.ephemera = (() => {
                                 message.transferId = value;
                             else
                                 delete message.transferId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.offset = value;
+                            else
+                                delete message.offset;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.rewind = value;
+                            else
+                                delete message.rewind;
                             continue;
                         }
                     }

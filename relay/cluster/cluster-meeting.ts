@@ -284,7 +284,8 @@ export class ClusterMeeting implements MeetingDelivery {
     this.localCount--;
     if (wasHost) this.hostLeft();
     // Detached once the meeting's LEFT notice went out (the meeting sends it right after this call).
-    if (this.localCount === 0) setImmediate(() => { if (this.localCount === 0) this.detach(); });
+    // A session whose place is held (resume) is still a member here: the meeting is not left while one is.
+    if (this.localCount === 0) setImmediate(() => { if (this.localCount === 0 && this.port.localMembers().next().done === true) this.detach(); });
   }
 
   roleChanged(member: Member): void {
@@ -376,7 +377,12 @@ export class ClusterMeeting implements MeetingDelivery {
     this.closed = true;
   }
 
-  private forgetNode(node: string, announce: boolean): void {
+  /** A relay of this meeting was declared dead (no heartbeat): its members leave with relay_failure. */
+  nodeDied(node: string): void {
+    if (this.nodes.has(node) || this.port.remoteIdsOn(node).length > 0) this.forgetNode(node, true, 'relay_failure');
+  }
+
+  private forgetNode(node: string, announce: boolean, reason = 'disconnect'): void {
     this.nodes.delete(node);
     this.stateSentTo.delete(node);
     for (const r of this.ownTracks.values()) {
@@ -385,7 +391,7 @@ export class ClusterMeeting implements MeetingDelivery {
     for (const [key, owner] of this.owners) if (owner === node) this.owners.delete(key);
     for (const key of [...this.inStreams.keys()]) if (key.startsWith(`${node}\n`)) this.dropStream(key);
     // Remote members of that relay: their LEFT notices came on the stream; what remains left with the relay.
-    for (const id of this.port.remoteIdsOn(node)) this.port.remoteLeft(id, 'disconnect', announce);
+    for (const id of this.port.remoteIdsOn(node)) this.port.remoteLeft(id, reason, announce);
   }
 
   private dropStream(key: string): void {

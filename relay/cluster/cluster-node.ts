@@ -12,6 +12,8 @@ import { NatsLink } from './nats-link.js';
 import { ClusterMeeting } from './cluster-meeting.js';
 import { createClusterStats, type ClusterStats } from './cluster-stats.js';
 import { utf8Of } from './cluster-codec.js';
+import { RelayPresence } from './relay-presence.js';
+import { ClusterCdr, type PartRecorder } from './cluster-cdr.js';
 
 /** How often a meeting's relays announce the last sequence numbers they sent (when they sent any since). */
 const TAIL_INTERVAL_MS = 500;
@@ -33,14 +35,22 @@ export class ClusterNode {
   readonly meetings = new Map<string, ClusterMeeting>();
   /** Remote tracks this relay receives, by NATS subject. */
   readonly routeBySubject = new Map<string, { track: import('../meeting/lanes/media.js').MediaTrack | null; subject: string }>();
+  /** The live relays and each meeting's owner (rendezvous hashing over them). */
+  readonly presence: RelayPresence;
+  /** The meeting records: this relay's parts, and the ledgers of the meetings it owns (or would take over). */
+  readonly cdr: ClusterCdr;
+  /** Control subjects this relay is always subscribed to. */
+  readonly controlSubjects = 3;
   private readonly meetingPrefix: string;
+  private readonly ctlPrefix: string;
   private readonly tailTimer: NodeJS.Timeout;
 
-  constructor(o: RelayOptions, readonly log: Logger) {
+  constructor(o: RelayOptions, readonly log: Logger, recorder: PartRecorder) {
     this.id = o.clusterNodeId ?? `${defaultNodeId(o.node)}-${process.pid}`;
     this.idBytes = utf8Of(this.id);
     this.prefix = o.clusterSubjectPrefix;
     this.meetingPrefix = `${this.prefix}.m.`;
+    this.ctlPrefix = `${this.prefix}.ctl.`;
     this.retransmitBytes = o.clusterRetransmitBytes;
     this.gapTimeoutMs = o.clusterGapTimeoutMs;
     this.link = new NatsLink(
@@ -59,6 +69,38 @@ export class ClusterNode {
       log,
       (subject, data) => this.onMessage(subject, data),
     );
+    this.presence = new RelayPresence(
+      { selfId: this.id, prefix: this.prefix, intervalMs: o.clusterHeartbeatMs, deadAfterMs: o.clusterDeadAfterMs },
+      (subject, body) => this.link.publish(subject, body),
+    );
+    this.cdr = new ClusterCdr(
+      {
+        selfId: this.id, relayNode: o.node, prefix: this.prefix, heartbeatMs: o.clusterHeartbeatMs, deadAfterMs: o.clusterDeadAfterMs,
+        windowMs: o.clusterCdrWindowMs, interimIntervalMs: o.cdrInterimIntervalMs,
+      },
+      this.presence,
+      recorder,
+      (subject, body) => this.link.publish(subject, body),
+      log,
+    );
+    this.presence.on('down', (node, why) => {
+      log.warn({ event: 'cluster_relay_down', node, why }, 'cluster: a relay left the cluster');
+      for (const m of this.meetings.values()) m.nodeDied(node);
+    });
+    this.presence.on('up', (node) => log.info({ event: 'cluster_relay_up', node }, 'cluster: a relay joined the cluster'));
+    this.presence.on('stalled', (ms) => {
+      // The others declared this relay dead meanwhile (its sessions are relay_failure in the records): its
+      // participants must rejoin, through any relay.
+      this.stats.stalls++;
+      log.warn({ event: 'cluster_cut_off', ms: Math.round(ms) }, 'cluster: this relay was cut off longer than the dead-after time; closing its sessions');
+      for (const m of [...this.meetings.values()]) m.port.closeLocal('RELAY_ERR_CLUSTER_CUT_OFF', 'relay_failure');
+    });
+    // Control subjects, subscribed for the relay's life (the metric of subscriptions counts meeting subjects only).
+    this.link.subscribe(this.presence.subject);
+    this.link.subscribe(this.cdr.ownSubject);
+    this.link.subscribe(this.cdr.recSubject);
+    this.link.onConnected(() => this.presence.start());
+    this.link.onReconnected((downMs) => this.presence.cutOff(downMs));
     this.tailTimer = setInterval(() => {
       for (const m of this.meetings.values()) m.sendTail();
     }, TAIL_INTERVAL_MS);
@@ -96,6 +138,7 @@ export class ClusterNode {
   }
 
   private onMessage(subject: string, data: Uint8Array): void {
+    if (subject.startsWith(this.ctlPrefix)) return this.onControl(subject, data);
     if (!subject.startsWith(this.meetingPrefix)) return;
     const dot = subject.indexOf('.', this.meetingPrefix.length);
     if (dot < 0) return;
@@ -114,6 +157,16 @@ export class ClusterNode {
     }
   }
 
+  private onControl(subject: string, data: Uint8Array): void {
+    try {
+      if (subject === this.presence.subject) this.presence.receive(data);
+      else this.cdr.receive(subject, data);
+    } catch (err) {
+      this.stats.errors++;
+      this.log.error({ event: 'cluster_error', err: describeError(err) }, 'cluster: control message handling failed');
+    }
+  }
+
   /** Meetings that span relays now, and the remote participants they hold. */
   spanning(): { meetings: number; remoteParticipants: number; windowBytes: number } {
     let meetings = 0;
@@ -129,6 +182,8 @@ export class ClusterNode {
 
   async close(): Promise<void> {
     clearInterval(this.tailTimer);
+    this.cdr.close();
+    this.presence.close();
     await this.link.close();
   }
 }

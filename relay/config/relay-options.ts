@@ -37,6 +37,7 @@ export interface RelayOptions {
   readonly resumeGraceMs: number;
   readonly resumeWindowBytes: number;
   readonly resumeWindowMs: number;
+  readonly resumeSecretFile: string | undefined;
   readonly drainTimeoutMs: number;
   readonly allowedOrigins: readonly string[];
   readonly tlsCertFile: string | undefined;
@@ -70,6 +71,9 @@ export interface RelayOptions {
   readonly clusterTlsKeyFile: string | undefined;
   readonly clusterRetransmitBytes: number;
   readonly clusterGapTimeoutMs: number;
+  readonly clusterHeartbeatMs: number;
+  readonly clusterDeadAfterMs: number;
+  readonly clusterCdrWindowMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 }
 
@@ -169,6 +173,7 @@ function checkClusterOptions(o: RelayOptions): void {
   for (const url of o.clusterNats) {
     if (!/^(nats|tls):\/\/[^\s/]+$/.test(url)) throw new RelayConfigError('clusterNats', `expected nats://host:port URLs, got "${url}"`);
   }
+  if (o.clusterDeadAfterMs <= o.clusterHeartbeatMs) throw new RelayConfigError('clusterDeadAfterMs', 'must be more than clusterHeartbeatMs');
   if (!SUBJECT_TOKENS.test(o.clusterSubjectPrefix)) throw new RelayConfigError('clusterSubjectPrefix', 'expected subject tokens of letters, digits, - and _ separated by dots');
   if (o.clusterNodeId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(o.clusterNodeId)) throw new RelayConfigError('clusterNodeId', 'expected 1 to 64 letters, digits, - or _');
   if ((o.clusterUser === undefined) !== (o.clusterPassword === undefined)) throw new RelayConfigError(o.clusterUser === undefined ? 'clusterUser' : 'clusterPassword', 'user/password authentication needs both clusterUser and clusterPassword');

@@ -53,6 +53,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxParticipants', type: 'int', default: 10_000, min: 1, max: 1_000_000, help: 'Participants present at once in one meeting.' },
   { key: 'resumeGraceMs', type: 'int', default: 15_000, min: 0, max: 600_000, help: 'After a connection drops without a deliberate reason, the relay holds the participant\'s place this long (others see it reconnecting) so that it can resume the same session; then it leaves with reason disconnect. 0 turns resume off.' },
   { key: 'resumeWindowBytes', type: 'int', default: 1 * MiB, min: 0, max: 256 * MiB, help: 'Bytes of recent reliable frames (control, chat, polls, document offers; never media or chunks) a meeting keeps in memory to deliver to a participant that resumes; wiped as it slides. 0 keeps none (a resume then gets the gap frame).' },
+  { key: 'resumeSecretFile', type: 'string', default: undefined, help: 'Cluster mode: a file holding the resume secret (at least 32 bytes) that every relay of the cluster shares, so that any of them accepts a resume credential another issued. Without it, resume is off in cluster mode.' },
   { key: 'resumeWindowMs', type: 'int', default: 20_000, min: 0, max: 600_000, help: 'Age past which a frame leaves the resume window (zeroed).' },
   { key: 'largeMeetingThreshold', type: 'int', default: 200, min: 1, max: 1_000_000, help: 'Present participants above which a meeting is large: attendees then see hosts, presenters and a participant count, not every attendee (the invite\'s `pol.large` overrides it per meeting).' },
   { key: 'rosterBatchMs', type: 'int', default: 100, min: 0, max: 10_000, help: 'Roster changes are coalesced into one ROSTER_BATCH per audience at most this often (0: at the next event-loop turn).' },
@@ -91,6 +92,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'clusterTlsKeyFile', type: 'string', default: undefined, help: 'PEM private key of clusterTlsCertFile.' },
   { key: 'clusterRetransmitBytes', type: 'int', default: 16 * MiB, min: 64 * KiB, max: 1024 * MiB, help: 'Per meeting, the bytes of recent reliable cluster messages this relay keeps in memory to resend to a relay that missed some.' },
   { key: 'clusterGapTimeoutMs', type: 'int', default: 2_000, min: 50, max: 60_000, help: 'A gap in another relay\'s reliable messages not filled within this long closes this relay\'s sessions of the meeting with 4013 (RELAY_ERR_CLUSTER_GAP).' },
+  { key: 'clusterHeartbeatMs', type: 'int', default: 1_000, min: 20, max: 60_000, help: 'Every this long each relay announces itself on <prefix>.ctl.hb; the live relays choose each meeting\'s owner relay (see relay/cluster/DESIGN.md).' },
+  { key: 'clusterDeadAfterMs', type: 'int', default: 3_000, min: 50, max: 600_000, help: 'A relay not heard from for this long is dead: its participants leave the other relays\' rosters and their sessions end with relay_failure in the meeting\'s record. More than clusterHeartbeatMs.' },
+  { key: 'clusterCdrWindowMs', type: 'int', default: 2_000, min: 0, max: 600_000, help: 'The owner relay writes a meeting\'s one final CDR this long after its last part ended (or after the first part crash recovery handed it), so that parts still on their way are merged into the same record.' },
   { key: 'logLevel', type: 'enum', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], help: 'Log level (logs are JSON on stderr and never contain content or tokens).' },
 ];
 

@@ -84,6 +84,8 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
   /** Cluster mode: members present on other relays, and every id seen on them. */
   readonly remote = new Map<string, RemoteMember>();
   private readonly remoteSeen = new Set<string>();
+  /** Members that left because their relay died (relay_failure): id -> that relay and when (ids only, no content). */
+  readonly failedRemote = new Map<string, { readonly node: string; readonly at: number }>();
   readonly delivery: MeetingDelivery;
   /** The lane handlers and the kind dispatch table, dropped with the meeting. */
   readonly laneSet: LaneSet;
@@ -256,6 +258,8 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     const member = this.remote.get(participantId);
     if (member === undefined) return;
     this.remote.delete(participantId);
+    // Resume in a cluster: a member of a relay that died may resume here within the grace (resume-manager.ts).
+    if (reason === 'relay_failure') this.failedRemote.set(participantId, { node: member.node, at: Date.now() });
     this.laneSet.participantLeft(member);
     if (announce && !this.ended) this.delivery.toLocal(rosterFrame(RosterChange.LEFT, this.remoteInfo(member), reason, this.nextSeq()), null);
   }
@@ -331,12 +335,12 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     return out;
   }
 
-  closeLocal(code: ErrorCode): void {
+  closeLocal(code: ErrorCode, reason: LeaveReason = 'cluster_gap'): void {
     const spec = ErrorCodes[code];
     const frame = errorFrame(code);
     for (const session of [...this.sessions.values()]) {
       this.delivery.toOne(session, frame, null);
-      session.end('cluster_gap', spec.close, code);
+      session.end(reason, spec.close, code);
     }
   }
 
@@ -405,6 +409,7 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
       view.spans.push({ joinedAt: now });
     }
     // Cluster: it was on another relay until now (a reconnect here): this session replaces that entry.
+    this.failedRemote.delete(session.participantId);
     const elsewhere = this.remote.get(session.participantId);
     if (elsewhere !== undefined) {
       this.remote.delete(session.participantId);

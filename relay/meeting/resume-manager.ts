@@ -15,7 +15,9 @@ import type { Session } from './session.js';
 import type { MeetingDelivery } from './delivery.types.js';
 import { LocalDelivery } from './local-delivery.js';
 import { WindowedDelivery } from './resume-window.js';
-import { parseResumeOffer, RESUME_PREFIX, ResumeKey, type ResumeOffer } from './resume-credential.js';
+import { decodeIdentity, encodeIdentity, parseResumeOffer, RESUME_PREFIX, ResumeKey, sharedResumeKey, type ResumeOffer } from './resume-credential.js';
+import { Session as SessionClass } from './session.js';
+import { capabilityList } from './permissions.js';
 import { errorFrame, participantInfo, rosterFrame } from './relay-frames.js';
 import { isStaff } from './roster-visibility.js';
 
@@ -43,14 +45,24 @@ export interface ParsedResume {
   readonly version: boolean;
 }
 
+/** Cluster mode: the secret the relays share and this relay's node id. */
+export interface ClusterResume {
+  readonly secret: Buffer;
+  readonly node: string;
+}
+
 export class ResumeManager {
-  private readonly key = new ResumeKey();
+  private readonly key: ResumeKey;
   private readonly bySession = new Map<Session, Held>();
   private readonly byId = new Map<string, Held>();
   /** Sessions decide() handed to a resume upgrade (also after the manager forgot them: their sockets are refused). */
   private readonly handedOut = new WeakSet<Session>();
+  /** Cluster mode: sessions seated from another relay's credential, with the last seq they offered. */
+  private readonly foreign = new WeakMap<Session, number>();
 
-  constructor(private readonly options: RelayOptions) {}
+  constructor(private readonly options: RelayOptions, private readonly cluster: ClusterResume | null = null) {
+    this.key = new ResumeKey(cluster !== null ? sharedResumeKey(cluster.secret) : undefined);
+  }
 
   /** Sessions the manager knows (connected or held), for tests and metrics. */
   get size(): number {
@@ -59,6 +71,9 @@ export class ResumeManager {
 
   /** Wraps a meeting's delivery with its resume window. */
   wrap(factory: DeliveryFactory | undefined): DeliveryFactory {
+    // Cluster mode keeps no window: frames built by several relays carry their own relays' seqs, so no single
+    // numbering could say what a client missed. A resume there gets RESUME_GAP (counts unknown) and goes on.
+    if (this.cluster !== null && factory !== undefined) return factory;
     const limits = { maxBytes: this.options.resumeWindowBytes, maxAgeMs: this.options.resumeWindowMs };
     return (host: DeliveryHost): MeetingDelivery => {
       const base = factory !== undefined ? factory(host) : new LocalDelivery(host.transport, host.stats);
@@ -84,12 +99,12 @@ export class ResumeManager {
    * Decides a resume upgrade: the credential must verify for a session whose place is still held (or still
    * connected: the resume then takes it over). The join token is not looked at (it may be single-use or expired).
    */
-  decide(p: ParsedResume, meetings: ReadonlyMap<string, Meeting>, now: number): ErrorCode | UpgradeDecision<Session> {
+  decide(p: ParsedResume, meetings: ReadonlyMap<string, Meeting>, now: number, ip = ''): ErrorCode | UpgradeDecision<Session> {
     if (p.meetingId === '') return 'RELAY_ERR_NOT_FOUND';
     if (!p.version) return 'RELAY_ERR_UNSUPPORTED_VERSION';
     if (p.offer === null) return 'RELAY_ERR_RESUME_INVALID';
     const held = this.byId.get(p.offer.sessionId);
-    if (held === undefined) return 'RELAY_ERR_RESUME_REFUSED';
+    if (held === undefined) return this.cluster !== null && p.offer.identity !== undefined ? this.decideForeign(p.meetingId, p.offer, meetings, now, ip) : 'RELAY_ERR_RESUME_REFUSED';
     const s = held.session;
     if (s.meetingId !== p.meetingId || !this.key.verify(p.offer, s.meetingId, s.participantId, now)) return 'RELAY_ERR_RESUME_INVALID';
     const meeting = meetings.get(s.meetingId);
@@ -97,6 +112,41 @@ export class ResumeManager {
     held.offers.push(p.offer.lastSeq);
     this.handedOut.add(s);
     return { accept: true, protocol: SUBPROTOCOL, context: s };
+  }
+
+  /**
+   * Cluster mode: a credential another relay issued (its relay died, or the client came here): verified with the
+   * shared key, it seats the participant here as a new session of this relay, if the meeting here still lists it
+   * as present on the issuing relay (so a participant that left, was removed or was barred cannot come back).
+   */
+  private decideForeign(meetingId: string, offer: ResumeOffer, meetings: ReadonlyMap<string, Meeting>, now: number, ip: string): ErrorCode | UpgradeDecision<Session> {
+    const id = decodeIdentity(offer.identity!);
+    if (id === null || !this.key.verify(offer, meetingId, id.participantId, now)) return 'RELAY_ERR_RESUME_INVALID';
+    if (id.node === this.cluster!.node) return 'RELAY_ERR_RESUME_REFUSED';
+    const meeting = meetings.get(meetingId);
+    if (meeting === undefined || meeting.ended || meeting.barred.has(id.participantId)) return 'RELAY_ERR_RESUME_REFUSED';
+    if (meeting.sessions.has(id.participantId)) return 'RELAY_ERR_RESUME_REFUSED';
+    const there = meeting.remote.get(id.participantId);
+    // Present on the issuing relay, or it left only because that relay died, within the grace.
+    const failed = meeting.failedRemote.get(id.participantId);
+    const stillThere = there !== undefined && there.node === id.node;
+    const diedThere = there === undefined && failed !== undefined && failed.node === id.node && now - failed.at <= this.options.resumeGraceMs;
+    if (!stillThere && !diedThere) return 'RELAY_ERR_RESUME_REFUSED';
+    const claims = {
+      issuer: '', participantId: id.participantId, meetingId, role: id.role, capabilities: id.capabilities,
+      expiresAt: Math.floor(offer.expiresAt / 1000), tokenId: '', singleUse: false,
+      ...(id.displayName !== undefined ? { displayName: id.displayName } : {}),
+    };
+    const session = new SessionClass(claims, ip, this.options.frameBurst, performance.now());
+    this.foreign.set(session, offer.lastSeq);
+    return { accept: true, protocol: SUBPROTOCOL, context: session };
+  }
+
+  /** Cluster mode: the last seq a session seated from another relay's credential offered (once), else undefined. */
+  takeForeign(session: Session): number | undefined {
+    const seq = this.foreign.get(session);
+    this.foreign.delete(session);
+    return seq;
   }
 
   private placeHeld(meeting: Meeting | undefined, s: Session): meeting is Meeting {
@@ -108,7 +158,14 @@ export class ResumeManager {
     const known = this.bySession.get(session);
     if (known !== undefined) return known.credential;
     const sessionId = ResumeKey.sessionId();
-    const credential = this.key.issue(session.meetingId, session.participantId, sessionId, meeting.startedAt + meeting.maxDurationMs);
+    const identity =
+      this.cluster === null
+        ? undefined
+        : encodeIdentity({
+            participantId: session.participantId, role: session.tokenRole, capabilities: capabilityList(session.tokenCapabilities), node: this.cluster.node,
+            ...(session.displayName !== undefined ? { displayName: session.displayName } : {}),
+          });
+    const credential = this.key.issue(session.meetingId, session.participantId, sessionId, meeting.startedAt + meeting.maxDurationMs, identity);
     const held: Held = { session, sessionId, credential, floorSeq: welcomeSeq, offers: [], heldSince: 0, heldReason: 'disconnect', timer: null };
     this.bySession.set(session, held);
     this.byId.set(sessionId, held);
@@ -150,6 +207,8 @@ export class ResumeManager {
       old.send(errorFrame('RELAY_ERR_REPLACED'));
       old.close(CloseCode.REPLACED, 'replaced by a resume of this session');
       meeting.delivery.left(session);
+      // What was written to it may never have arrived: its transfers go on from what it acknowledged.
+      meeting.laneSet.participantAway(session);
       from = now;
     }
     if (held.timer !== null) clearTimeout(held.timer);
@@ -165,12 +224,14 @@ export class ResumeManager {
     if (span !== undefined) (span.gaps ??= []).push({ from, to: now });
     const delivery = meeting.delivery;
     const plan = delivery instanceof WindowedDelivery ? delivery.window.plan(session, lastSeq) : null;
-    for (const frame of welcome(meeting, session, plan?.gap != null)) conn.send(frame);
-    if (plan !== null) {
-      if (plan.gap !== null) conn.send(gapFrame(plan.gap));
-      for (const f of plan.frames) conn.send(f);
-    }
+    // No window (cluster mode): what was missed is not known, only that something may have been.
+    const gap = plan !== null ? plan.gap : { afterSeq: lastSeq, throughSeq: meeting.nextSeq(), countsKnown: false, missed: {} };
+    for (const frame of welcome(meeting, session, gap !== null)) conn.send(frame);
+    if (gap !== null) conn.send(gapFrame(gap));
+    if (plan !== null) for (const f of plan.frames) conn.send(f);
     delivery.joined(session);
+    // Transfers it shares or receives go on from where the relay and it last agreed (DOC_RESEND rewind).
+    meeting.laneSet.participantBack(session);
     // The roster batcher's topic (ROSTER_BATCH) was the old socket's subscription: the new one takes it.
     const batcher = meeting.rosterBatcher;
     conn.subscribe(isStaff(session.role) ? batcher.staffTopic : batcher.audienceTopic);
@@ -214,6 +275,7 @@ export class ResumeManager {
     held.heldReason = reason;
     session.conn = null;
     meeting.delivery.left(session);
+    meeting.laneSet.participantAway(session);
     held.timer = setTimeout(() => this.expire(held), this.options.resumeGraceMs);
     held.timer.unref();
     const view = meeting.participants.get(session.participantId);

@@ -11,6 +11,7 @@
 import { Kind } from '../../protocol/index.js';
 import { laneOfKind, type LaneName } from '../../protocol/kind-lanes.js';
 import type { MeetingDelivery, Member, TrackRoute } from './delivery.types.js';
+import { isStaff } from './roster-visibility.js';
 
 /** Tombstones kept after frames slid out (about 64 bytes each). */
 export const MAX_TOMBSTONES = 65_536;
@@ -19,6 +20,9 @@ const AUD_EVERYONE = 0;
 const AUD_HOSTS = 1;
 const AUD_ONE = 2;
 const AUD_LIST = 3;
+/** A roster batch to the staff topic (hosts and presenters) or to the attendees' topic (roster-batcher.ts). */
+const AUD_STAFF = 4;
+const AUD_ATTENDEES = 5;
 
 /**
  * Frames are copied into chunks (no allocation per frame): 4 KiB first, doubling up to 64 KiB, so that a small
@@ -274,6 +278,10 @@ function audienceOf(e: Entry, m: Member): boolean {
       return m.role === 'host' && e.id !== m.participantId;
     case AUD_ONE:
       return e.id === m.participantId;
+    case AUD_STAFF:
+      return isStaff(m.role);
+    case AUD_ATTENDEES:
+      return !isStaff(m.role);
     default:
       return e.ids!.includes(m.participantId);
   }
@@ -325,6 +333,13 @@ export class WindowedDelivery implements MeetingDelivery {
     this.base.closeTrack(route);
   }
   /** To the other relays only: passed on, not recorded (those frames are not for this relay's participants). */
+  /**
+   * A ROSTER_BATCH the roster batcher published to its staff or attendees topic (it publishes to the transport
+   * itself, not through a lane): kept like a ROSTER frame, so that a resumed participant's roster is right.
+   */
+  recordRosterBatch(frame: Uint8Array, staff: boolean): void {
+    this.window.record(frame, 'control', staff ? AUD_STAFF : AUD_ATTENDEES, null, null);
+  }
   toRelays(frame: Uint8Array, lane: LaneName | null): number {
     return this.base.toRelays(frame, lane);
   }

@@ -9,7 +9,8 @@ import type { Role } from '../auth/claims.types.js';
 import type { Transport } from '../transport/transport.types.js';
 import type { ParticipantView } from './meeting.types.js';
 import type { Session } from './session.js';
-import type { Member } from './delivery.types.js';
+import type { MeetingDelivery, Member } from './delivery.types.js';
+import { WindowedDelivery } from './resume-window.js';
 import type { Connection } from '../transport/transport.types.js';
 import { participantInfo, rosterBatchFrame } from './relay-frames.js';
 import { countDueInMs, countUpdateDue, isStaff } from './roster-visibility.js';
@@ -17,6 +18,8 @@ import { countDueInMs, countUpdateDue, isStaff } from './roster-visibility.js';
 /** What the batcher needs of its meeting. */
 export interface RosterMeeting {
   readonly transport: Transport;
+  /** The meeting's delivery: with resume on, its window keeps the batches too (WindowedDelivery). */
+  readonly delivery?: MeetingDelivery;
   /** Participants present on every relay of the meeting. */
   readonly rosterCount: number;
   /** Roster entries of the members on other relays (cluster mode). */
@@ -185,7 +188,6 @@ export class RosterBatcher {
       this.pendingJoiners = [];
     }
     const count = this.meeting.rosterCount;
-    const transport = this.meeting.transport;
     if (changes.length > 0) this.publishPages(this.staffTopic, changes, false, count);
     const large = this.large;
     const visible = large ? changes.filter((c) => c.staff) : changes;
@@ -193,7 +195,7 @@ export class RosterBatcher {
     const due =
       visible.length > 0 || this.largeUntold || (large ? countUpdateDue(count, this.announced, now - this.announcedAt, now - this.changedAt) : count !== this.announced);
     if (due) {
-      if (visible.length === 0) transport.publish(this.audienceTopic, rosterBatchFrame([], count, large, false, this.meeting.nextSeq()));
+      if (visible.length === 0) this.publish(this.audienceTopic, rosterBatchFrame([], count, large, false, this.meeting.nextSeq()));
       else this.publishPages(this.audienceTopic, visible, large, count);
       this.announced = count;
       this.announcedAt = now;
@@ -206,11 +208,17 @@ export class RosterBatcher {
 
   private publishPages(topic: string, changes: readonly PendingChange[], staffOnly: boolean, count: number): void {
     const size = this.options.pageSize;
-    const transport = this.meeting.transport;
     for (let i = 0; i < changes.length; i += size) {
       const updates: RosterUpdate[] = [];
       for (let j = i; j < Math.min(changes.length, i + size); j++) updates.push(changes[j]!.update);
-      transport.publish(topic, rosterBatchFrame(updates, count, staffOnly, false, this.meeting.nextSeq()));
+      this.publish(topic, rosterBatchFrame(updates, count, staffOnly, false, this.meeting.nextSeq()));
     }
+  }
+
+  /** Publishes a batch to one of the two topics; the resume window keeps it for a participant that is away. */
+  private publish(topic: string, frame: Uint8Array): void {
+    this.meeting.transport.publish(topic, frame);
+    const d = this.meeting.delivery;
+    if (d instanceof WindowedDelivery) d.recordRosterBatch(frame, topic === this.staffTopic);
   }
 }

@@ -2,7 +2,7 @@
  * The switchboard: the transport's handlers. It admits participants at the upgrade, opens meetings at their
  * first join, hands every frame to its meeting's router, and watches for slow, idle and flooding participants.
  */
-import { CloseCode, ErrorCodes, type ErrorCode } from '../../protocol/index.js';
+import { CloseCode, decodeEnvelope, ErrorCodes, type ErrorCode } from '../../protocol/index.js';
 import type { Connection, HttpAnswer, HttpRequest, Transport, TransportHandlers, UpgradeDecision, UpgradeRequest } from '../transport/transport.types.js';
 import type { JoinClaims, TokenVerifier, VerifyResult } from '../auth/claims.types.js';
 import type { RelayOptions } from '../config/relay-options.js';
@@ -19,7 +19,7 @@ import type { Logger } from '../log/logger.js';
 import type { LaneOptions } from './lanes/lane-options.js';
 import type { JoinAudit } from './join-audit.js';
 import { describeError } from '../log/describe-error.js';
-import { ResumeManager, type ParsedResume } from './resume-manager.js';
+import { ResumeManager, gapFrame, type ClusterResume, type ParsedResume } from './resume-manager.js';
 
 export interface SwitchboardDeps {
   readonly options: RelayOptions;
@@ -29,6 +29,8 @@ export interface SwitchboardDeps {
   readonly log: Logger;
   /** Cluster mode: how meetings deliver beyond this relay (absent: this relay only). */
   readonly createDelivery?: DeliveryFactory;
+  /** Cluster mode with --resume-secret-file: the shared secret and this relay's node id (resume across relays). */
+  readonly clusterResume?: ClusterResume;
   /** False while the relay must not admit participants (draining, CDR store failing). */
   readonly isReady: () => boolean;
   /** Ended meeting ids (the relay passes a durable store). Default: in memory, 24 h, 100 000 ids. */
@@ -78,12 +80,13 @@ export class Switchboard implements TransportHandlers<Session> {
   private frameCounter = 0;
   private readonly laneOptions: Partial<LaneOptions>;
   private closed = false;
-  /** Resume (resume-manager.ts); null when --resume-grace-ms is 0 or in cluster mode (not built there yet). */
+  /** Resume (resume-manager.ts); null when --resume-grace-ms is 0, or in cluster mode without a shared secret. */
   readonly resume: ResumeManager | null;
 
   constructor(private readonly deps: SwitchboardDeps) {
     const o = deps.options;
-    this.resume = o.resumeGraceMs > 0 && deps.createDelivery === undefined ? new ResumeManager(o) : null;
+    const clustered = deps.createDelivery !== undefined;
+    this.resume = o.resumeGraceMs > 0 && (!clustered || deps.clusterResume !== undefined) ? new ResumeManager(o, clustered ? deps.clusterResume! : null) : null;
     this.laneOptions = {
       pollTallyIntervalMs: o.pollTallyIntervalMs,
       maxPollsPerMeeting: o.maxPollsPerMeeting,
@@ -244,7 +247,7 @@ export class Switchboard implements TransportHandlers<Session> {
     try {
       if (this.closed || !this.deps.isReady()) return this.refuse('RELAY_ERR_NOT_READY');
       if (this.ended.has(resume.meetingId, now)) return this.refuse('RELAY_ERR_MEETING_ENDED');
-      const d = this.resume!.decide(resume, this.meetings, now);
+      const d = this.resume!.decide(resume, this.meetings, now, ip);
       if (typeof d === 'string') return this.refuse(d);
       bump(this.deps.stats.joins, 'resumed');
       return d;
@@ -316,8 +319,10 @@ export class Switchboard implements TransportHandlers<Session> {
     session.conn = conn;
     this.deps.stats.connectionsOpen++;
     this.ipLimiter.opened(conn.remoteAddress);
+    // Cluster mode: a resume with another relay's credential is seated here as a join of this relay.
+    const foreignSeq = this.resume?.takeForeign(session);
     // Things may have changed while the token was being verified.
-    const late = this.closed ? 'RELAY_ERR_NOT_READY' : this.checkMeetingRules(session);
+    const late = this.closed ? 'RELAY_ERR_NOT_READY' : foreignSeq !== undefined ? this.checkForeignResume(session) : this.checkMeetingRules(session);
     if (late !== null) {
       this.deps.audit?.refusedAtOpen(late, session.meetingId, conn.remoteAddress);
       const spec = ErrorCodes[late];
@@ -348,16 +353,35 @@ export class Switchboard implements TransportHandlers<Session> {
       meeting.release(previous, 'replaced', now);
     }
     meeting.admit(session, now);
-    for (const frame of this.welcome(meeting, session, false)) conn.send(frame);
+    if (foreignSeq === undefined) {
+      for (const frame of this.welcome(meeting, session, false)) conn.send(frame);
+      return;
+    }
+    // Resumed here: the WELCOME says so and restarts the client's seq (this relay's numbering); what the relay that
+    // held the session had for it is gone with that relay: RESUME_GAP, counts unknown.
+    const frames = this.welcome(meeting, session, true, true, true);
+    const seq = decodeWelcomeSeq(frames[0]!);
+    conn.send(frames[0]!);
+    conn.send(gapFrame({ afterSeq: foreignSeq, throughSeq: seq, countsKnown: false, missed: {} }));
+    for (let i = 1; i < frames.length; i++) conn.send(frames[i]!);
+  }
+
+  /** A resume seated from another relay's credential: still in the meeting here, not barred, not ended. */
+  private checkForeignResume(session: Session): ErrorCode | null {
+    if (this.ended.has(session.meetingId, Date.now())) return 'RELAY_ERR_MEETING_ENDED';
+    const meeting = this.meetings.get(session.meetingId);
+    if (meeting === undefined || meeting.ended || meeting.barred.has(session.participantId)) return 'RELAY_ERR_RESUME_REFUSED';
+    return null;
   }
 
   /** The WELCOME of a session (a join, or a resume of it) and the roster pages that follow it. */
-  private welcome(meeting: Meeting, session: Session, resumed: boolean, resumeGap = false): Uint8Array[] {
+  private welcome(meeting: Meeting, session: Session, resumed: boolean, resumeGap = false, freshSeq = false): Uint8Array[] {
     const o = this.deps.options;
     const roster = buildWelcomeRoster(meeting, session, o.rosterPageSize);
     this.resume?.markHeld(meeting, roster.roster);
-    // With resume on, a join's WELCOME carries a meeting seq: where the client's "last seq received" starts.
-    const seq = this.resume !== null && !resumed ? meeting.nextSeq() : 0;
+    // With resume on, a join's WELCOME carries a meeting seq: where the client's "last seq received" starts (also
+    // a resume another relay's credential seated here: `freshSeq`).
+    const seq = this.resume !== null && (!resumed || freshSeq) ? meeting.nextSeq() : 0;
     const welcome = welcomeFrame({
       meetingId: meeting.meetingId,
       you: participantInfo(meeting.participants.get(session.participantId)!, session),
@@ -508,4 +532,10 @@ export class Switchboard implements TransportHandlers<Session> {
     this.resume?.close();
     for (const meeting of [...this.meetings.values()]) meeting.end('shutdown');
   }
+}
+
+/** The envelope seq of an encoded WELCOME (field 3). */
+function decodeWelcomeSeq(frame: Uint8Array): number {
+  const d = decodeEnvelope(frame);
+  return d.ok ? Number(d.value.seq) : 0;
 }

@@ -25,6 +25,7 @@ import {
   waitForAudio,
   type Started,
 } from './browser-harness.js';
+import { startCutProxy } from '../integration/resume-helpers.js';
 
 /** The README shows these (written by the uws run; the ws run writes its own beside the data folder). */
 const README_SCREENSHOTS = fileURLToPath(new URL('../../web/screenshots/', import.meta.url));
@@ -290,6 +291,51 @@ describe.each(TRANSPORTS)('web client over the %s transport: a meeting in the br
     for (const f of ['audio', 'video', 'screen_share', 'chat', 'polls', 'documents']) expect(cdr.features).toContain(f);
     expect(pageErrors).toEqual([]);
   }, 30_000);
+
+  it('a page whose connection is cut shows the reconnecting banner, resumes, loses no chat and chats on', async () => {
+    const proxy = await startCutProxy(server.relayUrl);
+    try {
+      const lead = await newPage();
+      await openLink(lead, server.hostLink);
+      await join(lead);
+      // The attendee's link names the relay through a TCP proxy that can cut its connection without a close frame.
+      const link = new URL(await createInviteLink(lead, 'attendee', 'Roaming Rui'));
+      const params = new URLSearchParams(link.hash.slice(1));
+      const relay = new URL(params.get('relay')!);
+      relay.host = new URL(proxy.url).host;
+      params.set('relay', relay.toString());
+      link.hash = params.toString();
+      const roamer = await newPage();
+      await openLink(roamer, link.toString());
+      const roamerId = await join(roamer);
+      await lead.waitForSelector(tileSelector(roamerId, 'camera'));
+      await lead.fill('#chat-text', 'before the cut');
+      await lead.press('#chat-text', 'Enter');
+      await waitForChat(roamer, 'before the cut');
+
+      proxy.cut(2_500);
+      await roamer.waitForSelector('.connection-banner[data-state="reconnecting"]:not([hidden])');
+      await expect(roamer.textContent('.connection-banner .text')).resolves.toMatch(/^Connection lost\. Reconnecting to the meeting/);
+      await roamer.screenshot({ path: joinPath(SCREENSHOTS, 'reconnecting.png') });
+      // Sent while the roamer is away: the relay's resume window delivers it after the resume.
+      await lead.fill('#chat-text', 'while you were away');
+      await lead.press('#chat-text', 'Enter');
+      await roamer.waitForSelector('.connection-banner', { state: 'hidden', timeout: 20_000 });
+      await waitForChat(roamer, 'while you were away');
+      expect(await incoming(roamer)).toEqual(['before the cut', 'while you were away']);
+      // The same session goes on: the roamer chats and the lead gets it; the roamer's tile never left.
+      await roamer.fill('#chat-text', 'back again');
+      await roamer.press('#chat-text', 'Enter');
+      await waitForChat(lead, 'back again');
+      await lead.waitForSelector(tileSelector(roamerId, 'camera'));
+      expect(await roamer.$eval('#app > *', (el) => (el as HTMLElement).dataset.state)).toBe('meeting');
+      await roamer.close();
+      await lead.close();
+    } finally {
+      await proxy.close();
+    }
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 
   it('joins muted with the camera off when asked to; a page that loses its relay shows the lost state and offers to rejoin', async () => {
     const page = await newPage();

@@ -15,6 +15,8 @@ export interface CutProxy {
   cut(ms: number): void;
   /** Every connection through it now goes silent both ways (bytes are swallowed; no FIN, no RST). */
   stall(): void;
+  /** Bytes from the relay to the clients are swallowed from now on (the clients' frames still reach it). */
+  stallDown(): void;
   close(): Promise<void>;
 }
 
@@ -22,6 +24,7 @@ export async function startCutProxy(relayUrl: string): Promise<CutProxy> {
   const target = new URL(relayUrl.replace(/^ws/, 'http'));
   const pairs = new Set<[Socket, Socket]>();
   const stalled = new WeakSet<Socket>();
+  const stalledDown = new WeakSet<Socket>();
   let refuseUntil = 0;
   const server: Server = createServer((client) => {
     if (Date.now() < refuseUntil) {
@@ -39,7 +42,7 @@ export async function startCutProxy(relayUrl: string): Promise<CutProxy> {
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
     client.on('data', (d: Buffer) => void (stalled.has(client) || upstream.write(d)));
-    upstream.on('data', (d: Buffer) => void (stalled.has(client) || client.write(d)));
+    upstream.on('data', (d: Buffer) => void (stalled.has(client) || stalledDown.has(client) || client.write(d)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
@@ -58,6 +61,9 @@ export async function startCutProxy(relayUrl: string): Promise<CutProxy> {
     },
     stall() {
       for (const [a] of pairs) stalled.add(a);
+    },
+    stallDown() {
+      for (const [a] of pairs) stalledDown.add(a);
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Audience, decodeEnvelope, encodeEnvelope, Kind } from '../../protocol/index.js';
 import { encodeForwardFrame } from '../../protocol/forward-frame.js';
 import { peekKindAndSeq, ResumeWindow } from '../../relay/meeting/resume-window.js';
-import { parseResumeOffer, ResumeKey } from '../../relay/meeting/resume-credential.js';
+import { parseResumeOffer, ResumeKey, sharedResumeKey, encodeIdentity, decodeIdentity } from '../../relay/meeting/resume-credential.js';
 import { buildCdr, validateCdrRecord } from '../../relay/cdr/index.js';
 import { backoffDelay, isUnexpectedClose, resolveReconnect } from '../../client/reconnect.js';
 import type { Member } from '../../relay/meeting/delivery.types.js';
@@ -117,7 +117,24 @@ describe('resume credential', () => {
     expect(key.verify(offer, 'm2', 'alice', T0)).toBe(false);
     expect(key.verify(offer, 'm1', 'alice', T0 + 1000)).toBe(false);
     expect(new ResumeKey().verify(offer, 'm1', 'alice', T0)).toBe(false);
-    for (const bad of ['resume.', `resume.${cred}`, `resume.${cred}.x`, `resume.a.b.c.1.2`, `resume.${cred}.-1`]) expect(parseResumeOffer(bad)).toBeNull();
+    for (const bad of ['resume.', `resume.${cred}`, `resume.${cred}.x`, `resume.a.b.c.d.1.2`, `resume.${cred}.-1`]) expect(parseResumeOffer(bad)).toBeNull();
+  });
+
+  it('cluster mode: any relay holding the shared secret verifies it, the identity is covered by the MAC', () => {
+    const secret = Buffer.from('x'.repeat(40));
+    const issuer = new ResumeKey(sharedResumeKey(secret));
+    const other = new ResumeKey(sharedResumeKey(secret));
+    const identity = encodeIdentity({ participantId: 'alice', role: 'presenter', capabilities: ['chat', 'video'], node: 'r0', displayName: 'Alice' });
+    const cred = issuer.issue('m1', 'alice', 'sid123', T0 + 1000, identity);
+    const offer = parseResumeOffer(`resume.${cred}.7`)!;
+    expect(offer).toMatchObject({ sessionId: 'sid123', lastSeq: 7, identity });
+    expect(decodeIdentity(offer.identity!)).toEqual({ participantId: 'alice', role: 'presenter', capabilities: ['chat', 'video'], node: 'r0', displayName: 'Alice' });
+    expect(other.verify(offer, 'm1', 'alice', T0)).toBe(true);
+    expect(new ResumeKey(sharedResumeKey(Buffer.from('y'.repeat(40)))).verify(offer, 'm1', 'alice', T0)).toBe(false);
+    // A host role written into the identity breaks the MAC.
+    const forged = encodeIdentity({ participantId: 'alice', role: 'host', capabilities: ['chat', 'video'], node: 'r0', displayName: 'Alice' });
+    expect(other.verify({ ...offer, identity: forged }, 'm1', 'alice', T0)).toBe(false);
+    expect(decodeIdentity('bm90IGpzb24')).toBeNull();
   });
 });
 

@@ -11,6 +11,7 @@ import { chatPanel } from './chat-panel.js';
 import { pollsPanel } from './polls-panel.js';
 import { documentsPanel } from './documents-panel.js';
 import { invitePanel } from './invite-panel.js';
+import { connectionBanner } from './connection-banner.js';
 import { hostMenu } from './host-menu.js';
 import { showConnecting, showState, type EndState } from './states.js';
 import { checkAdmission, PASSING_REFUSALS, refusalWords } from './relay-check.js';
@@ -77,6 +78,8 @@ class MeetingView implements MeetingContext {
   private locked: boolean;
   private ending: EndState | null = null;
   private leaving = false;
+  /** Why the SDK could not resume (its `failed` event), shown in the lost state that follows. */
+  private resumeFailure: string | null = null;
   private readonly output: GainNode | null;
 
   constructor(private readonly root: HTMLElement, readonly client: EphemeraClient, private readonly session: MeetingSession) {
@@ -118,6 +121,7 @@ class MeetingView implements MeetingContext {
         'div',
         { class: 'meeting', 'data-state': 'meeting', 'data-you': c.you.id, 'data-meeting': c.meetingId },
         h('header', { class: 'topbar' }, h('h1', {}, 'Meeting'), this.countBadge, this.lockBadge, h('span', { class: 'you' }, `You: ${c.you.displayName || c.you.id}`), this.statusLine),
+        connectionBanner(c, (words) => (this.resumeFailure = words)),
         h('main', { class: 'stage', 'aria-label': 'Participants' }, this.tiles.el),
         // Before the panels in the document, as on a phone's screen, so that the tab order follows what one sees.
         h(
@@ -409,6 +413,7 @@ class MeetingView implements MeetingContext {
       case 'left':
         return showState(this.root, 'left', 'You left the meeting.', rejoin);
       default:
+        if (this.resumeFailure !== null) return showState(this.root, 'lost', `The connection to the meeting was lost and could not be resumed: ${this.resumeFailure}`, rejoin);
         return showState(this.root, 'lost', `The connection to the meeting was lost (${code}${reason !== '' ? `: ${reason}` : ''}).`, rejoin);
     }
   }

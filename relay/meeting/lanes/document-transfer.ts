@@ -10,6 +10,17 @@
  * It gets DOC_CANCEL reason `too_slow`, the sharer gets DOC_CANCEL `too_slow` naming it (`participant`), and the
  * others go on at the pace of the slowest remaining receiver. A receiver that keeps acknowledging, however
  * slowly, is not dropped: it slows that transfer. A dropped receiver may ask the sharer again (DOC_RESEND).
+ *
+ * A transfer ends when every receiver has acknowledged the whole document (or was taken out of it); a receiver
+ * that got every chunk and does not acknowledge the end within the stall timeout is taken as done (no cancel).
+ *
+ * Resume (protocol/README.md, "Resume"): a receiver or sharer whose connection dropped is AWAY while the relay
+ * holds its place; nothing is forwarded to an away receiver and it is never dropped as too slow. When it resumes,
+ * the transfer goes on from the receiver's last acknowledged byte: the relay asks the sharer (DOC_RESEND with
+ * `rewind`, `offset`) to send the chunks again from there, and forwards those only to the receivers that lack
+ * them. A sharer that resumes is asked the same from the first byte the relay has not received from it (what it
+ * sent into the dead socket was lost), and gets its credit again. If the grace passes first, the participant
+ * leaves and its transfers end as for any leave (`sharer_left`; the sharer hears `receiver_left`).
  */
 import { Audience, encodeEnvelope, Kind } from '../../../protocol/index.js';
 import type { LaneContext } from './lane.types.js';
@@ -25,6 +36,10 @@ export class Receiver {
   forwarded = 0;
   /** performance.now() of its last progress, or of the moment it got bytes while it had none outstanding. */
   stallSince = 0;
+  /** The offset the next chunk forwarded to it must start at (behind the transfer after a rewind). */
+  next = 0;
+  /** Its connection dropped and the relay holds its place: nothing is forwarded to it, it is not timed out. */
+  away = false;
 
   constructor(readonly session: Session) {}
 }
@@ -38,6 +53,10 @@ export class DocumentTransfer {
   /** The lowest acknowledgement among receivers, and how many receivers are at it. */
   minAcked = 0;
   atMin = 0;
+  /** The relay asked the sharer to send again from nextOffset: chunks sent before that are dropped silently. */
+  rewinding = false;
+  /** The sharer's connection dropped and the relay holds its place. */
+  sharerAway = false;
 
   constructor(
     readonly id: string,
@@ -148,7 +167,8 @@ export class TransferBook {
     const from = reason === 'receiver_cancelled' ? r.session.participantId : '';
     this.sendTo(t.sharer, this.cancelFrame(t, reason, from, r.session.participantId));
     if (t.receivers.size === 0) {
-      this.sendTo(t.sharer, this.cancelFrame(t, 'no_receivers', '', ''));
+      // Once every chunk went out, the sharer has nothing left to stop: the transfer is simply over.
+      if (t.nextOffset < t.size) this.sendTo(t.sharer, this.cancelFrame(t, 'no_receivers', '', ''));
       this.finish(t);
       return;
     }
@@ -156,13 +176,73 @@ export class TransferBook {
     this.grant(t, false);
   }
 
+  /** A receiver has the whole document (it acknowledged the end, or stayed silent after it): it leaves quietly. */
+  complete(t: DocumentTransfer, r: Receiver): void {
+    if (!t.receivers.delete(r.session)) return;
+    if (t.receivers.size === 0) {
+      this.finish(t);
+      return;
+    }
+    t.recomputeMin();
+    this.grant(t, false);
+  }
+
+  /** A participant's connection dropped and its place is held: its transfers wait for it. */
+  away(session: Session): void {
+    for (const t of this.active.values()) {
+      if (t.sharer === session) t.sharerAway = true;
+      else {
+        const r = t.receivers.get(session);
+        if (r !== undefined) r.away = true;
+      }
+    }
+  }
+
+  /**
+   * A participant resumed. As a receiver: it goes on from its last acknowledged byte (the sharer is asked to send
+   * again from there unless it is away: it is asked when it resumes). As a sharer: it is asked to send again from
+   * the first byte the relay lacks, and gets its credit again.
+   */
+  back(session: Session, now: number): void {
+    for (const t of [...this.active.values()]) {
+      if (t.sharer === session) {
+        if (!t.sharerAway) continue;
+        t.sharerAway = false;
+        for (const r of t.receivers.values()) r.stallSince = now;
+        this.askRewind(t);
+        this.grant(t, true);
+        continue;
+      }
+      const r = t.receivers.get(session);
+      if (r === undefined || !r.away) continue;
+      r.away = false;
+      r.stallSince = now;
+      if (r.next > r.acked) r.next = r.acked;
+      if (r.next < t.nextOffset) {
+        t.nextOffset = r.next;
+        if (!t.sharerAway) this.askRewind(t);
+        else t.rewinding = true;
+      }
+    }
+  }
+
+  /** DOC_RESEND rewind: the sharer sends this transfer's chunks again from nextOffset (no seq: never replayed). */
+  private askRewind(t: DocumentTransfer): void {
+    t.rewinding = true;
+    this.sendTo(t.sharer, encodeEnvelope({ kind: Kind.DOC_RESEND, docResend: { transferId: t.id, offset: t.nextOffset, rewind: true } }));
+  }
+
   /** Drops receivers whose acknowledgement has not moved for the stall timeout while they had bytes outstanding. */
   dropStalled(now: number): void {
     if (this.active.size === 0) return;
     const limit = this.options.docStallTimeoutMs;
     for (const t of [...this.active.values()]) {
+      // A sharer that is away sends nothing: its receivers wait for it (the grace bounds that).
+      if (t.sharerAway) continue;
       for (const r of [...t.receivers.values()]) {
-        if (r.forwarded > r.acked && now - r.stallSince > limit && this.active.has(t.id)) this.removeReceiver(t, r, 'too_slow', true);
+        if (r.away || r.forwarded <= r.acked || now - r.stallSince <= limit || !this.active.has(t.id)) continue;
+        if (r.next === t.size) this.complete(t, r);
+        else this.removeReceiver(t, r, 'too_slow', true);
       }
     }
   }

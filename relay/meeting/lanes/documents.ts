@@ -95,10 +95,13 @@ function chunk(meeting: Meeting, book: TransferBook, session: Session, env: Enve
   const offset = body!.offset ?? 0;
   const end = offset + length;
   const last = body!.last === true;
+  // After a rewind (resume), chunks the sharer sent before it read DOC_RESEND are dropped, not refused.
+  if (offset !== t.nextOffset && t.rewinding) return;
   if (offset !== t.nextOffset || length > t.chunkSize || (length === 0 && t.size !== 0) || end > t.size || last !== (end === t.size)) {
     return refuse(meeting, session, 'RELAY_ERR_BAD_REQUEST', env.ref);
   }
   if (end > t.granted) return refuse(meeting, session, 'RELAY_ERR_WINDOW_EXCEEDED', env.ref);
+  t.rewinding = false;
   t.nextOffset = end;
   meeting.activity.documentBytes = (meeting.activity.documentBytes ?? 0) + length;
   // Copied once into the relay's own scratch (not protobufjs' pooled writer buffers), wiped below once sent.
@@ -111,19 +114,24 @@ function chunk(meeting: Meeting, book: TransferBook, session: Session, env: Enve
   let slow: Receiver[] | null = null;
   const targets: Session[] = [];
   for (const r of t.receivers.values()) {
+    // Away (its place held): it gets these again when it resumes. Ahead: a rewind for another receiver resends
+    // what this one has.
+    if (r.away || r.next !== offset) continue;
     if (meeting.delivery.backlog(r.session) + frame.length > bound) {
       (slow ??= []).push(r);
       continue;
     }
-    if (r.forwarded === r.acked) r.stallSince = now;
-    r.forwarded = end;
+    if (r.forwarded <= r.acked) r.stallSince = now;
+    r.next = end;
+    if (end > r.forwarded) r.forwarded = end;
     targets.push(r.session);
   }
   // One delivery call: in a cluster, the chunk crosses to each other relay once, whatever its receivers there.
-  meeting.delivery.toMembers(targets, frame, 'document');
+  if (targets.length > 0) meeting.delivery.toMembers(targets, frame, 'document');
   releasePayloadFrame(frame); // every delivery copies what it sends: the relay keeps no copy of content
   if (slow !== null) for (const r of slow) if (book.active.has(t.id)) book.removeReceiver(t, r, 'too_slow', true);
-  if (last && book.active.has(t.id)) book.finish(t);
+  // The transfer ends when every receiver has acknowledged the end (ack below), or was taken out of it.
+  if (last && book.active.has(t.id) && t.receivers.size === 0) book.finish(t);
 }
 
 function ack(meeting: Meeting, book: TransferBook, session: Session, env: Envelope): void {
@@ -140,6 +148,7 @@ function ack(meeting: Meeting, book: TransferBook, session: Session, env: Envelo
   if (!Number.isSafeInteger(received) || received > r.forwarded) return refuse(meeting, session, 'RELAY_ERR_BAD_REQUEST', env.ref);
   if (received <= r.acked) return;
   book.acknowledge(t, r, received, performance.now());
+  if (received === t.size && book.active.has(t.id)) book.complete(t, r);
 }
 
 function cancel(meeting: Meeting, book: TransferBook, session: Session, env: Envelope): void {
@@ -198,6 +207,14 @@ export class DocumentLane implements LaneHandler {
 
   participantLeft(member: Session): void {
     this.documents.participantLeft(member);
+  }
+
+  participantAway(member: Session): void {
+    this.documents.away(member);
+  }
+
+  participantBack(member: Session): void {
+    this.documents.back(member, performance.now());
   }
 
   memberChanged(): void {}

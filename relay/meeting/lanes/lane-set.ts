@@ -60,6 +60,14 @@ export class LaneSet {
     for (const lane of this.all) lane.participantLeft(member);
   }
 
+  participantAway(member: Member): void {
+    for (const lane of this.all) lane.participantAway?.(member);
+  }
+
+  participantBack(member: Member): void {
+    for (const lane of this.all) lane.participantBack?.(member);
+  }
+
   memberChanged(member: Member): void {
     for (const lane of this.all) lane.memberChanged(member);
   }

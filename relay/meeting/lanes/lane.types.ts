@@ -48,6 +48,10 @@ export interface LaneHandler {
   handle(sender: Member, env: Envelope, size: number): void;
   /** A member left the meeting. */
   participantLeft(member: Member): void;
+  /** Resume: a member's connection dropped and its place is held (it is still a member). */
+  participantAway?(member: Member): void;
+  /** Resume: a held member is back on a new connection (after the frames it missed were sent). */
+  participantBack?(member: Member): void;
   /** A member's role or capabilities changed. */
   memberChanged(member: Member): void;
   /** Periodic work (every 250 ms). */

@@ -12,6 +12,8 @@ import { NatsLink } from './nats-link.js';
 import { ClusterMeeting } from './cluster-meeting.js';
 import { createClusterStats, type ClusterStats } from './cluster-stats.js';
 import { utf8Of } from './cluster-codec.js';
+import { bucketName, ClusterIdSet } from './cluster-id-store.js';
+import { ENDED_MEETING_TTL_MS } from '../meeting/admission.js';
 
 /** How often a meeting's relays announce the last sequence numbers they sent (when they sent any since). */
 const TAIL_INTERVAL_MS = 500;
@@ -33,6 +35,9 @@ export class ClusterNode {
   readonly meetings = new Map<string, ClusterMeeting>();
   /** Remote tracks this relay receives, by NATS subject. */
   readonly routeBySubject = new Map<string, { track: import('../meeting/lanes/media.js').MediaTrack | null; subject: string }>();
+  /** The cluster's memory of used single-use token ids and of ended meeting ids (JetStream KV, digests only). */
+  readonly usedTokens: ClusterIdSet;
+  readonly endedMeetings: ClusterIdSet;
   private readonly meetingPrefix: string;
   private readonly tailTimer: NodeJS.Timeout;
 
@@ -59,6 +64,9 @@ export class ClusterNode {
       log,
       (subject, data) => this.onMessage(subject, data),
     );
+    const store = { replicas: o.clusterStoreReplicas, timeoutMs: o.clusterStoreTimeoutMs };
+    this.usedTokens = new ClusterIdSet(this.link, { ...store, bucket: bucketName(this.prefix, 'used_tokens'), namespace: 'jti', ttlMs: o.clusterUsedTokenTtlSeconds * 1000 }, log);
+    this.endedMeetings = new ClusterIdSet(this.link, { ...store, bucket: bucketName(this.prefix, 'ended_meetings'), namespace: 'meeting', ttlMs: ENDED_MEETING_TTL_MS }, log);
     this.tailTimer = setInterval(() => {
       for (const m of this.meetings.values()) m.sendTail();
     }, TAIL_INTERVAL_MS);
@@ -129,6 +137,8 @@ export class ClusterNode {
 
   async close(): Promise<void> {
     clearInterval(this.tailTimer);
+    this.usedTokens.close();
+    this.endedMeetings.close();
     await this.link.close();
   }
 }

@@ -1,3 +1,5 @@
 /** Cluster mode: relays joined by NATS (see DESIGN.md). */
 export { ClusterNode, defaultNodeId } from './cluster-node.js';
 export { registerClusterMetrics } from './cluster-metrics.js';
+export { ClusterIdSet, bucketName, type ClusterIdSetOptions, type CreateResult } from './cluster-id-store.js';
+export { createClusterEndedMeetings, createClusterReplayStore } from './cluster-state-stores.js';

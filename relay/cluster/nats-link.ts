@@ -1,5 +1,6 @@
 /**
- * The relay's one NATS connection (the only module that imports the `nats` client). It connects in the
+ * The relay's one NATS connection (with cluster-id-store.ts, which uses it for JetStream KV, the only modules that
+ * import the `nats` client). It connects in the
  * background and keeps reconnecting for ever; readiness is "connected now". Subscriptions are plain callbacks
  * (no per-message promise or iterator), and survive reconnects (the client re-subscribes).
  */
@@ -69,6 +70,11 @@ export class NatsLink {
 
   get ready(): boolean {
     return this.connected;
+  }
+
+  /** The connection while connected (for the cluster id store's JetStream KV requests), else null. */
+  get connection(): NatsConnection | null {
+    return this.connected && !this.closed ? this.nc : null;
   }
 
   private async start(): Promise<void> {

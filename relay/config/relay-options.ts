@@ -70,6 +70,9 @@ export interface RelayOptions {
   readonly clusterTlsKeyFile: string | undefined;
   readonly clusterRetransmitBytes: number;
   readonly clusterGapTimeoutMs: number;
+  readonly clusterStoreReplicas: number;
+  readonly clusterStoreTimeoutMs: number;
+  readonly clusterUsedTokenTtlSeconds: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 }
 

@@ -91,6 +91,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'clusterTlsKeyFile', type: 'string', default: undefined, help: 'PEM private key of clusterTlsCertFile.' },
   { key: 'clusterRetransmitBytes', type: 'int', default: 16 * MiB, min: 64 * KiB, max: 1024 * MiB, help: 'Per meeting, the bytes of recent reliable cluster messages this relay keeps in memory to resend to a relay that missed some.' },
   { key: 'clusterGapTimeoutMs', type: 'int', default: 2_000, min: 50, max: 60_000, help: 'A gap in another relay\'s reliable messages not filled within this long closes this relay\'s sessions of the meeting with 4013 (RELAY_ERR_CLUSTER_GAP).' },
+  { key: 'clusterStoreReplicas', type: 'int', default: 1, min: 1, max: 5, help: 'JetStream replicas of the cluster\'s id store (hashed single-use token ids and ended meeting ids, metadata only) when this relay creates it: 3 on a three-server NATS cluster, so that it outlives one server.' },
+  { key: 'clusterStoreTimeoutMs', type: 'int', default: 2_000, min: 100, max: 60_000, help: 'A request to the cluster\'s id store not answered within this long fails: a single-use join is then refused with 503 RELAY_ERR_CLUSTER_STORE_UNAVAILABLE.' },
+  { key: 'clusterUsedTokenTtlSeconds', type: 'int', default: 31 * 86_400, min: 60, max: 366 * 86_400, help: 'How long the cluster\'s id store keeps a used single-use token id (its bucket\'s max age, set when it is created); must exceed the longest token lifetime the invite service issues (at most 30 days).' },
   { key: 'logLevel', type: 'enum', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], help: 'Log level (logs are JSON on stderr and never contain content or tokens).' },
 ];
 

@@ -168,6 +168,7 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
       // The same time on both transports for a closed peer to take its last bytes (ERROR, close frame).
       closeTimeoutMs: uwsCloseMarginMs(idleTimeoutSeconds),
       capFarewell: errorFrame('RELAY_ERR_SLOW_CONSUMER'),
+      reusePort: o.reusePort,
       ...(o.tlsCertFile !== undefined ? { tls: { certFile: o.tlsCertFile, keyFile: o.tlsKeyFile! } } : {}),
     }, switchboard);
   } catch (err) {

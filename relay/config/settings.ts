@@ -26,6 +26,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'host', type: 'string', default: '127.0.0.1', help: 'Address the WebSocket listener binds.' },
   { key: 'port', type: 'int', default: 8080, min: 0, max: 65535, help: 'WebSocket port (0 picks a free one).' },
   { key: 'transport', type: 'enum', default: 'uws', choices: ['uws', 'ws'], help: 'WebSocket library: uws (uWebSockets.js, fast) or ws (portable).' },
+  { key: 'reusePort', type: 'bool', default: false, help: 'uws on Linux: share --port with other relay processes of the same user on this machine (SO_REUSEPORT; the kernel spreads new connections over them; `ephemera start --relays N` sets it). Off: the port is exclusive and a second process on it fails to start.' },
   { key: 'adminHost', type: 'string', default: '127.0.0.1', help: 'Address of the admin HTTP listener (/metrics, /healthz, /readyz).' },
   { key: 'adminPort', type: 'int', default: 9464, min: 0, max: 65535, help: 'Admin port (0 picks a free one).' },
   { key: 'dataDir', type: 'string', default: '.ephemera', help: 'Folder for the development keys, the CDR outbox, journal and CDR file (metadata only).' },

@@ -34,13 +34,13 @@ export async function startCluster(
   transport: 'uws' | 'ws',
   options: Partial<RelayOptions> = {},
   perRelay?: (i: number, nats: NatsServer) => Promise<Partial<RelayOptions>> | Partial<RelayOptions>,
-  natsOptions: { readonly jetStream?: boolean } = {},
+  natsOptions: { readonly jetStream?: boolean; readonly args?: readonly string[] } = {},
 ): Promise<ClusterHarness> {
   const jetStream = natsOptions.jetStream ?? true;
   const keysDir = mkdtempSync(join(tmpdir(), 'ephemera-cluster-keys-'));
   const keys = loadOrCreateDevKeys(keysDir);
   const natsStore = mkdtempSync(join(tmpdir(), 'ephemera-cluster-nats-'));
-  const nats = await startNatsServer(jetStream ? ['-js', '-sd', natsStore] : []);
+  const nats = await startNatsServer([...(jetStream ? ['-js', '-sd', natsStore] : []), ...(natsOptions.args ?? [])]);
   const relays: Relay[] = [];
   const dirs: string[] = [keysDir, natsStore];
   const relayDirs: string[] = [];

@@ -22,6 +22,7 @@ export const CloseCode = {
   /** Sent by the transports themselves (a frame above twice `--max-frame-bytes`), not by the meeting core. */
   MESSAGE_TOO_BIG: 1009,
   CLUSTER_GAP: 4013,
+  CLUSTER_CUT_OFF: 4014,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -47,6 +48,7 @@ export const CloseCodeSpecs: Readonly<Record<CloseCode, CloseCodeSpec>> = Object
   [CloseCode.MEETING_ENDED]: { name: 'meeting ended', when: 'the meeting ended (host, empty timeout, maximum duration)' },
   [CloseCode.INTERNAL]: { name: 'internal', when: 'a relay bug; the meeting goes on for the others' },
   [CloseCode.CLUSTER_GAP]: { name: 'cluster gap', when: 'cluster mode: reliable frames from another relay were lost and not recovered in time (see "In a cluster"); rejoin' },
+  [CloseCode.CLUSTER_CUT_OFF]: { name: 'cluster cut off', when: 'cluster mode: this relay did not run or could not reach NATS for longer than `--cluster-dead-after-ms`, so the other relays declared it dead (its sessions are `relay_failure` in the meeting\'s record); rejoin, through any relay' },
 });
 
 export interface ErrorSpec {
@@ -97,6 +99,7 @@ export const ErrorCodes = {
   RELAY_ERR_REMOVED: { close: 4006, http: 0, message: 'A host removed this participant from the meeting.' },
   RELAY_ERR_INTERNAL: { close: 4009, http: 500, message: 'The relay hit an internal error; the meeting goes on for others.' },
   RELAY_ERR_CLUSTER_GAP: { close: 4013, http: 0, message: 'Frames between relays were lost and could not be recovered; rejoin to continue.' },
+  RELAY_ERR_CLUSTER_CUT_OFF: { close: 4014, http: 0, message: 'This relay was cut off from the other relays long enough to be declared dead; rejoin to continue.' },
 
   // Refusals that leave the connection open (an ERROR frame with the offending ref).
   RELAY_ERR_NOT_PERMITTED: { close: 0, http: 0, message: 'The token does not allow this participant to do that.' },

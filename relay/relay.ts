@@ -104,6 +104,8 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
     includeDisplayNames: o.cdrIncludeDisplayNames,
     includeIpAddresses: o.cdrIncludeIpAddresses,
     logger: log,
+    // Cluster mode: the meeting's owner relay writes its one record (relay/cluster/DESIGN.md).
+    handOff: o.clusterNats.length > 0,
   });
   // After the CDR store: it holds the data folder's lock, so that only one process ever writes these files.
   const storeError = (err: Error): void => log.error({ err: { type: err.name, code: (err as NodeJS.ErrnoException).code } }, 'relay state store write failed');
@@ -118,7 +120,7 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
     throw err;
   }
   // Cluster mode (relay/cluster/): absent without --cluster-nats; not ready while NATS is unreachable.
-  const cluster = o.clusterNats.length > 0 ? new ClusterNode(o, log) : null;
+  const cluster = o.clusterNats.length > 0 ? new ClusterNode(o, log, cdr) : null;
   if (cluster !== null) {
     // The local files stay in front (what this relay knows, without a round trip); the cluster's store behind.
     replayStore = createClusterReplayStore(replayStore, cluster.usedTokens);
@@ -143,7 +145,7 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
     verifier,
     stats,
     log,
-    observer: composeObservers([cdr, metrics, logObserver(log)]),
+    observer: composeObservers(cluster !== null ? [cdr, cluster.cdr, metrics, logObserver(log)] : [cdr, metrics, logObserver(log)]),
     isReady: () => notReadyReason() === null,
     endedMeetings,
     audit,

@@ -42,6 +42,7 @@ export interface ResolvedCdrOptions {
   readonly closeTimeoutMs: number;
   readonly journalCompactBytes: number;
   readonly outboxCompactBytes: number;
+  readonly handOff: boolean;
 }
 
 /** Defaults, documented in relay/cdr/README.md. */
@@ -61,7 +62,7 @@ const NOOP_LOGGER: CdrLogger = Object.freeze({ info() {}, warn() {}, error() {} 
 
 const TOP_KEYS = new Set([
   'dataDir', 'sinks', 'interimIntervalMs', 'heartbeatMs', 'includeDisplayNames', 'includeIpAddresses', 'logger',
-  'minFreeBytes', 'closeTimeoutMs', 'journalCompactBytes', 'outboxCompactBytes',
+  'minFreeBytes', 'closeTimeoutMs', 'journalCompactBytes', 'outboxCompactBytes', 'handOff',
 ]);
 const SINK_KEYS: Record<CdrSinkOptions['type'], Set<string>> = {
   file: new Set(['type', 'name', 'path']),
@@ -200,5 +201,6 @@ export function resolveCdrOptions(options: CdrOptions): ResolvedCdrOptions {
     closeTimeoutMs: int('closeTimeoutMs', options.closeTimeoutMs, CDR_DEFAULTS.closeTimeoutMs, 0, 600_000),
     journalCompactBytes: int('journalCompactBytes', options.journalCompactBytes, CDR_DEFAULTS.journalCompactBytes, 1024, 1024 ** 4),
     outboxCompactBytes: int('outboxCompactBytes', options.outboxCompactBytes, CDR_DEFAULTS.outboxCompactBytes, 0, 1024 ** 4),
+    handOff: bool('handOff', options.handOff),
   });
 }

@@ -65,6 +65,7 @@ function createSink(s: ResolvedSink): CdrSink {
 class Recorder implements CdrRecorder {
   readonly paths: CdrPaths;
   readonly recovered: readonly string[];
+  readonly recoveredParts: readonly CdrRecord[];
   readonly #opts: ResolvedCdrOptions;
   readonly #outbox: Outbox;
   readonly #journal: Journal;
@@ -83,8 +84,9 @@ class Recorder implements CdrRecorder {
 
   constructor(
     opts: ResolvedCdrOptions,
-    parts: { outbox: Outbox; journal: Journal; runners: SinkRunner[]; lock: DataDirLock; recovered: string[] },
+    parts: { outbox: Outbox; journal: Journal; runners: SinkRunner[]; lock: DataDirLock; recovered: string[]; recoveredParts: CdrRecord[] },
   ) {
+    this.recoveredParts = Object.freeze(parts.recoveredParts);
     this.paths = opts.paths;
     this.#opts = opts;
     this.#outbox = parts.outbox;
@@ -116,6 +118,7 @@ class Recorder implements CdrRecorder {
           includeDisplayNames: opts.includeDisplayNames,
           includeIpAddresses: opts.includeIpAddresses,
           logger,
+          handOff: opts.handOff,
         }),
       );
       let recorder: Recorder | null = null;
@@ -132,6 +135,16 @@ class Recorder implements CdrRecorder {
         }),
       );
       opened.push(journal);
+      // Cluster mode: recovered parts stay open in the new journal until the owner relay recorded them.
+      for (const h of recovery.handedOff) {
+        journal.meetingStarted(h.view);
+        for (const p of h.view.participants.values()) {
+          for (const span of p.spans) {
+            journal.participantJoined(h.view, p, span.joinedAt);
+            journal.participantLeft(h.view, p, span.leaveReason ?? 'relay_failure', span.leftAt ?? span.joinedAt);
+          }
+        }
+      }
       const sinks = opts.sinks.map((s) => {
         const sink = createSink(s);
         opened.push(sink);
@@ -150,7 +163,7 @@ class Recorder implements CdrRecorder {
           }),
       );
       for (const r of runners) outbox.raiseFloor(r.acked);
-      recorder = new Recorder(opts, { outbox, journal, runners, lock, recovered: recovery.recovered.map((r) => r.cdrId) });
+      recorder = new Recorder(opts, { outbox, journal, runners, lock, recovered: recovery.recovered.map((r) => r.cdrId), recoveredParts: recovery.handedOff.map((h) => h.record) });
       const rec = recorder;
       outbox.onAppend(() => {
         for (const r of rec.#runners) r.wake();
@@ -178,7 +191,8 @@ class Recorder implements CdrRecorder {
       const cdrId = String(view.cdrId);
       if (this.#meetings.has(cdrId)) return;
       const live: LiveMeeting = { view, interimSeq: 0, timer: null };
-      const every = this.#opts.interimIntervalMs;
+      // Cluster mode: the owner relay writes the meeting's interim records.
+      const every = this.#opts.handOff ? 0 : this.#opts.interimIntervalMs;
       if (every > 0) {
         live.timer = setInterval(() => this.#interim(cdrId), every);
         live.timer.unref();
@@ -219,6 +233,8 @@ class Recorder implements CdrRecorder {
       const live = this.#meetings.get(cdrId);
       if (live?.timer) clearInterval(live.timer);
       this.#meetings.delete(cdrId);
+      // Cluster mode: the owner relay writes the meeting's record; the journal keeps this part until partRecorded.
+      if (this.#opts.handOff) return;
       const record = buildCdr(view, reason, endedAt, {
         sequence: (live?.interimSeq ?? 0) + 1,
         includeDisplayNames: this.#opts.includeDisplayNames,
@@ -235,6 +251,30 @@ class Recorder implements CdrRecorder {
     } catch (err) {
       this.#opts.logger.error({ cdrId: String(view.cdrId), code: errorCode(err) }, 'cdr recorder: meetingEnded failed');
     }
+  }
+
+  // ---- cluster mode (handOff) ----
+
+  partRecorded(cdrId: string, reason: EndReason, endedAt: number): void {
+    try {
+      this.#journal.endRecorded(cdrId, reason, endedAt);
+    } catch (err) {
+      this.#opts.logger.error({ cdrId, code: errorCode(err) }, 'cdr recorder: partRecorded failed');
+    }
+  }
+
+  buildPart(view: MeetingView, reason: EndReason | null, at: number): CdrRecord {
+    const o = { includeDisplayNames: this.#opts.includeDisplayNames, includeIpAddresses: this.#opts.includeIpAddresses };
+    return reason === null ? buildInterimCdr(view, 1, at, o) : buildCdr(view, reason, at, o);
+  }
+
+  appendRecord(record: CdrRecord): boolean {
+    if (this.#closing) return false;
+    if (!this.#append(record)) {
+      this.#schedule();
+      return false;
+    }
+    return true;
   }
 
   // ---- records ----

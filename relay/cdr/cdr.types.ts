@@ -29,6 +29,11 @@ export interface CdrSession {
    * UTC). The session stayed one session; the participant's place was held meanwhile.
    */
   gaps?: Array<{ from: string; to: string }>;
+  /**
+   * Cluster mode only: the node name (`--node`) of the relay the session was on. The meeting's owner relay
+   * writes the one record of a meeting that spanned relays, with every relay's sessions.
+   */
+  relay?: string;
 }
 
 export interface CdrParticipant {
@@ -156,6 +161,13 @@ export interface CdrOptions {
   journalCompactBytes?: number;
   /** The outbox is rewritten once acknowledged lines take more than this (or all are acknowledged). Default 1 MiB. */
   outboxCompactBytes?: number;
+  /**
+   * Cluster mode: this relay's record of a meeting is one part of the meeting's record, which the meeting's owner
+   * relay writes (relay/cluster/DESIGN.md). The recorder then writes no final or interim record of its own
+   * meetings; their journal entries stay open until partRecorded(), and crash recovery hands its records over
+   * (recoveredParts) instead of writing them. Default false.
+   */
+  handOff?: boolean;
 }
 
 /** Delivery statistics of one sink. */
@@ -220,6 +232,14 @@ export interface CdrRecorder extends MeetingObserver {
   /** cdrIds of the meetings crash recovery closed at this start. */
   readonly recovered: readonly string[];
   readonly paths: CdrPaths;
+  /** Cluster mode (handOff): the records crash recovery built of this relay's parts, for the owner relay. */
+  readonly recoveredParts: readonly CdrRecord[];
+  /** Cluster mode: the meeting's record that holds this part is durable on its owner: close the journal entry. */
+  partRecorded(cdrId: string, reason: EndReason, endedAt: number): void;
+  /** Builds this relay's record of a meeting (final with a reason, else interim), with the recorder's options. */
+  buildPart(view: MeetingView, reason: EndReason | null, at: number): CdrRecord;
+  /** Cluster mode, on the owner relay: appends a meeting's record (final or interim) with fsync; false when not. */
+  appendRecord(record: CdrRecord): boolean;
   /** Idempotent: stops timers, writes a last heartbeat, waits (bounded) for in-flight deliveries. */
   close(): Promise<void>;
 }

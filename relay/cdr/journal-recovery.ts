@@ -197,6 +197,11 @@ export interface RecoverJournalOptions {
   readonly includeDisplayNames?: boolean;
   readonly includeIpAddresses?: boolean;
   readonly logger?: CdrLogger;
+  /**
+   * Cluster mode: the recovered records are not appended but returned in `handedOff` (with the meeting, its open
+   * sessions closed relay_failure, for the recorder to journal again until the meeting's owner relay recorded it).
+   */
+  readonly handOff?: boolean;
 }
 
 export interface RecoveryResult {
@@ -205,6 +210,8 @@ export interface RecoveryResult {
   /** cdrIds open in the journal whose final record was already in the outbox. */
   readonly alreadyFinal: readonly string[];
   readonly unreadableLines: number;
+  /** handOff only: the records of this relay's parts of meetings, for the owner relay, and the parts' views. */
+  readonly handedOff: ReadonlyArray<{ readonly record: CdrRecord; readonly view: MeetingView }>;
 }
 
 /**
@@ -217,12 +224,13 @@ export function recoverJournal(options: RecoverJournalOptions): RecoveryResult {
   try {
     text = readFileSync(options.journalPath, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { recovered: [], alreadyFinal: [], unreadableLines: 0 };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { recovered: [], alreadyFinal: [], unreadableLines: 0, handedOff: [] };
     throw err;
   }
   const { open, unreadable } = replayJournal(text);
   const recovered: CdrRecord[] = [];
   const alreadyFinal: string[] = [];
+  const handedOff: Array<{ record: CdrRecord; view: MeetingView }> = [];
   for (const m of open.values()) {
     if (options.outbox.hasFinal(m.cdrId)) {
       alreadyFinal.push(m.cdrId);
@@ -236,15 +244,26 @@ export function recoverJournal(options: RecoverJournalOptions): RecoveryResult {
       includeDisplayNames: options.includeDisplayNames === true,
       includeIpAddresses: options.includeIpAddresses === true,
     });
+    if (options.handOff === true) {
+      for (const p of m.participants.values()) {
+        for (const span of p.spans) {
+          if (span.leftAt !== undefined) continue;
+          span.leftAt = endedAt;
+          span.leaveReason = 'relay_failure';
+        }
+      }
+      handedOff.push({ record, view: replayedView(m) });
+      continue;
+    }
     options.outbox.append(record);
     recovered.push(record);
   }
   if (text !== '') writeFileAtomic(options.journalPath, '');
-  if (recovered.length > 0 || alreadyFinal.length > 0 || unreadable > 0) {
+  if (recovered.length > 0 || alreadyFinal.length > 0 || unreadable > 0 || handedOff.length > 0) {
     options.logger?.warn(
-      { recovered: recovered.map((r) => r.cdrId), alreadyFinal, unreadableLines: unreadable },
+      { recovered: recovered.map((r) => r.cdrId), handedOff: handedOff.map((h) => h.record.cdrId), alreadyFinal, unreadableLines: unreadable },
       'cdr journal recovery: closed meetings left open by an unclean stop',
     );
   }
-  return { recovered, alreadyFinal, unreadableLines: unreadable };
+  return { recovered, alreadyFinal, unreadableLines: unreadable, handedOff };
 }

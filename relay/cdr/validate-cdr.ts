@@ -133,7 +133,8 @@ export function validateCdrRecord(value: unknown): string[] {
           out.push(`${sat}: must be an object`);
           return;
         }
-        keys(sat, s, SESSION_KEYS, ['gaps'], out);
+        keys(sat, s, SESSION_KEYS, ['gaps', 'relay'], out);
+        if ('relay' in s && (typeof s.relay !== 'string' || s.relay === '')) out.push(`${sat}.relay: must be a non-empty string when present`);
         if ('gaps' in s) {
           if (!Array.isArray(s.gaps) || s.gaps.length === 0) out.push(`${sat}.gaps: must be a non-empty array when present`);
           else

@@ -135,9 +135,12 @@ export class ClusterIdSet {
     }
   }
 
-  /** True while `id` is remembered and not expired. */
-  async has(id: string, now = Date.now()): Promise<boolean | 'unavailable'> {
-    const kv = await this.bind();
+  /**
+   * True while `id` is remembered and not expired. `bindNow` false: an unbound store answers `unavailable` at
+   * once instead of trying to bind first (for lookups that must not hold a join up while JetStream is away).
+   */
+  async has(id: string, now = Date.now(), bindNow = true): Promise<boolean | 'unavailable'> {
+    const kv = bindNow ? await this.bind() : this.ready ? this.kv : null;
     if (kv === null) return 'unavailable';
     try {
       const e = await kv.get(this.key(id));

@@ -376,7 +376,12 @@ export class ClusterMeeting implements MeetingDelivery {
     this.closed = true;
   }
 
-  private forgetNode(node: string, announce: boolean): void {
+  /** A relay of this meeting was declared dead (no heartbeat): its members leave with relay_failure. */
+  nodeDied(node: string): void {
+    if (this.nodes.has(node) || this.port.remoteIdsOn(node).length > 0) this.forgetNode(node, true, 'relay_failure');
+  }
+
+  private forgetNode(node: string, announce: boolean, reason = 'disconnect'): void {
     this.nodes.delete(node);
     this.stateSentTo.delete(node);
     for (const r of this.ownTracks.values()) {
@@ -385,7 +390,7 @@ export class ClusterMeeting implements MeetingDelivery {
     for (const [key, owner] of this.owners) if (owner === node) this.owners.delete(key);
     for (const key of [...this.inStreams.keys()]) if (key.startsWith(`${node}\n`)) this.dropStream(key);
     // Remote members of that relay: their LEFT notices came on the stream; what remains left with the relay.
-    for (const id of this.port.remoteIdsOn(node)) this.port.remoteLeft(id, 'disconnect', announce);
+    for (const id of this.port.remoteIdsOn(node)) this.port.remoteLeft(id, reason, announce);
   }
 
   private dropStream(key: string): void {

@@ -38,7 +38,7 @@ export function registerClusterMetrics(registry: Registry, node: ClusterNode): v
   new Gauge({ name: 'ephemera_cluster_nats_rtt_seconds', help: 'Round trip to the NATS server (last measurement; -1 until measured).', registers, collect() { this.set(node.link.rttMs < 0 ? -1 : node.link.rttMs / 1000); } });
   new Gauge({ name: 'ephemera_cluster_connected', help: '1 while this relay is connected to NATS.', registers, collect() { this.set(node.link.ready ? 1 : 0); } });
   new Gauge({ name: 'ephemera_cluster_reconnects_total', help: 'Reconnections to NATS since start.', registers, collect() { this.set(node.link.reconnects); } });
-  new Gauge({ name: 'ephemera_cluster_subscriptions', help: 'NATS subjects this relay is subscribed to now (interest-based: only meetings and tracks it holds members of).', registers, collect() { this.set(node.link.subscriptions); } });
+  new Gauge({ name: 'ephemera_cluster_subscriptions', help: 'NATS subjects this relay is subscribed to now (interest-based: only meetings and tracks it holds members of).', registers, collect() { this.set(node.link.subscriptions - node.controlSubjects); } });
   new Gauge({ name: 'ephemera_cluster_meetings', help: 'Meetings with members on this relay (subscribed), and of them those spanning relays.', labelNames: ['kind'], registers,
     collect() {
       this.set({ kind: 'subscribed' }, node.meetings.size);
@@ -58,4 +58,10 @@ export function registerClusterMetrics(registry: Registry, node: ClusterNode): v
       this.set({ set: 'ended_meetings' }, node.endedMeetings.failures);
     },
   });
+  new Gauge({ name: 'ephemera_cluster_live_relays', help: 'Relays this relay hears heartbeats from, itself included.', registers, collect() { this.set(node.presence.liveNodes().length); } });
+  new Gauge({ name: 'ephemera_cluster_cut_offs_total', help: 'Times this relay was cut off (stopped, or without NATS) longer than the dead-after time and closed its sessions (4014).', registers, collect() { this.set(node.stats.stalls); } });
+  new Gauge({ name: 'ephemera_cluster_cdr_ledgers', help: 'Meetings whose record this relay holds as owner or successor (not written yet).', registers, collect() { this.set(node.cdr.ledger.size); } });
+  new Gauge({ name: 'ephemera_cluster_cdr_parts_pending', help: 'This relay\'s parts of meetings whose record the owner relay has not written yet.', registers, collect() { this.set(node.cdr.pendingParts); } });
+  new Gauge({ name: 'ephemera_cluster_cdr_records_total', help: 'Final records this relay wrote as a meeting\'s owner relay.', registers, collect() { this.set(node.cdr.ledger.recordsWritten); } });
+  new Gauge({ name: 'ephemera_cluster_cdr_late_parts_total', help: 'Parts that reached an owner after their meeting\'s record was written (not in it; logged).', registers, collect() { this.set(node.cdr.ledger.lateParts); } });
 }

@@ -14,6 +14,8 @@ import { createClusterStats, type ClusterStats } from './cluster-stats.js';
 import { utf8Of } from './cluster-codec.js';
 import { bucketName, ClusterIdSet } from './cluster-id-store.js';
 import { ENDED_MEETING_TTL_MS } from '../meeting/admission.js';
+import { RelayPresence } from './relay-presence.js';
+import { ClusterCdr, type PartRecorder } from './cluster-cdr.js';
 
 /** How often a meeting's relays announce the last sequence numbers they sent (when they sent any since). */
 const TAIL_INTERVAL_MS = 500;
@@ -38,14 +40,22 @@ export class ClusterNode {
   /** The cluster's memory of used single-use token ids and of ended meeting ids (JetStream KV, digests only). */
   readonly usedTokens: ClusterIdSet;
   readonly endedMeetings: ClusterIdSet;
+  /** The live relays and each meeting's owner (rendezvous hashing over them). */
+  readonly presence: RelayPresence;
+  /** The meeting records: this relay's parts, and the ledgers of the meetings it owns (or would take over). */
+  readonly cdr: ClusterCdr;
+  /** Control subjects this relay is always subscribed to. */
+  readonly controlSubjects = 3;
   private readonly meetingPrefix: string;
+  private readonly ctlPrefix: string;
   private readonly tailTimer: NodeJS.Timeout;
 
-  constructor(o: RelayOptions, readonly log: Logger) {
+  constructor(o: RelayOptions, readonly log: Logger, recorder: PartRecorder) {
     this.id = o.clusterNodeId ?? `${defaultNodeId(o.node)}-${process.pid}`;
     this.idBytes = utf8Of(this.id);
     this.prefix = o.clusterSubjectPrefix;
     this.meetingPrefix = `${this.prefix}.m.`;
+    this.ctlPrefix = `${this.prefix}.ctl.`;
     this.retransmitBytes = o.clusterRetransmitBytes;
     this.gapTimeoutMs = o.clusterGapTimeoutMs;
     this.link = new NatsLink(
@@ -67,6 +77,38 @@ export class ClusterNode {
     const store = { replicas: o.clusterStoreReplicas, timeoutMs: o.clusterStoreTimeoutMs };
     this.usedTokens = new ClusterIdSet(this.link, { ...store, bucket: bucketName(this.prefix, 'used_tokens'), namespace: 'jti', ttlMs: o.clusterUsedTokenTtlSeconds * 1000 }, log);
     this.endedMeetings = new ClusterIdSet(this.link, { ...store, bucket: bucketName(this.prefix, 'ended_meetings'), namespace: 'meeting', ttlMs: ENDED_MEETING_TTL_MS }, log);
+    this.presence = new RelayPresence(
+      { selfId: this.id, prefix: this.prefix, intervalMs: o.clusterHeartbeatMs, deadAfterMs: o.clusterDeadAfterMs },
+      (subject, body) => this.link.publish(subject, body),
+    );
+    this.cdr = new ClusterCdr(
+      {
+        selfId: this.id, relayNode: o.node, prefix: this.prefix, heartbeatMs: o.clusterHeartbeatMs, deadAfterMs: o.clusterDeadAfterMs,
+        windowMs: o.clusterCdrWindowMs, interimIntervalMs: o.cdrInterimIntervalMs,
+      },
+      this.presence,
+      recorder,
+      (subject, body) => this.link.publish(subject, body),
+      log,
+    );
+    this.presence.on('down', (node, why) => {
+      log.warn({ event: 'cluster_relay_down', node, why }, 'cluster: a relay left the cluster');
+      for (const m of this.meetings.values()) m.nodeDied(node);
+    });
+    this.presence.on('up', (node) => log.info({ event: 'cluster_relay_up', node }, 'cluster: a relay joined the cluster'));
+    this.presence.on('stalled', (ms) => {
+      // The others declared this relay dead meanwhile (its sessions are relay_failure in the records): its
+      // participants must rejoin, through any relay.
+      this.stats.stalls++;
+      log.warn({ event: 'cluster_cut_off', ms: Math.round(ms) }, 'cluster: this relay was cut off longer than the dead-after time; closing its sessions');
+      for (const m of [...this.meetings.values()]) m.port.closeLocal('RELAY_ERR_CLUSTER_CUT_OFF', 'relay_failure');
+    });
+    // Control subjects, subscribed for the relay's life (the metric of subscriptions counts meeting subjects only).
+    this.link.subscribe(this.presence.subject);
+    this.link.subscribe(this.cdr.ownSubject);
+    this.link.subscribe(this.cdr.recSubject);
+    this.link.onConnected(() => this.presence.start());
+    this.link.onReconnected((downMs) => this.presence.cutOff(downMs));
     this.tailTimer = setInterval(() => {
       for (const m of this.meetings.values()) m.sendTail();
     }, TAIL_INTERVAL_MS);
@@ -104,6 +146,7 @@ export class ClusterNode {
   }
 
   private onMessage(subject: string, data: Uint8Array): void {
+    if (subject.startsWith(this.ctlPrefix)) return this.onControl(subject, data);
     if (!subject.startsWith(this.meetingPrefix)) return;
     const dot = subject.indexOf('.', this.meetingPrefix.length);
     if (dot < 0) return;
@@ -119,6 +162,16 @@ export class ClusterNode {
       this.stats.errors++;
       // Type and stack frames only: the message (and the stack's first line) may quote the frame being handled.
       this.log.error({ event: 'cluster_error', meetingId: m.port.meetingId, err: describeError(err) }, 'cluster: message handling failed');
+    }
+  }
+
+  private onControl(subject: string, data: Uint8Array): void {
+    try {
+      if (subject === this.presence.subject) this.presence.receive(data);
+      else this.cdr.receive(subject, data);
+    } catch (err) {
+      this.stats.errors++;
+      this.log.error({ event: 'cluster_error', err: describeError(err) }, 'cluster: control message handling failed');
     }
   }
 
@@ -139,6 +192,8 @@ export class ClusterNode {
     clearInterval(this.tailTimer);
     this.usedTokens.close();
     this.endedMeetings.close();
+    this.cdr.close();
+    this.presence.close();
     await this.link.close();
   }
 }

@@ -62,7 +62,8 @@ export function createClusterEndedMeetings(local: EndedMeetings, cluster: Cluste
     lookup(id: string): Promise<boolean> {
       let p = inFlight.get(id);
       if (p !== undefined) return p;
-      p = cluster.has(id).then((r) => {
+      // Not binding first: while the store is away a join waits for nothing (at most one request's timeout).
+      p = cluster.has(id, Date.now(), false).then((r) => {
         inFlight.delete(id);
         if (r !== true) return false;
         // Remembered here too: the next join is refused without a round trip.

@@ -20,10 +20,12 @@ export interface ClusterStats {
   errors: number;
   /** Media frames of other relays dropped because no local subscriber wanted them any more. */
   lossyDropped: number;
+  /** Times this relay found it had been cut off longer than the dead-after time (its sessions closed, 4014). */
+  stalls: number;
 }
 
 export function createClusterStats(): ClusterStats {
   const traffic = {} as Record<LaneName | 'cluster', LaneTraffic>;
   for (const l of [...LANES, 'cluster' as const]) traffic[l] = { framesOut: 0, bytesOut: 0, framesIn: 0, bytesIn: 0 };
-  return { traffic, gapsDetected: 0, gapsRecovered: 0, gapsFailed: 0, messagesResent: 0, lossyDropped: 0, errors: 0 };
+  return { traffic, gapsDetected: 0, gapsRecovered: 0, gapsFailed: 0, messagesResent: 0, lossyDropped: 0, errors: 0, stalls: 0 };
 }

@@ -68,6 +68,21 @@ export class NatsLink {
     void this.start();
   }
 
+  private readonly connectedHandlers: Array<() => void> = [];
+  private readonly reconnectedHandlers: Array<(downMs: number) => void> = [];
+  private disconnectedAt = 0;
+
+  /** Runs `f` after every reconnect, with how long the connection was down. */
+  onReconnected(f: (downMs: number) => void): void {
+    this.reconnectedHandlers.push(f);
+  }
+
+  /** Runs `f` once the first connection is up (at once if it is). */
+  onConnected(f: () => void): void {
+    if (this.connected) f();
+    else this.connectedHandlers.push(f);
+  }
+
   get ready(): boolean {
     return this.connected;
   }
@@ -86,6 +101,7 @@ export class NatsLink {
       }
       this.nc = nc;
       this.connected = true;
+      for (const f of this.connectedHandlers) f();
       this.log.info({ event: 'cluster_connected', server: nc.getServer() }, 'cluster: connected to NATS');
       // Subjects asked for before the connection existed.
       for (const subject of [...this.subs.keys()]) this.subscribeNow(subject);
@@ -94,12 +110,15 @@ export class NatsLink {
       void this.measure();
       for await (const s of nc.status()) {
         if (s.type === 'disconnect') {
+          if (this.connected) this.disconnectedAt = performance.now();
           this.connected = false;
           this.log.warn({ event: 'cluster_disconnected', server: String(s.data) }, 'cluster: NATS connection lost');
         } else if (s.type === 'reconnect') {
           this.connected = true;
           this.reconnects++;
           this.log.info({ event: 'cluster_reconnected', server: String(s.data) }, 'cluster: reconnected to NATS');
+          const downMs = performance.now() - this.disconnectedAt;
+          for (const f of this.reconnectedHandlers) f(downMs);
         } else if (s.type === 'error') {
           this.log.warn({ event: 'cluster_error', error: String(s.data) }, 'cluster: NATS error');
         }
@@ -219,6 +238,8 @@ export class NatsLink {
   /** Flushes what is buffered and closes. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
+    // What is batched (a goodbye heartbeat, a last report) goes out before the drain.
+    if (this.outSubjects.length > 0) this.flushBatch();
     this.closed = true;
     if (this.rttTimer !== null) clearInterval(this.rttTimer);
     const nc = this.nc;

@@ -95,6 +95,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'clusterStoreReplicas', type: 'int', default: 1, min: 1, max: 5, help: 'JetStream replicas of the cluster\'s id store (hashed single-use token ids and ended meeting ids, metadata only) when this relay creates it: 3 on a three-server NATS cluster, so that it outlives one server.' },
   { key: 'clusterStoreTimeoutMs', type: 'int', default: 2_000, min: 100, max: 60_000, help: 'A request to the cluster\'s id store not answered within this long fails: a single-use join is then refused with 503 RELAY_ERR_CLUSTER_STORE_UNAVAILABLE.' },
   { key: 'clusterUsedTokenTtlSeconds', type: 'int', default: 31 * 86_400, min: 60, max: 366 * 86_400, help: 'How long the cluster\'s id store keeps a used single-use token id (its bucket\'s max age, set when it is created); must exceed the longest token lifetime the invite service issues (at most 30 days).' },
+  { key: 'clusterHeartbeatMs', type: 'int', default: 1_000, min: 20, max: 60_000, help: 'Every this long each relay announces itself on <prefix>.ctl.hb; the live relays choose each meeting\'s owner relay (see relay/cluster/DESIGN.md).' },
+  { key: 'clusterDeadAfterMs', type: 'int', default: 3_000, min: 50, max: 600_000, help: 'A relay not heard from for this long is dead: its participants leave the other relays\' rosters and their sessions end with relay_failure in the meeting\'s record. More than clusterHeartbeatMs.' },
+  { key: 'clusterCdrWindowMs', type: 'int', default: 2_000, min: 0, max: 600_000, help: 'The owner relay writes a meeting\'s one final CDR this long after its last part ended (or after the first part crash recovery handed it), so that parts still on their way are merged into the same record.' },
   { key: 'logLevel', type: 'enum', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], help: 'Log level (logs are JSON on stderr and never contain content or tokens).' },
 ];
 

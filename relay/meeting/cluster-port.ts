@@ -62,8 +62,8 @@ export interface MeetingPort {
   forwarded(sender: RemoteMember, frame: Uint8Array): void;
   /** The tracks local members publish (for a relay that joins the meeting late). */
   localTracks(): TrackInfo[];
-  /** Closes every local session of the meeting with a code (cluster gap); the meeting goes on elsewhere. */
-  closeLocal(code: import('../../protocol/index.js').ErrorCode): void;
+  /** Closes every local session of the meeting with a code (cluster gap, cut off); the meeting goes on elsewhere. */
+  closeLocal(code: import('../../protocol/index.js').ErrorCode, reason?: import('./meeting.types.js').LeaveReason): void;
   /** The meeting's lock and bars, as another relay reports them. */
   applyState(locked: boolean, barred: readonly string[]): void;
 }

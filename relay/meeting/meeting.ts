@@ -335,12 +335,12 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     return out;
   }
 
-  closeLocal(code: ErrorCode): void {
+  closeLocal(code: ErrorCode, reason: LeaveReason = 'cluster_gap'): void {
     const spec = ErrorCodes[code];
     const frame = errorFrame(code);
     for (const session of [...this.sessions.values()]) {
       this.delivery.toOne(session, frame, null);
-      session.end('cluster_gap', spec.close, code);
+      session.end(reason, spec.close, code);
     }
   }
 

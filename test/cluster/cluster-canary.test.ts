@@ -88,7 +88,8 @@ describe('canary across a cluster', () => {
     expect(chats.some((t) => t.includes(marker))).toBe(true);
     clients[0]!.endMeeting();
     await Promise.all(clients.map((c) => c.closed));
-    for (let i = 0; i < 3; i++) await waitFor(() => readCdrs(dirs[i]!).some((r) => r.meetingId === mid), 10_000, `CDR at relay ${i}`);
+    // One record for the meeting, written by its owner relay (relay/cluster/DESIGN.md).
+    await waitFor(() => dirs.slice(0, 3).flatMap((d) => readCdrs(d)).some((r) => r.meetingId === mid && !r.partial), 15_000, 'the meeting\'s CDR');
     for (const r of relays) r.kill('SIGTERM');
     await Promise.all(relays.map((r) => r.exited));
     await nats.stop();

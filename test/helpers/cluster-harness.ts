@@ -102,7 +102,7 @@ export async function startCluster(
   const ready = async (): Promise<void> => {
     const until = Date.now() + 10_000;
     for (let i = 0; i < count; i++) {
-      while (!/ephemera_cluster_connected 1/.test(await h.metrics(i)) || (jetStream && !/ephemera_cluster_store_ready\{set="used_tokens"\} 1/.test(await h.metrics(i)))) {
+      while (!/ephemera_cluster_connected 1/.test(await h.metrics(i)) || (jetStream && !/ephemera_cluster_store_ready\{set="used_tokens"\} 1[\s\S]*ephemera_cluster_store_ready\{set="ended_meetings"\} 1/.test(await h.metrics(i)))) {
         if (Date.now() > until) throw new Error(`relay ${i} did not connect to NATS and its id store`);
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -1,0 +1,262 @@
+/**
+ * Cluster mode's side of the CDR: one record per meeting, written by the meeting's owner relay (rendezvous hashing
+ * over the live relays, relay-presence.ts). As a MeetingObserver it follows this relay's parts of meetings (its own
+ * sessions and counters) and reports each, with a version, to the meeting's first two relays in rendezvous order
+ * (owner and successor), again on every tick until they acknowledge it; a part that ended is kept, and its journal
+ * entry open, until the owner says the meeting's record is written. The owner side is cdr-ledger.ts.
+ *
+ * Messages are JSON of ids, times and counters (never content) on `<prefix>.ctl.n.<node>` (reports, acks) and
+ * `<prefix>.ctl.rec` (a meeting's record was written).
+ */
+import type { CdrRecord, CdrRecorder } from '../cdr/cdr.types.js';
+import type { EndReason, MeetingObserver, MeetingView } from '../meeting/meeting.types.js';
+import { LANES } from '../meeting/meeting.types.js';
+import type { Logger } from '../log/logger.js';
+import { CdrLedger, type PartAck, type PartReport, type RecordedNotice } from './cdr-ledger.js';
+import type { RelayPresence } from './relay-presence.js';
+
+/** What the cluster CDR needs of the recorder. */
+export type PartRecorder = Pick<CdrRecorder, 'buildPart' | 'partRecorded' | 'appendRecord' | 'recoveredParts'>;
+
+export interface ClusterCdrOptions {
+  readonly selfId: string;
+  readonly relayNode: string;
+  readonly prefix: string;
+  readonly heartbeatMs: number;
+  readonly deadAfterMs: number;
+  readonly windowMs: number;
+  readonly interimIntervalMs: number;
+}
+
+interface OutPart {
+  readonly part: string;
+  readonly meetingId: string;
+  view: MeetingView | null;
+  record: CdrRecord | null;
+  done: boolean;
+  failed: boolean;
+  v: number;
+  dirty: boolean;
+  /** A cheap sum of the lane counters when last reported (a change is reported on the next tick). */
+  counters: number;
+  readonly acked: Map<string, number>;
+  c: string | undefined;
+  reason: EndReason;
+  endedAt: number;
+}
+
+/** A relay comes (back) up: it is told the meetings recorded in this last stretch (bounded). */
+const RECENT_RECORDED_MS = 10 * 60_000;
+const RECENT_RECORDED_MAX = 1_000;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function counterSum(view: MeetingView): number {
+  let n = view.participants.size;
+  for (const lane of LANES) {
+    const s = view.lanes[lane];
+    n += s.framesIn + s.framesOut + s.dropped;
+  }
+  return n;
+}
+
+export class ClusterCdr implements MeetingObserver {
+  readonly ledger: CdrLedger;
+  readonly ownSubject: string;
+  readonly recSubject: string;
+  private readonly parts = new Map<string, OutPart>();
+  private readonly timer: NodeJS.Timeout;
+  private presenceChangedAt = Date.now();
+  private closed = false;
+  /** Reports sent and retried, for metrics. */
+  reportsSent = 0;
+
+  constructor(
+    private readonly o: ClusterCdrOptions,
+    private readonly presence: RelayPresence,
+    private readonly cdr: PartRecorder,
+    private readonly publish: (subject: string, body: Uint8Array) => void,
+    private readonly log: Logger,
+  ) {
+    this.ownSubject = `${o.prefix}.ctl.n.${o.selfId}`;
+    this.recSubject = `${o.prefix}.ctl.rec`;
+    this.ledger = new CdrLedger({
+      selfId: o.selfId,
+      relayNode: o.relayNode,
+      windowMs: o.windowMs,
+      interimIntervalMs: o.interimIntervalMs,
+      deadAfterMs: o.deadAfterMs,
+      owns: (m) => this.owns(m),
+      isLive: (n) => presence.isLive(n),
+      append: (r) => cdr.appendRecord(r),
+      recorded: (n) => {
+        this.publish(this.recSubject, encoder.encode(JSON.stringify(n)));
+        this.recorded(n);
+      },
+      log: (obj, msg) => log.warn(obj, msg),
+    });
+    // Crash recovery's parts: handed to the owner once the live set is known.
+    for (const record of cdr.recoveredParts) {
+      this.parts.set(record.cdrId, {
+        part: record.cdrId, meetingId: record.meetingId, view: null, record, done: true, failed: true, v: 1, dirty: false,
+        counters: 0, acked: new Map(), c: undefined, reason: 'relay_failure', endedAt: Date.parse(record.endedAt),
+      });
+    }
+    presence.on('up', (node) => {
+      this.presenceChangedAt = Date.now();
+      // It may know nothing (a restart) or have missed what happened while it was cut off: tell it again.
+      for (const p of this.parts.values()) p.acked.delete(node);
+      for (const n of this.ledger.recentRecorded(Date.now(), RECENT_RECORDED_MS, RECENT_RECORDED_MAX)) this.sendTo(node, n);
+    });
+    presence.on('down', (node) => {
+      this.presenceChangedAt = Date.now();
+      this.ledger.nodeDown(node, Date.now());
+    });
+    presence.on('stalled', () => {
+      // Declared dead meanwhile: what this relay held as owner moved on; the survivors' reports rebuild it.
+      this.presenceChangedAt = Date.now();
+      this.ledger.clear();
+      for (const p of this.parts.values()) p.acked.clear();
+    });
+    const every = Math.max(20, Math.min(500, o.heartbeatMs));
+    this.timer = setInterval(() => this.tick(), every);
+    this.timer.unref();
+  }
+
+  /** This relay owns the meeting's record now, and the live set has been stable for the collection window. */
+  private owns(meetingId: string): boolean {
+    return this.presence.settled && Date.now() - this.presenceChangedAt >= this.o.windowMs && this.presence.ownerOf(meetingId) === this.o.selfId;
+  }
+
+  /** Parts this relay still has to see recorded. */
+  get pendingParts(): number {
+    return this.parts.size;
+  }
+
+  // --- MeetingObserver: this relay's parts ---
+
+  private partOf(view: MeetingView): OutPart {
+    const id = String(view.cdrId);
+    let p = this.parts.get(id);
+    if (p === undefined) {
+      p = {
+        part: id, meetingId: String(view.meetingId), view, record: null, done: false, failed: false, v: 0, dirty: true,
+        counters: -1, acked: new Map(), c: undefined, reason: 'relay_failure', endedAt: 0,
+      };
+      this.parts.set(id, p);
+    }
+    return p;
+  }
+
+  meetingStarted(view: MeetingView): void {
+    this.partOf(view);
+  }
+
+  participantJoined(view: MeetingView): void {
+    this.partOf(view).dirty = true;
+  }
+
+  participantLeft(view: MeetingView): void {
+    this.partOf(view).dirty = true;
+  }
+
+  meetingEnded(view: MeetingView, reason: EndReason, endedAt: number): void {
+    const p = this.partOf(view);
+    if (p.done) return;
+    p.record = this.cdr.buildPart(view, reason, endedAt);
+    p.view = null;
+    p.done = true;
+    p.reason = reason;
+    p.endedAt = endedAt;
+    p.v++;
+    if (!this.closed) setImmediate(() => this.send(p));
+  }
+
+  // --- reporting ---
+
+  private tick(): void {
+    if (this.closed || !this.presence.settled) return;
+    const now = Date.now();
+    for (const p of this.parts.values()) {
+      if (!p.done && p.view !== null) {
+        const sum = counterSum(p.view);
+        if (p.dirty || sum !== p.counters) {
+          p.record = this.cdr.buildPart(p.view, null, now);
+          p.counters = sum;
+          p.dirty = false;
+          p.v++;
+        }
+      }
+      this.send(p);
+    }
+    this.ledger.tick(now);
+  }
+
+  /** Sends the part to its meeting's owner and successor unless they acknowledged this version. */
+  private send(p: OutPart): void {
+    if (p.record === null || !this.presence.settled || this.closed) return;
+    const targets = this.presence.orderOf(p.meetingId).slice(0, 2);
+    for (const t of targets) {
+      if ((p.acked.get(t) ?? 0) >= p.v) continue;
+      const r: PartReport = { t: 'r', from: this.o.selfId, part: p.part, v: p.v, done: p.done, failed: p.failed, record: p.record };
+      if (p.c !== undefined) r.c = p.c;
+      this.reportsSent++;
+      if (t === this.o.selfId) this.ack(this.ledger.report(r, Date.now()));
+      else this.sendTo(t, r);
+    }
+  }
+
+  private sendTo(node: string, msg: PartReport | PartAck | RecordedNotice): void {
+    this.publish(`${this.o.prefix}.ctl.n.${node}`, encoder.encode(JSON.stringify(msg)));
+  }
+
+  private ack(a: PartAck): void {
+    const p = this.parts.get(a.part);
+    if (p === undefined) return;
+    if ((p.acked.get(a.from) ?? 0) < a.v) p.acked.set(a.from, a.v);
+    p.c ??= a.c;
+    if (a.recorded && p.done) this.partDone(p);
+  }
+
+  private recorded(n: RecordedNotice): void {
+    for (const id of n.parts) {
+      const p = this.parts.get(id);
+      if (p !== undefined && p.done) this.partDone(p);
+    }
+  }
+
+  private partDone(p: OutPart): void {
+    this.parts.delete(p.part);
+    this.cdr.partRecorded(p.part, p.reason, p.endedAt);
+  }
+
+  /** A message on this relay's control subject or the recorded broadcast. */
+  receive(subject: string, data: Uint8Array): void {
+    if (this.closed) return;
+    let msg: PartReport | PartAck | RecordedNotice;
+    try {
+      msg = JSON.parse(decoder.decode(data)) as PartReport | PartAck | RecordedNotice;
+    } catch {
+      return;
+    }
+    if (msg === null || typeof msg !== 'object' || typeof msg.from !== 'string' || msg.from === this.o.selfId) return;
+    if (msg.t === 'r' && subject === this.ownSubject) {
+      if (typeof msg.part !== 'string' || typeof msg.v !== 'number' || msg.record === null || typeof msg.record !== 'object') return;
+      this.sendTo(msg.from, this.ledger.report(msg, Date.now()));
+    } else if (msg.t === 'a') {
+      this.ack(msg);
+    } else if (msg.t === 'rec' && typeof msg.m === 'string' && Array.isArray(msg.parts)) {
+      this.ledger.recordedElsewhere(msg, Date.now());
+      this.recorded(msg);
+    }
+  }
+
+  /** Sends the last versions of the parts not acknowledged yet (a relay that stops), then stops. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    clearInterval(this.timer);
+    for (const p of this.parts.values()) this.send(p);
+    this.closed = true;
+  }
+}

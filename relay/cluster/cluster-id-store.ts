@@ -52,6 +52,8 @@ export class ClusterIdSet {
   /** Failed requests (timeouts, JetStream unavailable), for metrics. */
   failures = 0;
   private warned = false;
+  /** False from a failed request until the next answered one. */
+  private healthy = true;
 
   constructor(private readonly link: NatsLink, private readonly o: ClusterIdSetOptions, private readonly log: Logger) {
     // Bound eagerly, so that the first single-use join does not wait for the bucket (and metrics show readiness).
@@ -61,8 +63,12 @@ export class ClusterIdSet {
     this.retry.unref();
   }
 
-  /** True once the bucket is bound on the current connection. */
+  /** True once the bucket is bound on the current connection and its last request was answered (the metric). */
   get ready(): boolean {
+    return this.bound && this.healthy;
+  }
+
+  private get bound(): boolean {
     return this.kv !== null && this.link.connection !== null;
   }
 
@@ -82,7 +88,7 @@ export class ClusterIdSet {
         if (this.closed) return null;
         this.kv = kv;
         this.boundTo = nc;
-        this.warned = false;
+        this.answered();
         this.log.info({ event: 'cluster_store_ready', bucket: this.o.bucket }, 'cluster: id store ready (JetStream KV)');
         return kv;
       } catch (err) {
@@ -95,8 +101,14 @@ export class ClusterIdSet {
     return this.binding;
   }
 
+  private answered(): void {
+    this.healthy = true;
+    this.warned = false;
+  }
+
   private failed(err: unknown, op: string): void {
     this.failures++;
+    this.healthy = false;
     if (this.warned) return;
     this.warned = true;
     // The error's name and code only: nothing an id could be rebuilt from.
@@ -113,10 +125,13 @@ export class ClusterIdSet {
     if (kv === null) return 'unavailable';
     try {
       await kv.create(this.key(id), new TextEncoder().encode(String(Math.ceil(expiresAtMs))));
-      this.warned = false;
+      this.answered();
       return 'added';
     } catch (err) {
-      if ((err as { api_error?: { err_code?: number } }).api_error?.err_code === ERR_WRONG_LAST_SEQUENCE) return 'present';
+      if ((err as { api_error?: { err_code?: number } }).api_error?.err_code === ERR_WRONG_LAST_SEQUENCE) {
+        this.answered();
+        return 'present';
+      }
       this.failed(err, 'create');
       return 'unavailable';
     }
@@ -128,6 +143,7 @@ export class ClusterIdSet {
     if (kv === null) return false;
     try {
       await kv.put(this.key(id), new TextEncoder().encode(String(Math.ceil(expiresAtMs))));
+      this.answered();
       return true;
     } catch (err) {
       this.failed(err, 'put');
@@ -140,10 +156,11 @@ export class ClusterIdSet {
    * once instead of trying to bind first (for lookups that must not hold a join up while JetStream is away).
    */
   async has(id: string, now = Date.now(), bindNow = true): Promise<boolean | 'unavailable'> {
-    const kv = bindNow ? await this.bind() : this.ready ? this.kv : null;
+    const kv = bindNow ? await this.bind() : this.bound ? this.kv : null;
     if (kv === null) return 'unavailable';
     try {
       const e = await kv.get(this.key(id));
+      this.answered();
       if (e === null || e.operation !== 'PUT') return false;
       return Number(new TextDecoder().decode(e.value)) > now;
     } catch (err) {

@@ -37,13 +37,22 @@ interface OutPart {
   failed: boolean;
   v: number;
   dirty: boolean;
-  /** A cheap sum of the lane counters when last reported (a change is reported on the next tick). */
+  /** A cheap sum of the lane counters when last reported. */
   counters: number;
+  /** When the record was last built (Date.now()). */
+  builtAt: number;
   readonly acked: Map<string, number>;
   c: string | undefined;
   reason: EndReason;
   endedAt: number;
 }
+
+/**
+ * Counter-only changes (traffic, no join or leave) are reported at most this often: the record of a busy meeting
+ * is not rebuilt and resent on every tick. A relay that dies loses at most this much of its counters' last moments
+ * (its sessions are exact: joins and leaves go out on the next tick).
+ */
+const COUNTERS_EVERY_MS = 5_000;
 
 /** A relay comes (back) up: it is told the meetings recorded in this last stretch (bounded). */
 const RECENT_RECORDED_MS = 10 * 60_000;
@@ -100,7 +109,7 @@ export class ClusterCdr implements MeetingObserver {
     for (const record of cdr.recoveredParts) {
       this.parts.set(record.cdrId, {
         part: record.cdrId, meetingId: record.meetingId, view: null, record, done: true, failed: true, v: 1, dirty: false,
-        counters: 0, acked: new Map(), c: undefined, reason: 'relay_failure', endedAt: Date.parse(record.endedAt),
+        counters: 0, builtAt: 0, acked: new Map(), c: undefined, reason: 'relay_failure', endedAt: Date.parse(record.endedAt),
       });
     }
     presence.on('up', (node) => {
@@ -142,7 +151,7 @@ export class ClusterCdr implements MeetingObserver {
     if (p === undefined) {
       p = {
         part: id, meetingId: String(view.meetingId), view, record: null, done: false, failed: false, v: 0, dirty: true,
-        counters: -1, acked: new Map(), c: undefined, reason: 'relay_failure', endedAt: 0,
+        counters: -1, builtAt: 0, acked: new Map(), c: undefined, reason: 'relay_failure', endedAt: 0,
       };
       this.parts.set(id, p);
     }
@@ -181,9 +190,10 @@ export class ClusterCdr implements MeetingObserver {
     for (const p of this.parts.values()) {
       if (!p.done && p.view !== null) {
         const sum = counterSum(p.view);
-        if (p.dirty || sum !== p.counters) {
+        if (p.dirty || (sum !== p.counters && now - p.builtAt >= COUNTERS_EVERY_MS)) {
           p.record = this.cdr.buildPart(p.view, null, now);
           p.counters = sum;
+          p.builtAt = now;
           p.dirty = false;
           p.v++;
         }

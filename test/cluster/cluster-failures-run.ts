@@ -13,7 +13,7 @@ import { connect, type EphemeraClient } from '../../client/index.js';
 import { DEFAULT_CAPABILITIES, loadOrCreateDevKeys, mintJoinToken } from '../../relay/auth/index.js';
 import { validateCdrRecord, type CdrRecord } from '../../relay/cdr/index.js';
 import { rendezvousOrder } from '../../relay/cluster/relay-presence.js';
-import { readCdrs } from '../helpers/cdr-file.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { metricValue } from '../helpers/cluster-harness.js';
 import { startNatsCluster, type NatsCluster } from '../helpers/nats-cluster.js';
 import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
@@ -159,6 +159,22 @@ export class FailureCluster {
     await this.nats.stop();
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/** The records in a relay's CDR file; a last line still being written (torn) is not read yet. */
+function readCdrs(dataDir: string): CdrRecord[] {
+  const file = join(dataDir, 'cdr', 'cdr.jsonl');
+  if (!existsSync(file)) return [];
+  const out: CdrRecord[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      out.push(JSON.parse(line) as CdrRecord);
+    } catch {
+      // torn: read on the next look
+    }
+  }
+  return out;
 }
 
 /** Meeting ids whose owner relay (rendezvous over r0..r2) is, or is not, `victim`. */
@@ -339,7 +355,7 @@ export async function runRound(fc: FailureCluster, failure: Failure, round: numb
   await fc.waitSettled();
 
   for (const mid of mids) {
-    const finals = fc.dirs.flatMap((d) => readCdrs(d)).filter((r) => r.meetingId === mid && !r.partial) as unknown as CdrRecord[];
+    const finals = fc.dirs.flatMap((d) => readCdrs(d)).filter((r) => r.meetingId === mid && !r.partial);
     if (finals.length !== 1) {
       problems.push(`${mid}: ${finals.length} final records`);
       continue;

@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import type { RelayOptions } from '../../relay/index.js';
 import type { ClusterFileRelay } from './cluster-file.js';
 
+/** Set by `ephemera start --relays` for its relays: `ephemera relay` then drains and exits when its stdin closes. */
+export const EXIT_WITH_PARENT_ENV = 'EPHEMERA_EXIT_WITH_PARENT';
+
 export interface RelayChild extends ClusterFileRelay {
   readonly index: number;
   readonly child: ChildProcess;
@@ -61,7 +64,12 @@ function spawnRelay(i: number, o: SpawnRelaysOptions): Promise<RelayChild> {
     ...(o.jwksUrl !== undefined ? ['--jwks-url', o.jwksUrl] : []),
   ];
   // process.argv[1] is the `ephemera` entry that runs now (source or built), so the relays run the same code.
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'relay', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // stdin is a pipe from this process: the relay drains and exits when it closes (EXIT_WITH_PARENT_ENV), so that a
+  // `kill -9` of `ephemera start` leaves no relay behind.
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'relay', ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, [EXIT_WITH_PARENT_ENV]: '1' },
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let out = '';
   return new Promise((resolve, reject) => {

@@ -50,9 +50,13 @@ function alive(pid: number): boolean {
 describe.each(TRANSPORTS)('ephemera start --relays 2 + ephemera demo over %s', (transport) => {
   let server: ChildProcess | undefined;
   let dataDir = '';
+  let children: number[] = [];
   afterEach(() => {
     server?.kill('SIGKILL');
     server = undefined;
+    // A failed test must not leave the relays or nats-server behind.
+    for (const pid of children) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    children = [];
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -70,6 +74,8 @@ describe.each(TRANSPORTS)('ephemera start --relays 2 + ephemera demo over %s', (
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(out).toContain('2 relays joined by NATS');
+    children = readChildren(server.pid!);
+    if (process.platform === 'linux') expect(children, 'two relays and nats-server').toHaveLength(3);
     const relayUrls = [...out.matchAll(/relay (demo-r\d)\s+(ws:\/\/\S+)/g)].map((m) => m[2]!);
     expect(relayUrls).toHaveLength(2);
     if (transport === 'uws' && process.platform === 'linux') expect(relayUrls[0]).toBe(relayUrls[1]);
@@ -103,14 +109,35 @@ describe.each(TRANSPORTS)('ephemera start --relays 2 + ephemera demo over %s', (
     expect([...relaysSeen].sort()).toEqual(['demo-r0', 'demo-r1']);
 
     // SIGTERM: the relays drain, the invite service and nats-server stop; nothing is left running.
-    const children = readChildren(server.pid!);
-    if (process.platform === 'linux') expect(children, 'two relays and nats-server').toHaveLength(3);
     server.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => server!.once('exit', (c) => resolve(c)));
     expect(code).toBe(0);
     for (const pid of children) expect(alive(pid), `child ${pid} still running`).toBe(false);
     expect(existsSync(join(dataDir, 'cluster.json'))).toBe(false);
   }, 150_000);
+
+  it('leaves no relay behind when ephemera start itself is killed with kill -9', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'ephemera-start-relays-kill-'));
+    server = spawn(process.execPath, [EPHEMERA_BIN, 'start', '--relays', '2', '--transport', transport, '--port', '0', '--admin-port', '0',
+      '--invite-port', '0', '--data-dir', dataDir, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    server.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const until = Date.now() + 30_000;
+    while (!out.includes('Try: npx ephemera demo')) {
+      if (Date.now() > until || server.exitCode !== null) throw new Error(`start --relays 2 did not come up:\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    children = readChildren(server.pid!);
+    const relayPids = children.filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('\0relay\0'));
+    expect(relayPids).toHaveLength(2);
+    server.kill('SIGKILL');
+    // Each relay sees its stdin close and drains (SIGTERM path): gone within its drain deadline.
+    const gone = Date.now() + 15_000;
+    while (relayPids.some(alive)) {
+      if (Date.now() > gone) throw new Error('relays still running 15 s after their parent was killed');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }, 60_000);
 });
 
 /**

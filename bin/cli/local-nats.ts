@@ -4,7 +4,7 @@
  * `<dataDir>/nats`), stopped with the command.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, mkdirSync } from 'node:fs';
+import { accessSync, constants as fsConstants, mkdirSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 export interface LocalNats {
@@ -30,10 +30,41 @@ export function findNatsServer(env: NodeJS.ProcessEnv = process.env): string | n
   return null;
 }
 
+/**
+ * Stops a nats-server a killed `ephemera start` left on this store folder (its pid file, checked against
+ * /proc/<pid>/cmdline so that a reused pid is never signalled): two servers must not share a JetStream store.
+ */
+async function stopLeftover(pidFile: string, storeDir: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (!Number.isInteger(pid) || pid <= 0 || !cmd.includes('nats-server') || !cmd.includes(storeDir)) return;
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const until = Date.now() + 5_000;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    if (Date.now() > until) {
+      process.kill(pid, 'SIGKILL');
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Starts nats-server on 127.0.0.1 (a random free port) with JetStream in `storeDir`; resolves once it listens. */
-export function startLocalNats(binary: string, storeDir: string, timeoutMs = 15_000): Promise<LocalNats> {
+export async function startLocalNats(binary: string, storeDir: string, timeoutMs = 15_000): Promise<LocalNats> {
   mkdirSync(storeDir, { recursive: true, mode: 0o700 });
-  const child: ChildProcess = spawn(binary, ['-a', '127.0.0.1', '-p', '-1', '-js', '-sd', storeDir, '--server_name', 'ephemera-local'], {
+  const pidFile = join(storeDir, 'nats-server.pid');
+  await stopLeftover(pidFile, storeDir);
+  const child: ChildProcess = spawn(binary, ['-a', '127.0.0.1', '-p', '-1', '-js', '-sd', storeDir, '--server_name', 'ephemera-local', '-P', pidFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -51,7 +51,10 @@ interface HeldPart extends MeetingPart {
 
 interface Ledger {
   readonly meetingId: string;
-  readonly cdrId: string;
+  /** The record's id: the first part's, or the one an owner already named (reports carry it). */
+  cdrId: string;
+  /** This relay answered with cdrId as the owner: from then on the id is fixed. */
+  named: boolean;
   readonly parts: Map<string, HeldPart>;
   changedAt: number;
   interimSeq: number;
@@ -66,6 +69,8 @@ export interface LedgerHost {
   readonly deadAfterMs: number;
   /** Whether this relay owns `meetingId` now, with a live set stable for at least the window. */
   owns(meetingId: string): boolean;
+  /** Whether this relay is the meeting's owner in the live set it sees now (whatever the window). */
+  isOwner(meetingId: string): boolean;
   isLive(node: string): boolean;
   /** Appends a record with fsync; false when it could not (retried on the next tick). */
   append(record: CdrRecord): boolean;
@@ -106,9 +111,12 @@ export class CdrLedger {
     let l = this.ledgers.get(meetingId);
     if (l === undefined) {
       if (done !== undefined) this.recordedMeetings.delete(meetingId);
-      l = { meetingId, cdrId: r.c ?? r.part, parts: new Map(), changedAt: now, interimSeq: this.elapsedIntervals(r.record, now) };
+      l = { meetingId, cdrId: r.c ?? r.part, named: false, parts: new Map(), changedAt: now, interimSeq: this.elapsedIntervals(r.record, now) };
       this.ledgers.set(meetingId, l);
     }
+    // A successor follows the id the owner named; the owner keeps the one it named.
+    if (typeof r.c === 'string' && r.c !== l.cdrId && !l.named) l.cdrId = r.c;
+    if (this.host.isOwner(meetingId)) l.named = true;
     const held = l.parts.get(r.part);
     // A part whose relay was declared dead stays as it was declared (relay_failure), whatever it says later; a
     // part held already is replaced only by a newer version (a recovered copy, version 1, never replaces it).

@@ -16,7 +16,7 @@ import { CdrLedger, type PartAck, type PartReport, type RecordedNotice } from '.
 import type { RelayPresence } from './relay-presence.js';
 
 /** What the cluster CDR needs of the recorder. */
-export type PartRecorder = Pick<CdrRecorder, 'buildPart' | 'partRecorded' | 'appendRecord' | 'recoveredParts'>;
+export type PartRecorder = Pick<CdrRecorder, 'buildPart' | 'partRecorded' | 'appendRecord' | 'recoveredParts' | 'recordIdKnown'>;
 
 export interface ClusterCdrOptions {
   readonly selfId: string;
@@ -97,6 +97,7 @@ export class ClusterCdr implements MeetingObserver {
       interimIntervalMs: o.interimIntervalMs,
       deadAfterMs: o.deadAfterMs,
       owns: (m) => this.owns(m),
+      isOwner: (m) => presence.ownerOf(m) === o.selfId,
       isLive: (n) => presence.isLive(n),
       append: (r) => cdr.appendRecord(r),
       recorded: (n) => {
@@ -106,10 +107,10 @@ export class ClusterCdr implements MeetingObserver {
       log: (obj, msg) => log.warn(obj, msg),
     });
     // Crash recovery's parts: handed to the owner once the live set is known.
-    for (const record of cdr.recoveredParts) {
+    for (const { record, recordId } of cdr.recoveredParts) {
       this.parts.set(record.cdrId, {
         part: record.cdrId, meetingId: record.meetingId, view: null, record, done: true, failed: true, v: 1, dirty: false,
-        counters: 0, builtAt: 0, acked: new Map(), c: undefined, reason: 'relay_failure', endedAt: Date.parse(record.endedAt),
+        counters: 0, builtAt: 0, acked: new Map(), c: recordId, reason: 'relay_failure', endedAt: Date.parse(record.endedAt),
       });
     }
     presence.on('up', (node) => {
@@ -225,7 +226,12 @@ export class ClusterCdr implements MeetingObserver {
     const p = this.parts.get(a.part);
     if (p === undefined) return;
     if ((p.acked.get(a.from) ?? 0) < a.v) p.acked.set(a.from, a.v);
-    p.c ??= a.c;
+    // The record id is the owner's word (a successor's answer may still carry another part's id).
+    if (p.c === undefined && typeof a.c === 'string' && a.from === this.presence.ownerOf(p.meetingId)) {
+      p.c = a.c;
+      // Journaled: after a crash, recovery hands the part over with the same record id.
+      this.cdr.recordIdKnown(p.part, a.c);
+    }
     if (a.recorded && p.done) this.partDone(p);
   }
 

@@ -87,6 +87,8 @@ export class ClusterCdr implements MeetingObserver {
     private readonly cdr: PartRecorder,
     private readonly publish: (subject: string, body: Uint8Array) => void,
     private readonly log: Logger,
+    /** Connected to NATS now: a relay that hears nobody writes no record (the others may be writing it). */
+    private readonly connected: () => boolean = () => true,
   ) {
     this.ownSubject = `${o.prefix}.ctl.n.${o.selfId}`;
     this.recSubject = `${o.prefix}.ctl.rec`;
@@ -136,7 +138,7 @@ export class ClusterCdr implements MeetingObserver {
 
   /** This relay owns the meeting's record now, and the live set has been stable for the collection window. */
   private owns(meetingId: string): boolean {
-    return this.presence.settled && Date.now() - this.presenceChangedAt >= this.o.windowMs && this.presence.ownerOf(meetingId) === this.o.selfId;
+    return this.connected() && this.presence.settled && Date.now() - this.presenceChangedAt >= this.o.windowMs && this.presence.ownerOf(meetingId) === this.o.selfId;
   }
 
   /** Parts this relay still has to see recorded. */

@@ -71,6 +71,8 @@ export class RelayPresence extends EventEmitter<RelayPresenceEvents> {
   private lastTick = 0;
   private startedAt = 0;
   private closed = false;
+  /** False while this relay has no NATS connection: it hears nobody then, which says nothing about the others. */
+  private connected = true;
 
   constructor(private readonly o: RelayPresenceOptions, private readonly send: (subject: string, body: Uint8Array) => void) {
     super();
@@ -162,7 +164,13 @@ export class RelayPresence extends EventEmitter<RelayPresenceEvents> {
    * reports that as `stalled` (the cluster closes its sessions so that its participants reconnect).
    */
   cutOff(ms: number): void {
+    this.connected = true;
     if (ms > this.o.deadAfterMs) this.stall(ms);
+  }
+
+  /** The NATS connection dropped: no relay is declared dead until it is back (cutOff() then). */
+  disconnected(): void {
+    this.connected = false;
   }
 
   private stall(ms: number): void {
@@ -178,6 +186,7 @@ export class RelayPresence extends EventEmitter<RelayPresenceEvents> {
     this.lastTick = now;
     this.beat(false);
     if (since > this.o.deadAfterMs) return this.stall(since);
+    if (!this.connected) return;
     for (const [n, p] of this.peers) {
       if (now - p.lastSeen > this.o.deadAfterMs) {
         this.peers.delete(n);

@@ -53,8 +53,8 @@ interface Ledger {
   readonly meetingId: string;
   /** The record's id: the first part's, or the one an owner already named (reports carry it). */
   cdrId: string;
-  /** This relay answered with cdrId as the owner: from then on the id is fixed. */
-  named: boolean;
+  /** The id came from a report (an owner named it before): from then on it is fixed. */
+  told: boolean;
   readonly parts: Map<string, HeldPart>;
   changedAt: number;
   interimSeq: number;
@@ -69,8 +69,8 @@ export interface LedgerHost {
   readonly deadAfterMs: number;
   /** Whether this relay owns `meetingId` now, with a live set stable for at least the window. */
   owns(meetingId: string): boolean;
-  /** Whether this relay is the meeting's owner in the live set it sees now (whatever the window). */
-  isOwner(meetingId: string): boolean;
+  /** Whether this relay is one of the meeting's first two relays (owner or successor) in the live set it sees now. */
+  holds(meetingId: string): boolean;
   isLive(node: string): boolean;
   /** Appends a record with fsync; false when it could not (retried on the next tick). */
   append(record: CdrRecord): boolean;
@@ -111,12 +111,15 @@ export class CdrLedger {
     let l = this.ledgers.get(meetingId);
     if (l === undefined) {
       if (done !== undefined) this.recordedMeetings.delete(meetingId);
-      l = { meetingId, cdrId: r.c ?? r.part, named: false, parts: new Map(), changedAt: now, interimSeq: this.elapsedIntervals(r.record, now) };
+      l = { meetingId, cdrId: r.c ?? r.part, told: r.c !== undefined, parts: new Map(), changedAt: now, interimSeq: this.elapsedIntervals(r.record, now) };
       this.ledgers.set(meetingId, l);
     }
-    // A successor follows the id the owner named; the owner keeps the one it named.
-    if (typeof r.c === 'string' && r.c !== l.cdrId && !l.named) l.cdrId = r.c;
-    if (this.host.isOwner(meetingId)) l.named = true;
+    // An id a report carries was named by an owner before: it replaces one taken from a part id (a successor's
+    // first guess, or an owner that lost its ledger when it was cut off).
+    if (typeof r.c === 'string' && !l.told) {
+      l.cdrId = r.c;
+      l.told = true;
+    }
     const held = l.parts.get(r.part);
     // A part whose relay was declared dead stays as it was declared (relay_failure), whatever it says later; a
     // part held already is replaced only by a newer version (a recovered copy, version 1, never replaces it).
@@ -185,6 +188,12 @@ export class CdrLedger {
   /** Periodic: writes due final and interim records of the meetings this relay owns. */
   tick(now: number): void {
     for (const l of [...this.ledgers.values()]) {
+      // No longer owner nor successor (a relay came up before it in the order): the reporters send that relay
+      // everything, so this copy goes (it must never be written later from stale parts).
+      if (!this.host.holds(l.meetingId) && now - l.changedAt >= this.host.windowMs) {
+        this.ledgers.delete(l.meetingId);
+        continue;
+      }
       if (!this.host.owns(l.meetingId)) continue;
       const parts = [...l.parts.values()];
       const open = parts.some((p) => !p.done);

@@ -99,7 +99,7 @@ export class ClusterCdr implements MeetingObserver {
       interimIntervalMs: o.interimIntervalMs,
       deadAfterMs: o.deadAfterMs,
       owns: (m) => this.owns(m),
-      isOwner: (m) => presence.ownerOf(m) === o.selfId,
+      holds: (m) => !presence.settled || presence.orderOf(m).indexOf(o.selfId) < 2,
       isLive: (n) => presence.isLive(n),
       append: (r) => cdr.appendRecord(r),
       recorded: (n) => {
@@ -188,6 +188,8 @@ export class ClusterCdr implements MeetingObserver {
   // --- reporting ---
 
   private tick(): void {
+    // After a stop, the live set of before it must not decide anything (the stall clears what this relay held).
+    this.presence.checkStall();
     if (this.closed || !this.presence.settled) return;
     const now = Date.now();
     for (const p of this.parts.values()) {
@@ -229,7 +231,7 @@ export class ClusterCdr implements MeetingObserver {
     if (p === undefined) return;
     if ((p.acked.get(a.from) ?? 0) < a.v) p.acked.set(a.from, a.v);
     // The record id is the owner's word (a successor's answer may still carry another part's id).
-    if (p.c === undefined && typeof a.c === 'string' && a.from === this.presence.ownerOf(p.meetingId)) {
+    if (typeof a.c === 'string' && a.c !== p.c && a.from === this.presence.ownerOf(p.meetingId)) {
       p.c = a.c;
       // Journaled: after a crash, recovery hands the part over with the same record id.
       this.cdr.recordIdKnown(p.part, a.c);

@@ -180,12 +180,29 @@ export class RelayPresence extends EventEmitter<RelayPresenceEvents> {
     this.emit('stalled', ms);
   }
 
-  private tick(): void {
+  /**
+   * Reports a stall now if this relay has not run its heartbeat for longer than deadAfterMs. Whoever acts on
+   * ownership calls it first: after a SIGCONT any timer may run before the heartbeat's, and must not act on the
+   * live set of before the stop.
+   */
+  checkStall(): boolean {
+    if (this.timer === null) return false;
     const now = performance.now();
     const since = now - this.lastTick;
+    if (since <= this.o.deadAfterMs) return false;
+    this.lastTick = now;
+    this.stall(since);
+    return true;
+  }
+
+  private tick(): void {
+    if (this.checkStall()) {
+      this.beat(false);
+      return;
+    }
+    const now = performance.now();
     this.lastTick = now;
     this.beat(false);
-    if (since > this.o.deadAfterMs) return this.stall(since);
     if (!this.connected) return;
     for (const [n, p] of this.peers) {
       if (now - p.lastSeen > this.o.deadAfterMs) {

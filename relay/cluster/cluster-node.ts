@@ -90,6 +90,7 @@ export class ClusterNode {
       recorder,
       (subject, body) => this.link.publish(subject, body),
       log,
+      () => this.link.ready,
     );
     this.presence.on('down', (node, why) => {
       log.warn({ event: 'cluster_relay_down', node, why }, 'cluster: a relay left the cluster');
@@ -108,6 +109,7 @@ export class ClusterNode {
     this.link.subscribe(this.cdr.ownSubject);
     this.link.subscribe(this.cdr.recSubject);
     this.link.onConnected(() => this.presence.start());
+    this.link.onDisconnected(() => this.presence.disconnected());
     this.link.onReconnected((downMs) => this.presence.cutOff(downMs));
     this.tailTimer = setInterval(() => {
       for (const m of this.meetings.values()) m.sendTail();

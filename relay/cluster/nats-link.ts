@@ -72,6 +72,13 @@ export class NatsLink {
   private readonly reconnectedHandlers: Array<(downMs: number) => void> = [];
   private disconnectedAt = 0;
 
+  private readonly disconnectedHandlers: Array<() => void> = [];
+
+  /** Runs `f` whenever the connection drops. */
+  onDisconnected(f: () => void): void {
+    this.disconnectedHandlers.push(f);
+  }
+
   /** Runs `f` after every reconnect, with how long the connection was down. */
   onReconnected(f: (downMs: number) => void): void {
     this.reconnectedHandlers.push(f);
@@ -112,6 +119,7 @@ export class NatsLink {
         if (s.type === 'disconnect') {
           if (this.connected) this.disconnectedAt = performance.now();
           this.connected = false;
+          for (const f of this.disconnectedHandlers) f();
           this.log.warn({ event: 'cluster_disconnected', server: String(s.data) }, 'cluster: NATS connection lost');
         } else if (s.type === 'reconnect') {
           this.connected = true;

@@ -87,6 +87,7 @@ export const ErrorCodes = {
   RELAY_ERR_RESUME_INVALID: { close: 0, http: 401, message: 'The resume credential is malformed, forged, expired or for another meeting.' },
   RELAY_ERR_RESUME_REFUSED: { close: 0, http: 403, message: 'There is no place to resume: the session left, was removed or barred, or its resume grace passed.' },
   RELAY_ERR_NOT_READY: { close: 0, http: 503, message: 'The relay is not admitting new meetings (draining or its CDR store is failing).' },
+  RELAY_ERR_CLUSTER_STORE_UNAVAILABLE: { close: 0, http: 503, message: 'The cluster cannot record the use of this single-use token now (its store is unreachable); try again shortly.' },
 
   // Fatal errors on an open connection (an ERROR frame, then a close).
   RELAY_ERR_MALFORMED_FRAME: { close: 4000, http: 0, message: 'The frame is not a valid binary protobuf Envelope.' },

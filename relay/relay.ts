@@ -22,7 +22,7 @@ import { createRelayStats } from './meeting/relay-stats.js';
 import type { EndReason, LeaveReason, MeetingObserver, MeetingView, ParticipantView } from './meeting/meeting.types.js';
 import { RelayMetrics } from './metrics/relay-metrics.js';
 import { startAdminServer, type AdminServer } from './admin/admin-server.js';
-import { ClusterNode, registerClusterMetrics } from './cluster/index.js';
+import { ClusterNode, createClusterEndedMeetings, createClusterReplayStore, registerClusterMetrics } from './cluster/index.js';
 
 export interface Relay {
   readonly options: RelayOptions;
@@ -122,13 +122,19 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
     await cdr.close();
     throw err;
   }
+  // Cluster mode (relay/cluster/): absent without --cluster-nats; not ready while NATS is unreachable.
+  const cluster = o.clusterNats.length > 0 ? new ClusterNode(o, log, cdr) : null;
+  if (cluster !== null) {
+    // The local files stay in front (what this relay knows, without a round trip); the cluster's store behind.
+    replayStore = createClusterReplayStore(replayStore, cluster.usedTokens);
+    endedMeetings = createClusterEndedMeetings(endedMeetings, cluster.endedMeetings, ENDED_MEETING_TTL_MS, () =>
+      log.warn({ event: 'cluster_store_write_failed', set: 'ended_meetings' }, 'cluster: an ended meeting id could not be written to the cluster store (other relays may admit joins to it)'));
+  }
   const verifier = createTokenVerifier({
     keys, issuer: o.issuer, audience: o.audience, clockToleranceSeconds: o.clockToleranceSeconds, replayStore,
   });
   const audit = new JoinAudit({ log, logIpAddresses: o.logIpAddresses });
   let draining = false;
-  // Cluster mode (relay/cluster/): absent without --cluster-nats; not ready while NATS is unreachable.
-  const cluster = o.clusterNats.length > 0 ? new ClusterNode(o, log, cdr) : null;
   const notReadyReason = (): string | null =>
     draining ? 'draining' : !cdr.ready() ? (cdr.notReadyReason() ?? 'cdr_store_failing') : (cluster?.notReadyReason() ?? null);
   const stats = createRelayStats();
@@ -171,6 +177,7 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
       // The same time on both transports for a closed peer to take its last bytes (ERROR, close frame).
       closeTimeoutMs: uwsCloseMarginMs(idleTimeoutSeconds),
       capFarewell: errorFrame('RELAY_ERR_SLOW_CONSUMER'),
+      reusePort: o.reusePort,
       ...(o.tlsCertFile !== undefined ? { tls: { certFile: o.tlsCertFile, keyFile: o.tlsKeyFile! } } : {}),
     }, switchboard);
   } catch (err) {

@@ -75,16 +75,28 @@ async function mediaTour(presenter: EphemeraClient, others: EphemeraClient[], wa
   ];
   for (const t of tracks) presenter.publishTrack(t);
   await waitFor(() => others.every((c) => tracks.every((t) => c.tracks.has(`${presenter.you.id}/${t.id}`))), 'tracks to be announced');
-  let mediaReceived = 0;
-  const onMedia = (): void => void mediaReceived++;
-  for (const c of others) {
-    c.on('media', onMedia);
+  // Who got a frame of which track. Media is lossy: across relays the first frames can precede the receiving
+  // relay's interest reaching the publisher's, so the presenter sends again until every receiver has one of each.
+  const got = new Set<string>();
+  const handlers = others.map((c, i) => (e: { track: number }): void => void got.add(`${i}/${e.track}`));
+  others.forEach((c, i) => {
+    c.on('media', handlers[i]!);
     for (const t of tracks) c.subscribe(presenter.you.id, t.id);
-  }
+  });
   await Promise.all(others.map(roundTrip));
-  for (const t of tracks) presenter.sendMedia(t.id, new Uint8Array(64).fill(t.id), { keyframe: true, timestamp: 1, audioLevel: t.source === 'audio' ? 90 : 0 });
-  await waitFor(() => mediaReceived >= others.length * tracks.length, 'media frames');
-  for (const c of others) c.off('media', onMedia);
+  let timestamp = 0;
+  const sendAll = (): void => {
+    timestamp++;
+    for (const t of tracks) presenter.sendMedia(t.id, new Uint8Array(64).fill(t.id), { keyframe: true, timestamp, audioLevel: t.source === 'audio' ? 90 : 0 });
+  };
+  sendAll();
+  const resend = setInterval(sendAll, 100);
+  try {
+    await waitFor(() => got.size >= others.length * tracks.length, 'media frames');
+  } finally {
+    clearInterval(resend);
+  }
+  others.forEach((c, i) => c.off('media', handlers[i]!));
 }
 
 /** clients[0] is the host, clients[1] a presenter, the rest attendees. */

@@ -36,6 +36,7 @@ export type TokenFailure =
   | 'RELAY_ERR_TOKEN_CLAIMS'
   | 'RELAY_ERR_TOKEN_AUDIENCE'
   | 'RELAY_ERR_TOKEN_REPLAYED'
+  | 'RELAY_ERR_CLUSTER_STORE_UNAVAILABLE'
   | 'RELAY_ERR_WRONG_MEETING';
 
 export type VerifyResult = { ok: true; claims: JoinClaims } | { ok: false; code: TokenFailure };

@@ -9,4 +9,4 @@ export type { KeySource, SyncKeySource } from './key-source.types.js';
 export { createJwksFileKeySource, type JwksFileKeySourceOptions } from './jwks-file-key-source.js';
 export { createJwksUrlKeySource, type JwksUrlKeySource, type JwksUrlKeySourceOptions } from './jwks-url-key-source.js';
 export { createTokenVerifier, type TokenVerifierOptions } from './token-verifier.js';
-export { createMemoryReplayStore, type ReplayStore, type MemoryReplayStoreOptions } from './replay-store.js';
+export { createMemoryReplayStore, type ClaimOutcome, type ReplayStore, type MemoryReplayStoreOptions } from './replay-store.js';

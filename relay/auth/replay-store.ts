@@ -1,19 +1,26 @@
 /**
- * Remembers the ids (jti) of single-use tokens that were already accepted, until those tokens expire. `claim` is
- * synchronous: check and insert happen in one turn of the event loop, so of two racing joins exactly one wins.
- * A relay cluster would put a shared store (NATS KV) behind the same interface.
+ * What a claim or a lookup concludes: a boolean (see each method), or `unavailable` when a shared store cannot
+ * be asked now (the join is then refused with 503 RELAY_ERR_CLUSTER_STORE_UNAVAILABLE: never a possible replay).
+ */
+export type ClaimOutcome = boolean | 'unavailable';
+
+/**
+ * Remembers the ids (jti) of single-use tokens that were already accepted, until those tokens expire. The local
+ * stores are synchronous: check and insert happen in one turn of the event loop, so of two racing joins exactly
+ * one wins. The cluster's store (relay/cluster/cluster-id-store.ts) answers asynchronously, from an atomic
+ * create-only write on NATS JetStream KV, so that of two racing joins on two relays exactly one wins too.
  */
 export interface ReplayStore {
   /**
    * Records `jti` as used until `expiresAtSeconds` (unix seconds). True the first time for a live jti, false when it
    * was already claimed (or when the store is full of live entries: refusing is the safe side).
    */
-  claim(jti: string, expiresAtSeconds: number): boolean;
+  claim(jti: string, expiresAtSeconds: number): ClaimOutcome | Promise<ClaimOutcome>;
   /**
    * True while `jti` is remembered as used; never records anything (the admission pre-check asks this, so that
    * checking a single-use token does not burn it).
    */
-  used(jti: string): boolean;
+  used(jti: string): ClaimOutcome | Promise<ClaimOutcome>;
   /** Live entries (for metrics and tests). */
   readonly size: number;
   /** Idempotent. Forgets everything and stops the sweep timer. */

@@ -18,7 +18,7 @@ import {
   type VerifyResult,
 } from './claims.types.js';
 import type { KeySource } from './key-source.types.js';
-import { createMemoryReplayStore, type ReplayStore } from './replay-store.js';
+import { createMemoryReplayStore, type ClaimOutcome, type ReplayStore } from './replay-store.js';
 
 export interface TokenVerifierOptions {
   /** Where public keys come from (a JWKS file or URL source). The verifier does not close it. */
@@ -50,6 +50,7 @@ const FAIL: { readonly [K in TokenFailure]: VerifyResult } = Object.freeze({
   RELAY_ERR_TOKEN_CLAIMS: Object.freeze({ ok: false, code: 'RELAY_ERR_TOKEN_CLAIMS' }),
   RELAY_ERR_TOKEN_AUDIENCE: Object.freeze({ ok: false, code: 'RELAY_ERR_TOKEN_AUDIENCE' }),
   RELAY_ERR_TOKEN_REPLAYED: Object.freeze({ ok: false, code: 'RELAY_ERR_TOKEN_REPLAYED' }),
+  RELAY_ERR_CLUSTER_STORE_UNAVAILABLE: Object.freeze({ ok: false, code: 'RELAY_ERR_CLUSTER_STORE_UNAVAILABLE' }),
   RELAY_ERR_WRONG_MEETING: Object.freeze({ ok: false, code: 'RELAY_ERR_WRONG_MEETING' }),
 });
 
@@ -149,7 +150,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     clockTolerance,
   });
 
-  function finish(token: string, key: KeyObject | undefined, meetingId: string, claim: boolean): VerifyResult {
+  function finish(token: string, key: KeyObject | undefined, meetingId: string, claim: boolean): VerifyResult | Promise<VerifyResult> {
     if (key === undefined) return FAIL.RELAY_ERR_TOKEN_UNKNOWN_KEY;
     let payload: unknown;
     try {
@@ -162,10 +163,18 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     if (claims.meetingId !== meetingId) return FAIL.RELAY_ERR_WRONG_MEETING;
     // Claimed last, so a token refused for any other reason is not burnt.
     if (claims.singleUse) {
-      const used = claim ? !replay.claim(claims.tokenId, claims.expiresAt + clockTolerance) : replay.used(claims.tokenId);
-      if (used) return FAIL.RELAY_ERR_TOKEN_REPLAYED;
+      const outcome = claim ? replay.claim(claims.tokenId, claims.expiresAt + clockTolerance) : replay.used(claims.tokenId);
+      if (typeof outcome === 'object') return outcome.then((o) => singleUseResult(o, claim, claims), () => FAIL.RELAY_ERR_CLUSTER_STORE_UNAVAILABLE);
+      return singleUseResult(outcome, claim, claims);
     }
     return { ok: true, claims };
+  }
+
+  /** A claim's outcome (true: this join won) or a lookup's (true: already used) as the verification's result. */
+  function singleUseResult(outcome: ClaimOutcome, claim: boolean, claims: JoinClaims): VerifyResult {
+    if (outcome === 'unavailable') return FAIL.RELAY_ERR_CLUSTER_STORE_UNAVAILABLE;
+    if (outcome === claim) return { ok: true, claims };
+    return FAIL.RELAY_ERR_TOKEN_REPLAYED;
   }
 
   function run(token: string, meetingId: string, claim: boolean): VerifyResult | Promise<VerifyResult> {

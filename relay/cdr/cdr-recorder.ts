@@ -65,7 +65,7 @@ function createSink(s: ResolvedSink): CdrSink {
 class Recorder implements CdrRecorder {
   readonly paths: CdrPaths;
   readonly recovered: readonly string[];
-  readonly recoveredParts: readonly CdrRecord[];
+  readonly recoveredParts: ReadonlyArray<{ readonly record: CdrRecord; readonly recordId?: string }>;
   readonly #opts: ResolvedCdrOptions;
   readonly #outbox: Outbox;
   readonly #journal: Journal;
@@ -84,7 +84,7 @@ class Recorder implements CdrRecorder {
 
   constructor(
     opts: ResolvedCdrOptions,
-    parts: { outbox: Outbox; journal: Journal; runners: SinkRunner[]; lock: DataDirLock; recovered: string[]; recoveredParts: CdrRecord[] },
+    parts: { outbox: Outbox; journal: Journal; runners: SinkRunner[]; lock: DataDirLock; recovered: string[]; recoveredParts: Array<{ record: CdrRecord; recordId?: string }> },
   ) {
     this.recoveredParts = Object.freeze(parts.recoveredParts);
     this.paths = opts.paths;
@@ -138,6 +138,7 @@ class Recorder implements CdrRecorder {
       // Cluster mode: recovered parts stay open in the new journal until the owner relay recorded them.
       for (const h of recovery.handedOff) {
         journal.meetingStarted(h.view);
+        if (h.recordId !== undefined) journal.recordIdKnown(h.record.cdrId, h.recordId, Date.now());
         for (const p of h.view.participants.values()) {
           for (const span of p.spans) {
             journal.participantJoined(h.view, p, span.joinedAt);
@@ -163,7 +164,7 @@ class Recorder implements CdrRecorder {
           }),
       );
       for (const r of runners) outbox.raiseFloor(r.acked);
-      recorder = new Recorder(opts, { outbox, journal, runners, lock, recovered: recovery.recovered.map((r) => r.cdrId), recoveredParts: recovery.handedOff.map((h) => h.record) });
+      recorder = new Recorder(opts, { outbox, journal, runners, lock, recovered: recovery.recovered.map((r) => r.cdrId), recoveredParts: recovery.handedOff.map((h) => (h.recordId !== undefined ? { record: h.record, recordId: h.recordId } : { record: h.record })) });
       const rec = recorder;
       outbox.onAppend(() => {
         for (const r of rec.#runners) r.wake();
@@ -260,6 +261,14 @@ class Recorder implements CdrRecorder {
       this.#journal.endRecorded(cdrId, reason, endedAt);
     } catch (err) {
       this.#opts.logger.error({ cdrId, code: errorCode(err) }, 'cdr recorder: partRecorded failed');
+    }
+  }
+
+  recordIdKnown(cdrId: string, recordId: string): void {
+    try {
+      this.#journal.recordIdKnown(cdrId, recordId, Date.now());
+    } catch (err) {
+      this.#opts.logger.error({ cdrId, code: errorCode(err) }, 'cdr recorder: recordIdKnown failed');
     }
   }
 

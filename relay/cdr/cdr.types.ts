@@ -232,8 +232,13 @@ export interface CdrRecorder extends MeetingObserver {
   /** cdrIds of the meetings crash recovery closed at this start. */
   readonly recovered: readonly string[];
   readonly paths: CdrPaths;
-  /** Cluster mode (handOff): the records crash recovery built of this relay's parts, for the owner relay. */
-  readonly recoveredParts: readonly CdrRecord[];
+  /**
+   * Cluster mode (handOff): the records crash recovery built of this relay's parts, for the owner relay, each with
+   * the meeting's record id when the owner had named it before the crash.
+   */
+  readonly recoveredParts: ReadonlyArray<{ readonly record: CdrRecord; readonly recordId?: string }>;
+  /** Cluster mode: journals the meeting's record id the owner named for this part (recovery hands it back). */
+  recordIdKnown(cdrId: string, recordId: string): void;
   /** Cluster mode: the meeting's record that holds this part is durable on its owner: close the journal entry. */
   partRecorded(cdrId: string, reason: EndReason, endedAt: number): void;
   /** Builds this relay's record of a meeting (final with a reason, else interim), with the recorder's options. */

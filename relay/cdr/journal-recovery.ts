@@ -39,6 +39,8 @@ export interface ReplayedMeeting {
   lanes: Record<Lane, CdrLaneCounts>;
   activity: CdrActivity;
   participants: Map<string, MutableParticipant>;
+  /** Cluster mode: the meeting's record id, as its owner relay named it. */
+  recordId?: string;
 }
 
 export interface ReplayResult {
@@ -114,6 +116,7 @@ export function replayJournal(text: string): ReplayResult {
           m.participants.set(sp.p, p);
         }
         applyCounters(m, line);
+        if (typeof line.r === 'string') m.recordId = line.r;
         open.set(line.c, m);
         break;
       }
@@ -168,6 +171,11 @@ export function replayJournal(text: string): ReplayResult {
       case 'end':
         open.delete(line.c);
         break;
+      case 'rid': {
+        const m = open.get(line.c);
+        if (m && typeof line.r === 'string') m.recordId = line.r;
+        break;
+      }
       default:
         unreadable++;
     }
@@ -211,7 +219,7 @@ export interface RecoveryResult {
   readonly alreadyFinal: readonly string[];
   readonly unreadableLines: number;
   /** handOff only: the records of this relay's parts of meetings, for the owner relay, and the parts' views. */
-  readonly handedOff: ReadonlyArray<{ readonly record: CdrRecord; readonly view: MeetingView }>;
+  readonly handedOff: ReadonlyArray<{ readonly record: CdrRecord; readonly view: MeetingView; readonly recordId?: string }>;
 }
 
 /**
@@ -230,7 +238,7 @@ export function recoverJournal(options: RecoverJournalOptions): RecoveryResult {
   const { open, unreadable } = replayJournal(text);
   const recovered: CdrRecord[] = [];
   const alreadyFinal: string[] = [];
-  const handedOff: Array<{ record: CdrRecord; view: MeetingView }> = [];
+  const handedOff: Array<{ record: CdrRecord; view: MeetingView; recordId?: string }> = [];
   for (const m of open.values()) {
     if (options.outbox.hasFinal(m.cdrId)) {
       alreadyFinal.push(m.cdrId);
@@ -252,7 +260,7 @@ export function recoverJournal(options: RecoverJournalOptions): RecoveryResult {
           span.leaveReason = 'relay_failure';
         }
       }
-      handedOff.push({ record, view: replayedView(m) });
+      handedOff.push({ record, view: replayedView(m), ...(m.recordId !== undefined ? { recordId: m.recordId } : {}) });
       continue;
     }
     options.outbox.append(record);

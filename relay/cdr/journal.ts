@@ -35,6 +35,8 @@ interface OpenMeeting {
   roles: Map<string, Role>;
   /** Bytes of this meeting's lines a snapshot would replace. */
   liveBytes: number;
+  /** Cluster mode: the id of the meeting's record (the owner relay's), once known. */
+  recordId?: string;
 }
 
 /** Lines kept in memory while the file cannot be written; past this the oldest are dropped (logged). */
@@ -207,6 +209,14 @@ export class Journal implements MeetingObserver {
     this.#event(m, { t: 'interim', c: cdrId, seq, at });
   }
 
+  /** Cluster mode: the meeting's record id, as its owner relay named it (recovery hands it back with the part). */
+  recordIdKnown(cdrId: string, recordId: string, at: number): void {
+    const m = this.#open.get(cdrId);
+    if (m === undefined || m.recordId === recordId) return;
+    m.recordId = recordId;
+    this.#event(m, { t: 'rid', c: cdrId, r: recordId, at });
+  }
+
   /** Interim records written so far for an open meeting. */
   interimCount(cdrId: string): number {
     return this.#open.get(cdrId)?.interimSeq ?? 0;
@@ -302,7 +312,7 @@ export class Journal implements MeetingObserver {
       }
       const line = this.#line({
         t: 'snap', at: now, c: cdrId, m: String(v.meetingId), node: String(v.relayNode), startedAt: v.startedAt,
-        seq: m.interimSeq, ...counters, participants,
+        seq: m.interimSeq, ...counters, ...(m.recordId !== undefined ? { r: m.recordId } : {}), participants,
       });
       lines.push(line);
       sizes.push([m, line.length, JSON.stringify(counters)]);

@@ -7,8 +7,9 @@
  *   interim {"t":"interim","c":cdrId,"seq":n,"at":ms}
  *   hb      {"t":"hb","at":ms,"m":{cdrId:{peak,features,lanes,activity,roles?}}}   (only meetings that changed)
  *   end     {"t":"end","c":cdrId,"reason":endReason,"at":ms}
+ *   rid     {"t":"rid","c":cdrId,"r":recordId,"at":ms}   (cluster mode: the id of the meeting's record, from its owner)
  *   snap    {"t":"snap","at":ms,"c":..,"m":..,"node":..,"startedAt":..,"seq":n,"peak":..,"features":[..],
- *            "lanes":{..},"activity":{..},"participants":[{"p":..,"role":..,"name"?,"ip"?,"spans":[[joinedAt,leftAt|null,reason|null]]}]}
+ *            "lanes":{..},"activity":{..},"r"?:recordId,"participants":[{"p":..,"role":..,"name"?,"ip"?,"spans":[[joinedAt,leftAt|null,reason|null]]}]}
  *
  * `name` and `ip` appear only when the operator turned includeDisplayNames / includeIpAddresses on.
  */
@@ -41,4 +42,5 @@ export type JournalLine =
   | { t: 'interim'; c: string; seq: number; at: number }
   | { t: 'hb'; at: number; m: Record<string, JournalCounters> }
   | { t: 'end'; c: string; reason: string; at: number }
-  | ({ t: 'snap'; at: number; c: string; m: string; node: string; startedAt: number; seq: number; participants: JournalSnapParticipant[] } & Omit<JournalCounters, 'roles'>);
+  | { t: 'rid'; c: string; r: string; at: number }
+  | ({ t: 'snap'; at: number; c: string; m: string; node: string; startedAt: number; seq: number; r?: string; participants: JournalSnapParticipant[] } & Omit<JournalCounters, 'roles'>);

@@ -51,7 +51,10 @@ interface HeldPart extends MeetingPart {
 
 interface Ledger {
   readonly meetingId: string;
-  readonly cdrId: string;
+  /** The record's id: the first part's, or the one an owner already named (reports carry it). */
+  cdrId: string;
+  /** The id came from a report (an owner named it before): from then on it is fixed. */
+  told: boolean;
   readonly parts: Map<string, HeldPart>;
   changedAt: number;
   interimSeq: number;
@@ -66,6 +69,8 @@ export interface LedgerHost {
   readonly deadAfterMs: number;
   /** Whether this relay owns `meetingId` now, with a live set stable for at least the window. */
   owns(meetingId: string): boolean;
+  /** Whether this relay is one of the meeting's first two relays (owner or successor) in the live set it sees now. */
+  holds(meetingId: string): boolean;
   isLive(node: string): boolean;
   /** Appends a record with fsync; false when it could not (retried on the next tick). */
   append(record: CdrRecord): boolean;
@@ -106,8 +111,14 @@ export class CdrLedger {
     let l = this.ledgers.get(meetingId);
     if (l === undefined) {
       if (done !== undefined) this.recordedMeetings.delete(meetingId);
-      l = { meetingId, cdrId: r.c ?? r.part, parts: new Map(), changedAt: now, interimSeq: this.elapsedIntervals(r.record, now) };
+      l = { meetingId, cdrId: r.c ?? r.part, told: r.c !== undefined, parts: new Map(), changedAt: now, interimSeq: this.elapsedIntervals(r.record, now) };
       this.ledgers.set(meetingId, l);
+    }
+    // An id a report carries was named by an owner before: it replaces one taken from a part id (a successor's
+    // first guess, or an owner that lost its ledger when it was cut off).
+    if (typeof r.c === 'string' && !l.told) {
+      l.cdrId = r.c;
+      l.told = true;
     }
     const held = l.parts.get(r.part);
     // A part whose relay was declared dead stays as it was declared (relay_failure), whatever it says later; a
@@ -177,6 +188,12 @@ export class CdrLedger {
   /** Periodic: writes due final and interim records of the meetings this relay owns. */
   tick(now: number): void {
     for (const l of [...this.ledgers.values()]) {
+      // No longer owner nor successor (a relay came up before it in the order): the reporters send that relay
+      // everything, so this copy goes (it must never be written later from stale parts).
+      if (!this.host.holds(l.meetingId) && now - l.changedAt >= this.host.windowMs) {
+        this.ledgers.delete(l.meetingId);
+        continue;
+      }
       if (!this.host.owns(l.meetingId)) continue;
       const parts = [...l.parts.values()];
       const open = parts.some((p) => !p.done);

@@ -16,7 +16,7 @@ import { CdrLedger, type PartAck, type PartReport, type RecordedNotice } from '.
 import type { RelayPresence } from './relay-presence.js';
 
 /** What the cluster CDR needs of the recorder. */
-export type PartRecorder = Pick<CdrRecorder, 'buildPart' | 'partRecorded' | 'appendRecord' | 'recoveredParts'>;
+export type PartRecorder = Pick<CdrRecorder, 'buildPart' | 'partRecorded' | 'appendRecord' | 'recoveredParts' | 'recordIdKnown'>;
 
 export interface ClusterCdrOptions {
   readonly selfId: string;
@@ -87,6 +87,8 @@ export class ClusterCdr implements MeetingObserver {
     private readonly cdr: PartRecorder,
     private readonly publish: (subject: string, body: Uint8Array) => void,
     private readonly log: Logger,
+    /** Connected to NATS now: a relay that hears nobody writes no record (the others may be writing it). */
+    private readonly connected: () => boolean = () => true,
   ) {
     this.ownSubject = `${o.prefix}.ctl.n.${o.selfId}`;
     this.recSubject = `${o.prefix}.ctl.rec`;
@@ -97,6 +99,7 @@ export class ClusterCdr implements MeetingObserver {
       interimIntervalMs: o.interimIntervalMs,
       deadAfterMs: o.deadAfterMs,
       owns: (m) => this.owns(m),
+      holds: (m) => !presence.settled || presence.orderOf(m).indexOf(o.selfId) < 2,
       isLive: (n) => presence.isLive(n),
       append: (r) => cdr.appendRecord(r),
       recorded: (n) => {
@@ -106,10 +109,10 @@ export class ClusterCdr implements MeetingObserver {
       log: (obj, msg) => log.warn(obj, msg),
     });
     // Crash recovery's parts: handed to the owner once the live set is known.
-    for (const record of cdr.recoveredParts) {
+    for (const { record, recordId } of cdr.recoveredParts) {
       this.parts.set(record.cdrId, {
         part: record.cdrId, meetingId: record.meetingId, view: null, record, done: true, failed: true, v: 1, dirty: false,
-        counters: 0, builtAt: 0, acked: new Map(), c: undefined, reason: 'relay_failure', endedAt: Date.parse(record.endedAt),
+        counters: 0, builtAt: 0, acked: new Map(), c: recordId, reason: 'relay_failure', endedAt: Date.parse(record.endedAt),
       });
     }
     presence.on('up', (node) => {
@@ -135,7 +138,7 @@ export class ClusterCdr implements MeetingObserver {
 
   /** This relay owns the meeting's record now, and the live set has been stable for the collection window. */
   private owns(meetingId: string): boolean {
-    return this.presence.settled && Date.now() - this.presenceChangedAt >= this.o.windowMs && this.presence.ownerOf(meetingId) === this.o.selfId;
+    return this.connected() && this.presence.settled && Date.now() - this.presenceChangedAt >= this.o.windowMs && this.presence.ownerOf(meetingId) === this.o.selfId;
   }
 
   /** Parts this relay still has to see recorded. */
@@ -185,6 +188,8 @@ export class ClusterCdr implements MeetingObserver {
   // --- reporting ---
 
   private tick(): void {
+    // After a stop, the live set of before it must not decide anything (the stall clears what this relay held).
+    this.presence.checkStall();
     if (this.closed || !this.presence.settled) return;
     const now = Date.now();
     for (const p of this.parts.values()) {
@@ -225,7 +230,12 @@ export class ClusterCdr implements MeetingObserver {
     const p = this.parts.get(a.part);
     if (p === undefined) return;
     if ((p.acked.get(a.from) ?? 0) < a.v) p.acked.set(a.from, a.v);
-    p.c ??= a.c;
+    // The record id is the owner's word (a successor's answer may still carry another part's id).
+    if (typeof a.c === 'string' && a.c !== p.c && a.from === this.presence.ownerOf(p.meetingId)) {
+      p.c = a.c;
+      // Journaled: after a crash, recovery hands the part over with the same record id.
+      this.cdr.recordIdKnown(p.part, a.c);
+    }
     if (a.recorded && p.done) this.partDone(p);
   }
 

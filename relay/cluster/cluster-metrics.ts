@@ -46,6 +46,18 @@ export function registerClusterMetrics(registry: Registry, node: ClusterNode): v
     },
   });
   new Gauge({ name: 'ephemera_cluster_remote_participants', help: 'Participants on other relays in the meetings this relay holds.', registers, collect() { this.set(node.spanning().remoteParticipants); } });
+  new Gauge({ name: 'ephemera_cluster_store_ready', help: 'Per set of the cluster\'s id store (JetStream KV: used_tokens, ended_meetings), 1 while it answers; while used_tokens is 0 single-use joins get 503.', labelNames: ['set'], registers,
+    collect() {
+      this.set({ set: 'used_tokens' }, node.usedTokens.ready ? 1 : 0);
+      this.set({ set: 'ended_meetings' }, node.endedMeetings.ready ? 1 : 0);
+    },
+  });
+  new Gauge({ name: 'ephemera_cluster_store_failures_total', help: 'Requests to the cluster\'s id store that failed (timeouts, JetStream unavailable), per set.', labelNames: ['set'], registers,
+    collect() {
+      this.set({ set: 'used_tokens' }, node.usedTokens.failures);
+      this.set({ set: 'ended_meetings' }, node.endedMeetings.failures);
+    },
+  });
   new Gauge({ name: 'ephemera_cluster_live_relays', help: 'Relays this relay hears heartbeats from, itself included.', registers, collect() { this.set(node.presence.liveNodes().length); } });
   new Gauge({ name: 'ephemera_cluster_cut_offs_total', help: 'Times this relay was cut off (stopped, or without NATS) longer than the dead-after time and closed its sessions (4014).', registers, collect() { this.set(node.stats.stalls); } });
   new Gauge({ name: 'ephemera_cluster_cdr_ledgers', help: 'Meetings whose record this relay holds as owner or successor (not written yet).', registers, collect() { this.set(node.cdr.ledger.size); } });

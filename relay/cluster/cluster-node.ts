@@ -12,6 +12,8 @@ import { NatsLink } from './nats-link.js';
 import { ClusterMeeting } from './cluster-meeting.js';
 import { createClusterStats, type ClusterStats } from './cluster-stats.js';
 import { utf8Of } from './cluster-codec.js';
+import { bucketName, ClusterIdSet } from './cluster-id-store.js';
+import { ENDED_MEETING_TTL_MS } from '../meeting/admission.js';
 import { RelayPresence } from './relay-presence.js';
 import { ClusterCdr, type PartRecorder } from './cluster-cdr.js';
 
@@ -35,6 +37,9 @@ export class ClusterNode {
   readonly meetings = new Map<string, ClusterMeeting>();
   /** Remote tracks this relay receives, by NATS subject. */
   readonly routeBySubject = new Map<string, { track: import('../meeting/lanes/media.js').MediaTrack | null; subject: string }>();
+  /** The cluster's memory of used single-use token ids and of ended meeting ids (JetStream KV, digests only). */
+  readonly usedTokens: ClusterIdSet;
+  readonly endedMeetings: ClusterIdSet;
   /** The live relays and each meeting's owner (rendezvous hashing over them). */
   readonly presence: RelayPresence;
   /** The meeting records: this relay's parts, and the ledgers of the meetings it owns (or would take over). */
@@ -69,6 +74,9 @@ export class ClusterNode {
       log,
       (subject, data) => this.onMessage(subject, data),
     );
+    const store = { replicas: o.clusterStoreReplicas, timeoutMs: o.clusterStoreTimeoutMs };
+    this.usedTokens = new ClusterIdSet(this.link, { ...store, bucket: bucketName(this.prefix, 'used_tokens'), namespace: 'jti', ttlMs: o.clusterUsedTokenTtlSeconds * 1000 }, log);
+    this.endedMeetings = new ClusterIdSet(this.link, { ...store, bucket: bucketName(this.prefix, 'ended_meetings'), namespace: 'meeting', ttlMs: ENDED_MEETING_TTL_MS }, log);
     this.presence = new RelayPresence(
       { selfId: this.id, prefix: this.prefix, intervalMs: o.clusterHeartbeatMs, deadAfterMs: o.clusterDeadAfterMs },
       (subject, body) => this.link.publish(subject, body),
@@ -82,6 +90,7 @@ export class ClusterNode {
       recorder,
       (subject, body) => this.link.publish(subject, body),
       log,
+      () => this.link.ready,
     );
     this.presence.on('down', (node, why) => {
       log.warn({ event: 'cluster_relay_down', node, why }, 'cluster: a relay left the cluster');
@@ -100,6 +109,7 @@ export class ClusterNode {
     this.link.subscribe(this.cdr.ownSubject);
     this.link.subscribe(this.cdr.recSubject);
     this.link.onConnected(() => this.presence.start());
+    this.link.onDisconnected(() => this.presence.disconnected());
     this.link.onReconnected((downMs) => this.presence.cutOff(downMs));
     this.tailTimer = setInterval(() => {
       for (const m of this.meetings.values()) m.sendTail();
@@ -182,6 +192,8 @@ export class ClusterNode {
 
   async close(): Promise<void> {
     clearInterval(this.tailTimer);
+    this.usedTokens.close();
+    this.endedMeetings.close();
     this.cdr.close();
     this.presence.close();
     await this.link.close();

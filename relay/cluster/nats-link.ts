@@ -1,5 +1,6 @@
 /**
- * The relay's one NATS connection (the only module that imports the `nats` client). It connects in the
+ * The relay's one NATS connection (with cluster-id-store.ts, which uses it for JetStream KV, the only modules that
+ * import the `nats` client). It connects in the
  * background and keeps reconnecting for ever; readiness is "connected now". Subscriptions are plain callbacks
  * (no per-message promise or iterator), and survive reconnects (the client re-subscribes).
  */
@@ -71,6 +72,13 @@ export class NatsLink {
   private readonly reconnectedHandlers: Array<(downMs: number) => void> = [];
   private disconnectedAt = 0;
 
+  private readonly disconnectedHandlers: Array<() => void> = [];
+
+  /** Runs `f` whenever the connection drops. */
+  onDisconnected(f: () => void): void {
+    this.disconnectedHandlers.push(f);
+  }
+
   /** Runs `f` after every reconnect, with how long the connection was down. */
   onReconnected(f: (downMs: number) => void): void {
     this.reconnectedHandlers.push(f);
@@ -84,6 +92,11 @@ export class NatsLink {
 
   get ready(): boolean {
     return this.connected;
+  }
+
+  /** The connection while connected (for the cluster id store's JetStream KV requests), else null. */
+  get connection(): NatsConnection | null {
+    return this.connected && !this.closed ? this.nc : null;
   }
 
   private async start(): Promise<void> {
@@ -106,6 +119,7 @@ export class NatsLink {
         if (s.type === 'disconnect') {
           if (this.connected) this.disconnectedAt = performance.now();
           this.connected = false;
+          for (const f of this.disconnectedHandlers) f();
           this.log.warn({ event: 'cluster_disconnected', server: String(s.data) }, 'cluster: NATS connection lost');
         } else if (s.type === 'reconnect') {
           this.connected = true;

@@ -71,6 +71,8 @@ export class RelayPresence extends EventEmitter<RelayPresenceEvents> {
   private lastTick = 0;
   private startedAt = 0;
   private closed = false;
+  /** False while this relay has no NATS connection: it hears nobody then, which says nothing about the others. */
+  private connected = true;
 
   constructor(private readonly o: RelayPresenceOptions, private readonly send: (subject: string, body: Uint8Array) => void) {
     super();
@@ -162,7 +164,13 @@ export class RelayPresence extends EventEmitter<RelayPresenceEvents> {
    * reports that as `stalled` (the cluster closes its sessions so that its participants reconnect).
    */
   cutOff(ms: number): void {
+    this.connected = true;
     if (ms > this.o.deadAfterMs) this.stall(ms);
+  }
+
+  /** The NATS connection dropped: no relay is declared dead until it is back (cutOff() then). */
+  disconnected(): void {
+    this.connected = false;
   }
 
   private stall(ms: number): void {
@@ -172,12 +180,30 @@ export class RelayPresence extends EventEmitter<RelayPresenceEvents> {
     this.emit('stalled', ms);
   }
 
-  private tick(): void {
+  /**
+   * Reports a stall now if this relay has not run its heartbeat for longer than deadAfterMs. Whoever acts on
+   * ownership calls it first: after a SIGCONT any timer may run before the heartbeat's, and must not act on the
+   * live set of before the stop.
+   */
+  checkStall(): boolean {
+    if (this.timer === null) return false;
     const now = performance.now();
     const since = now - this.lastTick;
+    if (since <= this.o.deadAfterMs) return false;
+    this.lastTick = now;
+    this.stall(since);
+    return true;
+  }
+
+  private tick(): void {
+    if (this.checkStall()) {
+      this.beat(false);
+      return;
+    }
+    const now = performance.now();
     this.lastTick = now;
     this.beat(false);
-    if (since > this.o.deadAfterMs) return this.stall(since);
+    if (!this.connected) return;
     for (const [n, p] of this.peers) {
       if (now - p.lastSeen > this.o.deadAfterMs) {
         this.peers.delete(n);

@@ -71,6 +71,10 @@ export interface RelayOptions {
   readonly clusterTlsKeyFile: string | undefined;
   readonly clusterRetransmitBytes: number;
   readonly clusterGapTimeoutMs: number;
+  readonly clusterStoreReplicas: number;
+  readonly reusePort: boolean;
+  readonly clusterStoreTimeoutMs: number;
+  readonly clusterUsedTokenTtlSeconds: number;
   readonly clusterHeartbeatMs: number;
   readonly clusterDeadAfterMs: number;
   readonly clusterCdrWindowMs: number;
@@ -173,6 +177,7 @@ function checkClusterOptions(o: RelayOptions): void {
   for (const url of o.clusterNats) {
     if (!/^(nats|tls):\/\/[^\s/]+$/.test(url)) throw new RelayConfigError('clusterNats', `expected nats://host:port URLs, got "${url}"`);
   }
+  if (o.reusePort && o.transport !== 'uws') throw new RelayConfigError('reusePort', 'needs --transport uws (the ws transport on Node 20 cannot share a port between processes)');
   if (o.clusterDeadAfterMs <= o.clusterHeartbeatMs) throw new RelayConfigError('clusterDeadAfterMs', 'must be more than clusterHeartbeatMs');
   if (!SUBJECT_TOKENS.test(o.clusterSubjectPrefix)) throw new RelayConfigError('clusterSubjectPrefix', 'expected subject tokens of letters, digits, - and _ separated by dots');
   if (o.clusterNodeId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(o.clusterNodeId)) throw new RelayConfigError('clusterNodeId', 'expected 1 to 64 letters, digits, - or _');

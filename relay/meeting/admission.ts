@@ -233,6 +233,11 @@ export interface EndedMeetings {
   add(id: string, now: number): void;
   /** True while `id` is remembered as ended. */
   has(id: string, now: number): boolean;
+  /**
+   * Cluster mode: asks the cluster whether `id` ended on another relay (for a join to a meeting this relay does
+   * not hold; never rejects). Absent on one relay, where `has` knows everything.
+   */
+  lookup?(id: string): Promise<boolean>;
   /** Idempotent. */
   close?(): void;
 }

@@ -95,6 +95,10 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
   peakParticipants = 0;
   locked = false;
   ended = false;
+  /** Why it ended (null while it runs). */
+  endReason: EndReason | null = null;
+  /** Cluster: other relays still held members when it ended here (an empty timeout then ends this relay's part only). */
+  endedWithRemote = false;
   private seqCounter = 0;
   private emptyTimer: NodeJS.Timeout | null = null;
   private readonly maxDurationTimer: NodeJS.Timeout;
@@ -460,6 +464,8 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
   end(reason: EndReason): void {
     if (this.ended) return;
     this.ended = true;
+    this.endReason = reason;
+    this.endedWithRemote = this.remote.size > 0;
     const endedAt = Date.now();
     clearTimeout(this.maxDurationTimer);
     if (this.emptyTimer !== null) clearTimeout(this.emptyTimer);

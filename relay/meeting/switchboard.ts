@@ -219,21 +219,26 @@ export class Switchboard implements TransportHandlers<Session> {
       if (this.ended.has(parsed.meetingId, now)) return 'RELAY_ERR_MEETING_ENDED';
       const malformed = cheapTokenCheck(parsed.token);
       if (malformed !== null) return malformed;
-      const ticket = this.verifyGate.acquire(ip, now);
-      if (ticket === false) return 'RELAY_ERR_TOO_MANY_CONNECTIONS';
-      if (ticket === true) {
-        const decision = this.verifyGranted(parsed, ip, claim);
-        if (!isPromise(decision)) return decision;
-        settled = false;
-        return decision.finally(() => this.ipLimiter.handshakeDone(ip));
-      }
+      // Cluster: a meeting this relay does not hold may have ended on another relay (asked before the token is
+      // verified, so that a single-use token is not burnt on an ended meeting).
+      const lookup = this.meetings.has(parsed.meetingId) ? undefined : this.ended.lookup?.(parsed.meetingId);
+      const verdict = lookup === undefined
+        ? this.gated(parsed, ip, claim, now)
+        : lookup.then((ended) => (ended ? 'RELAY_ERR_MEETING_ENDED' : this.gated(parsed, ip, claim, Date.now())));
+      if (!isPromise(verdict)) return verdict;
       settled = false;
-      return ticket
-        .then((granted): Admission | Promise<Admission> => (granted ? this.verifyGranted(parsed, ip, claim) : 'RELAY_ERR_TOO_MANY_CONNECTIONS'))
-        .finally(() => this.ipLimiter.handshakeDone(ip));
+      return verdict.finally(() => this.ipLimiter.handshakeDone(ip));
     } finally {
       if (settled) this.ipLimiter.handshakeDone(ip);
     }
+  }
+
+  /** The signature check, rationed by the verification gate. */
+  private gated(parsed: ParsedJoin, ip: string, claim: boolean, now: number): Admission | Promise<Admission> {
+    const ticket = this.verifyGate.acquire(ip, now);
+    if (ticket === false) return 'RELAY_ERR_TOO_MANY_CONNECTIONS';
+    if (ticket === true) return this.verifyGranted(parsed, ip, claim);
+    return ticket.then((granted): Admission | Promise<Admission> => (granted ? this.verifyGranted(parsed, ip, claim) : 'RELAY_ERR_TOO_MANY_CONNECTIONS'));
   }
 
   /** A resume offer: the cheap checks of a join, then the credential (an HMAC: no verification queue). */
@@ -496,7 +501,10 @@ export class Switchboard implements TransportHandlers<Session> {
   private forget(meeting: Meeting): void {
     this.meetings.delete(meeting.meetingId);
     // Ended by this relay's shutdown (drain) is not ended for its participants: they may rejoin after a restart.
-    if (!this.closed) this.ended.add(meeting.meetingId, Date.now());
+    if (this.closed) return;
+    // Cluster: an empty timeout while other relays hold members ends this relay's part only; they may come back.
+    if (meeting.endReason === 'empty_timeout' && meeting.endedWithRemote) return;
+    this.ended.add(meeting.meetingId, Date.now());
   }
 
   /** Closes slow consumers and idle participants. */

@@ -88,6 +88,7 @@ export function resolveTransportOptions(who: string, options: TransportOptions):
       : {}),
     ...(options.capFarewell !== undefined ? { capFarewell: farewell(who, options.capFarewell) } : {}),
     ...(tls ? { tls } : {}),
+    ...(options.reusePort !== undefined ? { reusePort: options.reusePort === true } : {}),
   };
   return Object.freeze(resolved);
 }

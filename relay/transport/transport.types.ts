@@ -105,6 +105,12 @@ export interface TransportOptions {
    */
   readonly capFarewell?: Uint8Array;
   readonly tls?: TlsOptions;
+  /**
+   * uws only: listen with SO_REUSEPORT, so that several relay processes on one machine share the port (the
+   * kernel spreads new connections over them). Default false: the port is exclusive, and a second process on it
+   * fails to listen (uWS's own default would share it silently).
+   */
+  readonly reusePort?: boolean;
 }
 
 /** A WebSocket server the core drives. */

@@ -91,6 +91,11 @@ function writeAnswer(res: HttpResponse, answer: HttpAnswer): void {
   res.writeHeader('Content-Type', 'application/json').end(json, true);
 }
 
+/** uSockets listen options (uWebSockets.js passes them through): share the port, or own it. */
+const LIBUS_LISTEN_DEFAULT = 0;
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+type ListenWithOptions = (host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void) => unknown;
+
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
@@ -346,7 +351,9 @@ export function createUwsTransport<C>(options: TransportOptions, handlers: Trans
           reject(transportError('RELAY_ERR_LISTEN', 'uws transport: listen() after stopAccepting() or close()'));
           return;
         }
-        app.listen(opts.host, opts.port, (socket) => {
+        // LIBUS_LISTEN_DEFAULT (0) sets SO_REUSEPORT on Linux; LIBUS_LISTEN_EXCLUSIVE_PORT (1) does not. The native
+        // listen takes (host, port, options, cb); the type declarations only know (port, options, cb).
+        (app as unknown as { listen: ListenWithOptions }).listen(opts.host, opts.port, opts.reusePort === true ? LIBUS_LISTEN_DEFAULT : LIBUS_LISTEN_EXCLUSIVE_PORT, (socket) => {
           if (socket === false) {
             reject(
               transportError(

@@ -32,6 +32,8 @@ export const STOP_MS = 15_000;
 const HEARTBEAT_MS = 200;
 const DEAD_AFTER_MS = 1_000;
 const WINDOW_MS = 500;
+/** Interim records every this long: the owner writes them, with the final record's id. */
+const INTERIM_MS = 1_000;
 
 interface Seat {
   pid: string;
@@ -57,6 +59,8 @@ export interface RoundResult {
   readonly meetings: number;
   /** Sessions closed with 4013 (a gap not recovered), allowed and documented. */
   readonly gapCloses: number;
+  /** Interim records of the round's meetings (all by their owners, with the final record's id). */
+  readonly interims: number;
 }
 
 export class FailureCluster {
@@ -81,7 +85,7 @@ export class FailureCluster {
       '--transport', i === 1 ? 'ws' : 'uws', '--data-dir', this.dirs[i]!, '--log-level', 'warn', '--jwks-file', this.keys.jwksPath,
       '--cluster-nats', this.nats.urls(i).join(','), '--cluster-node-id', NODES[i]!, '--node', `relay-${i}`,
       '--cluster-heartbeat-ms', String(HEARTBEAT_MS), '--cluster-dead-after-ms', String(DEAD_AFTER_MS),
-      '--cluster-cdr-window-ms', String(WINDOW_MS), '--empty-timeout-ms', '300',
+      '--cluster-cdr-window-ms', String(WINDOW_MS), '--empty-timeout-ms', '300', '--cdr-interim-interval-ms', String(INTERIM_MS),
     ]);
   }
 
@@ -318,6 +322,8 @@ export async function runRound(fc: FailureCluster, failure: Failure, round: numb
       break;
     }
     case 'all-kill': {
+      // Killed once an interim record exists: the record written after the restart must keep its id.
+      await waitFor(() => mids.every((mid) => fc.dirs.some((d) => readCdrs(d).some((r) => r.meetingId === mid && r.partial))), 10_000, 'interim records');
       for (let i = 0; i < RELAYS; i++) fc.relays[i]!.kill('SIGKILL');
       for (let i = 0; i < RELAYS; i++) {
         await fc.relays[i]!.exited;
@@ -354,6 +360,7 @@ export async function runRound(fc: FailureCluster, failure: Failure, round: numb
   await waitFor(() => mids.every((mid) => fc.dirs.some((d) => readCdrs(d).some((r) => r.meetingId === mid && !r.partial))), 30_000, 'final records');
   await fc.waitSettled();
 
+  let interimCount = 0;
   for (const mid of mids) {
     const finals = fc.dirs.flatMap((d) => readCdrs(d)).filter((r) => r.meetingId === mid && !r.partial);
     if (finals.length !== 1) {
@@ -361,6 +368,11 @@ export async function runRound(fc: FailureCluster, failure: Failure, round: numb
       continue;
     }
     const rec = finals[0]!;
+    // Interim records: the meeting's id, no two alike (one owner at a time writes them).
+    const interims = fc.dirs.flatMap((d) => readCdrs(d)).filter((r) => r.meetingId === mid && r.partial);
+    for (const r of interims) if (r.cdrId !== rec.cdrId) problems.push(`${mid}: interim ${r.id} has another record id than the final ${rec.cdrId}`);
+    interimCount += interims.length;
+    if (new Set(interims.map((r) => r.id)).size !== interims.length) problems.push(`${mid}: interim ids repeat: ${interims.map((r) => r.id).join(', ')}`);
     const invalid = validateCdrRecord(rec);
     if (invalid.length > 0) problems.push(`${mid}: invalid record ${invalid.join('; ')}`);
     const wantEnd = failure === 'all-kill' ? 'relay_failure' : 'empty_timeout';
@@ -373,7 +385,10 @@ export async function runRound(fc: FailureCluster, failure: Failure, round: numb
     wantList.sort();
     // 4013 closes (documented) end sessions with cluster_gap: accepted in place of the expected reason.
     const norm = (l: string[]): string[] => l.map((x) => x.replace(/:cluster_gap$/, ':leave'));
+    if (process.env.CLUSTER_FAILURE_DUMP !== undefined && problems.some((p) => p.startsWith(mid))) {
+      (await import('node:fs')).writeFileSync(`${process.env.CLUSTER_FAILURE_DUMP}-${mid}.json`, JSON.stringify({ rec, all: fc.dirs.map((d) => readCdrs(d).filter((r) => r.meetingId === mid).map((r) => `${r.id} ${r.endedAt} ${r.relayNode}`)) }, null, 1));
+    }
     if (JSON.stringify(norm(got)) !== JSON.stringify(norm(wantList))) problems.push(`${mid}: sessions ${JSON.stringify(got)}, expected ${JSON.stringify(wantList)}`);
   }
-  return { failure, round, recoveredMs: Math.round(recoveredMs), problems, meetings: mids.length, gapCloses };
+  return { failure, round, recoveredMs: Math.round(recoveredMs), problems, meetings: mids.length, gapCloses, interims: interimCount };
 }

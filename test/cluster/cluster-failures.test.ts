@@ -22,7 +22,7 @@ describe('cluster failures', () => {
       for (let round = 0; round < ROUNDS; round++) {
         const r = await runRound(fc, failure, round);
         // eslint-disable-next-line no-console
-        console.info(`cluster-failures ${failure} round ${round}: meeting works again after ${r.recoveredMs} ms; ${r.meetings} meetings, ${r.gapCloses} sessions closed 4013`);
+        console.info(`cluster-failures ${failure} round ${round}: meeting works again after ${r.recoveredMs} ms; ${r.meetings} meetings, ${r.interims} interim records, ${r.gapCloses} sessions closed 4013`);
         expect(r.problems).toEqual([]);
       }
     });

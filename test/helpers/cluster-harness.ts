@@ -1,6 +1,7 @@
 /**
- * A cluster for tests: one nats-server process and N real relays (in this process, real sockets, port 0) that
- * share one development key set (a JWKS file) but each keep their own data folder (CDRs, journal).
+ * A cluster for tests: one nats-server process (with JetStream, for the cluster's id store, in a temporary store
+ * folder) and N real relays (in this process, real sockets, port 0) that share one development key set (a JWKS
+ * file) but each keep their own data folder (CDRs, journal, state).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,8 @@ export interface ClusterHarness {
   token(meetingId: string, participantId: string, opts?: TokenOpts): string;
   join(relay: number, meetingId: string, participantId: string, opts?: TokenOpts): Promise<EphemeraClient>;
   metrics(relay: number): Promise<string>;
+  /** Stops every relay (drain) and starts them again on the same data folders and NATS (new ports). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,25 +34,30 @@ export async function startCluster(
   transport: 'uws' | 'ws',
   options: Partial<RelayOptions> = {},
   perRelay?: (i: number, nats: NatsServer) => Promise<Partial<RelayOptions>> | Partial<RelayOptions>,
+  natsOptions: { readonly jetStream?: boolean; readonly args?: readonly string[] } = {},
 ): Promise<ClusterHarness> {
+  const jetStream = natsOptions.jetStream ?? true;
   const keysDir = mkdtempSync(join(tmpdir(), 'ephemera-cluster-keys-'));
   const keys = loadOrCreateDevKeys(keysDir);
-  const nats = await startNatsServer();
+  const natsStore = mkdtempSync(join(tmpdir(), 'ephemera-cluster-nats-'));
+  const nats = await startNatsServer([...(jetStream ? ['-js', '-sd', natsStore] : []), ...(natsOptions.args ?? [])]);
   const relays: Relay[] = [];
-  const dirs: string[] = [keysDir];
+  const dirs: string[] = [keysDir, natsStore];
+  const relayDirs: string[] = [];
   const clients: EphemeraClient[] = [];
+  const start = async (i: number): Promise<Relay> =>
+    startRelay(
+      {
+        transport, port: 0, adminPort: 0, dataDir: relayDirs[i]!, logLevel: 'silent', jwksFile: keys.jwksPath,
+        clusterNats: [nats.url], clusterNodeId: `r${i}`, node: `relay-${i}`, ...options, ...(perRelay ? await perRelay(i, nats) : {}),
+      },
+      pino({ level: 'silent' }),
+    );
   for (let i = 0; i < count; i++) {
     const dataDir = mkdtempSync(join(tmpdir(), `ephemera-cluster-r${i}-`));
     dirs.push(dataDir);
-    relays.push(
-      await startRelay(
-        {
-          transport, port: 0, adminPort: 0, dataDir, logLevel: 'silent', jwksFile: keys.jwksPath,
-          clusterNats: [nats.url], clusterNodeId: `r${i}`, node: `relay-${i}`, ...options, ...(perRelay ? await perRelay(i, nats) : {}),
-        },
-        pino({ level: 'silent' }),
-      ),
-    );
+    relayDirs.push(dataDir);
+    relays.push(await start(i));
   }
   const token = (mid: string, pid: string, opts: TokenOpts = {}): string => {
     const role = opts.role ?? 'attendee';
@@ -61,6 +69,7 @@ export async function startCluster(
       role,
       capabilities: opts.capabilities ?? [...DEFAULT_CAPABILITIES[role]],
       ttlSeconds: opts.ttlSeconds ?? 600,
+      ...(opts.singleUse !== undefined ? { singleUse: opts.singleUse } : {}),
     });
   };
   const h: ClusterHarness = {
@@ -77,6 +86,11 @@ export async function startCluster(
       const res = await fetch(`http://127.0.0.1:${relays[i]!.adminPort}/metrics`);
       return res.text();
     },
+    async restart() {
+      for (const r of relays) await r.close();
+      for (let i = 0; i < count; i++) relays[i] = await start(i);
+      await ready();
+    },
     async close() {
       for (const c of clients) c.close();
       for (const r of relays) await r.close();
@@ -84,14 +98,17 @@ export async function startCluster(
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
     },
   };
-  // Ready: every relay connected to NATS.
-  const until = Date.now() + 10_000;
-  for (let i = 0; i < count; i++) {
-    while (!/ephemera_cluster_connected 1/.test(await h.metrics(i))) {
-      if (Date.now() > until) throw new Error(`relay ${i} did not connect to NATS`);
-      await new Promise((r) => setTimeout(r, 50));
+  // Ready: every relay connected to NATS, its id store (JetStream KV) bound.
+  const ready = async (): Promise<void> => {
+    const until = Date.now() + 10_000;
+    for (let i = 0; i < count; i++) {
+      while (!/ephemera_cluster_connected 1/.test(await h.metrics(i)) || (jetStream && !/ephemera_cluster_store_ready\{set="used_tokens"\} 1[\s\S]*ephemera_cluster_store_ready\{set="ended_meetings"\} 1/.test(await h.metrics(i)))) {
+        if (Date.now() > until) throw new Error(`relay ${i} did not connect to NATS and its id store`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
-  }
+  };
+  await ready();
   return h;
 }
 

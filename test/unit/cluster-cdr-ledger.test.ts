@@ -61,7 +61,7 @@ describe('CdrLedger', () => {
     const notices: RecordedNotice[] = [];
     const l = new CdrLedger({
       selfId: 'o', relayNode: 'relay-o', windowMs: 100, interimIntervalMs: 0, deadAfterMs: 1_000,
-      owns: () => true, isLive: (n) => live.has(n), append: (r) => (written.push(r), true), recorded: (n) => notices.push(n), log: () => undefined,
+      owns: () => true, holds: () => true, isLive: (n) => live.has(n), append: (r) => (written.push(r), true), recorded: (n) => notices.push(n), log: () => undefined,
     });
     return { l, written, notices };
   }

@@ -136,6 +136,36 @@ describe('RelayPresence', () => {
     expect(ms).toBeGreaterThan(DEAD_AFTER);
   });
 
+  it('declares nobody dead while it has no connection, and reports a stall when the outage outlasted dead-after', async () => {
+    const bus = new Bus();
+    const a = bus.add('a');
+    const b = bus.add('b');
+    open.push(a, b);
+    await waitUntil(a, () => a.isLive('b'));
+    const downs: string[] = [];
+    a.on('down', (n) => downs.push(n));
+    // a loses NATS: it hears nobody for longer than dead-after, and must not blame the others.
+    a.disconnected();
+    bus.cut.add('a');
+    const outage = performance.now();
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (performance.now() - outage < DEAD_AFTER * 2) return;
+        clearInterval(t);
+        resolve();
+      }, INTERVAL);
+    });
+    expect(downs).toEqual([]);
+    expect(a.isLive('b')).toBe(true);
+    bus.cut.delete('a');
+    const stalled = once(a, 'stalled');
+    a.cutOff(performance.now() - outage);
+    expect((await stalled)[0]).toBeGreaterThan(DEAD_AFTER);
+    // b did declare a dead meanwhile, and hears it again.
+    await waitUntil(b, () => b.isLive('a'));
+    expect(downs).toEqual([]);
+  });
+
   it('refuses a dead-after not longer than the interval', () => {
     expect(() => new RelayPresence({ selfId: 'a', prefix: 'p', intervalMs: 100, deadAfterMs: 100 }, () => undefined)).toThrow(RangeError);
   });

@@ -1,6 +1,8 @@
 /**
  * `ephemera demo`: runs a scripted meeting of N participants against a running relay (chat on every audience,
  * host controls, media tracks), ends it as the host, and prints the meeting's CDR as one JSON line, last on stdout.
+ * Against `ephemera start --relays N` (its `<data-dir>/cluster.json`) or a list of relay URLs, the participants
+ * are spread over the relays and the record is looked for in every relay's CDR file.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,13 +11,19 @@ import { intFlag, parseFlags } from '../args.js';
 import { connect, type EphemeraClient } from '../../../client/index.js';
 import { demoInvites } from '../demo-tokens.js';
 import { runDemoLanes } from '../demo-lanes.js';
+import { readClusterFile } from '../cluster-file.js';
 
-const HELP = `usage: ephemera demo [--participants 5] [--messages 20] [--url ws://127.0.0.1:8080] [--data-dir .ephemera]
-                     [--invite-url http://127.0.0.1:8090] [--api-key KEY] [--cdr-file <data-dir>/cdr/cdr.jsonl]
+const HELP = `usage: ephemera demo [--participants 5] [--messages 20] [--url ws://127.0.0.1:8080[,ws://...]] [--data-dir .ephemera]
+                     [--invite-url http://127.0.0.1:8090] [--api-key KEY] [--cdr-file <data-dir>/cdr/cdr.jsonl[,...]]
                      [--timeout-ms 30000]
 Runs a scripted meeting against a running relay, then prints the meeting's call-detail record as one JSON line,
 last on stdout. Tokens come from the invite service over HTTP (the host key \`npm start\` created in the data
-folder, or --api-key); without one, they are minted from the development key in the data folder.`;
+folder, or --api-key); without one, they are minted from the development key in the data folder.
+Several relays: with --url a,b,... participant i joins URL i mod N. Without --url, when the data folder holds the
+cluster.json of \`ephemera start --relays N\`, the participants are spread over its relays (every relay gets at
+least one; on a shared port the kernel picks the relay, and a participant that must go to another relay joins
+again until it lands there, which its record shows as a short first session), and the CDR is looked for in
+every relay's file.`;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -29,8 +37,16 @@ async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Pr
   }
 }
 
-/** Finds the final CDR of a meeting in the JSON-lines file. */
-function findCdr(file: string, meetingId: string): string | undefined {
+/** Finds the final CDR of a meeting in the JSON-lines files (the first file that holds one). */
+function findCdr(files: readonly string[], meetingId: string): string | undefined {
+  for (const file of files) {
+    const line = findCdrIn(file, meetingId);
+    if (line !== undefined) return line;
+  }
+  return undefined;
+}
+
+function findCdrIn(file: string, meetingId: string): string | undefined {
   if (!existsSync(file)) return undefined;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line.includes(meetingId)) continue;
@@ -63,15 +79,24 @@ export const run: Command = async (argv) => {
     return 2;
   }
   const dataDir = flags.get('data-dir') ?? process.env.EPHEMERA_DATA_DIR ?? '.ephemera';
-  const url = flags.get('url') ?? `ws://127.0.0.1:${process.env.EPHEMERA_PORT ?? 8080}`;
-  const cdrFile = flags.get('cdr-file') ?? join(dataDir, 'cdr', 'cdr.jsonl');
+  const cluster = flags.has('url') ? null : readClusterFile(dataDir);
+  const urls = cluster !== null ? cluster.relays.map((r) => r.url) : (flags.get('url') ?? `ws://127.0.0.1:${process.env.EPHEMERA_PORT ?? 8080}`).split(',');
+  const cdrFiles = flags.get('cdr-file')?.split(',')
+    ?? (cluster !== null ? cluster.relays.map((r) => join(r.dataDir, 'cdr', 'cdr.jsonl')) : [join(dataDir, 'cdr', 'cdr.jsonl')]);
   const clients: EphemeraClient[] = [];
   let meetingId: string;
   try {
-    const invites = await demoInvites(dataDir, participants, flags.get('invite-url') ?? process.env.EPHEMERA_INVITE_URL, flags.get('api-key'));
+    const invites = await demoInvites(dataDir, participants, flags.get('invite-url') ?? process.env.EPHEMERA_INVITE_URL ?? cluster?.inviteUrl, flags.get('api-key'));
     meetingId = invites.meetingId;
     process.stderr.write(`ephemera demo: meeting ${meetingId}, ${participants} participants, tokens from the ${invites.source}\n`);
-    for (const token of invites.tokens) clients.push(await connect({ url, meetingId, token }));
+    if (cluster !== null && cluster.sharedPort && cluster.relays.length > 1) {
+      await joinSpread(clients, urls[0]!, meetingId, invites.tokens, cluster.relays.map((r) => r.node));
+    } else {
+      for (let i = 0; i < invites.tokens.length; i++) clients.push(await connect({ url: urls[i % urls.length]!, meetingId, token: invites.tokens[i]! }));
+    }
+    const landed = new Map<string, number>();
+    for (const c of clients) landed.set(c.welcome.relayNode ?? '', (landed.get(c.welcome.relayNode ?? '') ?? 0) + 1);
+    if (urls.length > 1 || cluster !== null) process.stderr.write(`ephemera demo: participants per relay: ${[...landed].map(([n, k]) => `${n} ${k}`).join(', ')}\n`);
     const host = clients[0]!;
     await waitFor(() => clients.every((c) => c.roster.size === participants), timeoutMs, 'everyone to see the full roster');
 
@@ -96,7 +121,7 @@ export const run: Command = async (argv) => {
   }
   let line: string | undefined;
   try {
-    await waitFor(() => (line = findCdr(cdrFile, meetingId)) !== undefined, timeoutMs, `the meeting's CDR in ${cdrFile}`);
+    await waitFor(() => (line = findCdr(cdrFiles, meetingId)) !== undefined, timeoutMs, `the meeting's CDR in ${cdrFiles.join(', ')}`);
   } catch (err) {
     process.stderr.write(`ephemera demo: ${(err as Error).message}\n`);
     return 1;
@@ -104,3 +129,29 @@ export const run: Command = async (argv) => {
   process.stdout.write(line + '\n');
   return 0;
 };
+
+/** Most joins one participant makes to land on a relay that has nobody yet. */
+const MAX_SPREAD_TRIES = 64;
+
+/**
+ * Joins everyone through one shared port (the kernel picks the relay) so that every relay gets at least one
+ * participant: a participant that must land on a relay with nobody yet (as many left to join as such relays)
+ * joins again until it does.
+ */
+async function joinSpread(clients: EphemeraClient[], url: string, meetingId: string, tokens: readonly string[], nodes: readonly string[]): Promise<void> {
+  const empty = new Set(nodes);
+  for (let i = 0; i < tokens.length; i++) {
+    const mustSpread = tokens.length - i <= empty.size;
+    for (let attempt = 1; ; attempt++) {
+      const c = await connect({ url, meetingId, token: tokens[i]! });
+      const node = c.welcome.relayNode ?? '';
+      if (!mustSpread || empty.has(node) || attempt >= MAX_SPREAD_TRIES) {
+        empty.delete(node);
+        clients.push(c);
+        break;
+      }
+      c.close();
+      await c.closed;
+    }
+  }
+}

@@ -2,6 +2,7 @@
 import type { Command } from '../command.types.js';
 import { parseRelaySettings, relayHelp, startRelay, RelayConfigError, type Relay } from '../../../relay/index.js';
 import { runUntilSignal } from '../run-until-signal.js';
+import { EXIT_WITH_PARENT_ENV } from '../relay-processes.js';
 
 export async function startRelayFromArgs(argv: string[], overrides: Record<string, unknown> = {}): Promise<Relay | number> {
   let settings;
@@ -29,5 +30,11 @@ export const run: Command = async (argv) => {
   if (typeof relay === 'number') return relay;
   process.stdout.write(`ephemera relay: listening on ${relay.url} (transport ${relay.transportName}); join at ${relay.url}/v1/meetings/<meeting id>\n`);
   process.stdout.write(`ephemera relay: admin on http://${relay.options.adminHost}:${relay.adminPort} (/metrics /healthz /readyz)\n`);
+  if (process.env[EXIT_WITH_PARENT_ENV] === '1') {
+    // A relay of `ephemera start --relays`: its stdin is the parent's pipe, which closes when the parent dies
+    // (even by kill -9): then drain as on SIGTERM.
+    process.stdin.once('close', () => process.kill(process.pid, 'SIGTERM'));
+    process.stdin.resume();
+  }
   return runUntilSignal('ephemera relay', () => relay.drain(), relay.options.drainTimeoutMs);
 };

@@ -3,8 +3,11 @@
  * and the web meeting client (built with esbuild at start, offline) served by the invite service at /join.
  * Relay flags pass through (`ephemera start --transport ws`); `--invite-port N` moves the invite service.
  * It prints a link that opens a new development meeting as host (the development host key in the fragment).
+ * `--relays N` (or `--relays` alone: one per core) runs N relay processes joined by a local nats-server instead
+ * of the one relay in this process (start-relays.ts); without it, or with 1, everything stays in one process.
  */
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from '../command.types.js';
 import { startRelayFromArgs } from './relay.js';
@@ -14,6 +17,39 @@ import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES } from '../../
 import { runUntilSignal } from '../run-until-signal.js';
 import { ensureDevHostKey, devHostKeyPath } from '../dev-host-key.js';
 import { buildWebClient } from '../../../web/build.js';
+import { removeClusterFile } from '../cluster-file.js';
+import { findNatsServer } from '../local-nats.js';
+import { runRelays } from '../start-relays.js';
+
+/** Most relay processes `--relays` starts. */
+const MAX_RELAYS = 64;
+
+/**
+ * `--relays N`, `--relays=N`, `--relays auto` or `--relays` alone (one per core), else EPHEMERA_RELAYS, else 1.
+ * Removes the flag from argv; returns the count or an error sentence.
+ */
+function takeRelays(argv: string[]): number | string {
+  const i = argv.findIndex((a) => a === '--relays' || a.startsWith('--relays='));
+  let raw: string | undefined = process.env.EPHEMERA_RELAYS;
+  if (i >= 0) {
+    const arg = argv[i]!;
+    if (arg.includes('=')) {
+      raw = arg.slice(arg.indexOf('=') + 1);
+      argv.splice(i, 1);
+    } else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) {
+      raw = argv[i + 1];
+      argv.splice(i, 2);
+    } else {
+      raw = 'auto';
+      argv.splice(i, 1);
+    }
+  }
+  if (raw === undefined || raw === '') return 1;
+  if (raw === 'auto') return Math.min(MAX_RELAYS, availableParallelism());
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_RELAYS) return `invalid setting --relays (EPHEMERA_RELAYS): expected a number of relays from 1 to ${MAX_RELAYS} or auto, got "${raw}"`;
+  return n;
+}
 
 function takeFlag(argv: string[], name: string): string | undefined {
   const i = argv.findIndex((a) => a === name || a.startsWith(name + '='));
@@ -27,8 +63,13 @@ function takeFlag(argv: string[], name: string): string | undefined {
 export const run: Command = async (input) => {
   const argv = [...input];
   if (argv.includes('--help')) {
-    process.stdout.write('usage: ephemera start [--invite-port 8090] [relay options]\n\nRuns the invite service (with the web meeting client at /join) and the relay together,\nand prints a link that opens a new development meeting in the browser.\n\n' + relayHelp() + '\n');
+    process.stdout.write('usage: ephemera start [--invite-port 8090] [--relays N|auto] [relay options]\n\nRuns the invite service (with the web meeting client at /join) and the relay together,\nand prints a link that opens a new development meeting in the browser.\n\n--relays N (EPHEMERA_RELAYS) runs N relay processes joined by NATS instead of one relay in this process;\n--relays alone (or auto) runs one per core. It starts a local nats-server (from the PATH or\nEPHEMERA_NATS_SERVER) unless --cluster-nats is given. With uws on Linux the relays share --port\n(SO_REUSEPORT); otherwise relay i listens on --port + i. Relay i keeps its data in <data-dir>/relays/r<i>.\n\n' + relayHelp() + '\n');
     return 0;
+  }
+  const relays = takeRelays(argv);
+  if (typeof relays === 'string') {
+    process.stderr.write(`ephemera start: ${relays}\n`);
+    return 2;
   }
   const invitePortRaw = takeFlag(argv, '--invite-port') ?? process.env.EPHEMERA_INVITE_PORT ?? '8090';
   const invitePort = Number(invitePortRaw);
@@ -43,8 +84,15 @@ export const run: Command = async (input) => {
     process.stderr.write(`ephemera start: ${(err as Error).message}\n`);
     return 2;
   }
+  const natsServer = relays > 1 && settings.clusterNats.length === 0 ? findNatsServer() : null;
+  if (relays > 1 && settings.clusterNats.length === 0 && natsServer === null) {
+    process.stderr.write(`ephemera start: --relays ${relays} needs NATS between the relays: install nats-server (Debian: apt install nats-server; or set EPHEMERA_NATS_SERVER to its path), or give --cluster-nats nats://host:4222\n`);
+    return 2;
+  }
   const dataDir = settings.dataDir;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // A cluster.json left by a killed `--relays` run must not send the demo to relays that are gone.
+  removeClusterFile(dataDir);
   const keys = loadOrCreateDevKeys(dataDir);
   const hostsFile = join(dataDir, 'hosts.json');
   const apiKey = ensureDevHostKey(dataDir, hostsFile);
@@ -72,6 +120,9 @@ export const run: Command = async (input) => {
     return 1;
   }
   const useServiceKeys = settings.jwksFile === undefined && settings.jwksUrl === undefined;
+  if (relays > 1) {
+    return runRelays({ count: relays, argv, settings, invite, natsServer, apiKey, ...(useServiceKeys ? { jwksUrl: invite.jwksUrl } : {}) });
+  }
   const relay = await startRelayFromArgs(argv, useServiceKeys ? { jwksUrl: invite.jwksUrl } : {});
   if (typeof relay === 'number') {
     await invite.close();

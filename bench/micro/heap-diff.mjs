@@ -18,7 +18,8 @@ function load(file) {
     for (let k = 0; k < cnt; k++, e += enf) {
       const to = snap.edges[e + eto]; const et = etypes[snap.edges[e + eti]];
       if (et === 'weak' || ret.has(to)) continue;
-      const en = et === 'element' || et === 'hidden' ? `[${et}]` : String(snap.strings[snap.edges[e + eni]] ?? snap.edges[e + eni]);
+      // Numbered slots (a Map's table, an array's elements) are one bucket, named by what holds the table.
+      const en = et === 'element' || et === 'hidden' || /^\d+$/.test(String(snap.strings[snap.edges[e + eni]] ?? '')) ? `[${et}]` : String(snap.strings[snap.edges[e + eni]] ?? snap.edges[e + eni]);
       ret.set(to, [i, `${nodeName(i)}.${en}`]);
     }
   }
@@ -27,8 +28,8 @@ function load(file) {
     const size = snap.nodes[i + si];
     const nm = nodeName(i);
     byName.set(nm, (byName.get(nm) ?? 0) + size);
-    const r1 = ret.get(i); const r2 = r1 ? ret.get(r1[0]) : undefined;
-    const k = `${nm} <- ${r1?.[1] ?? '?'} <- ${r2?.[1] ?? '?'}`;
+    const r1 = ret.get(i); const r2 = r1 ? ret.get(r1[0]) : undefined; const r3 = r2 ? ret.get(r2[0]) : undefined;
+    const k = `${nm} <- ${r1?.[1] ?? '?'} <- ${r2?.[1] ?? '?'} <- ${r3?.[1] ?? '?'}`;
     byRet.set(k, (byRet.get(k) ?? 0) + size);
   }
   return { byName, byRet };

@@ -24,11 +24,10 @@ const JOIN_PATH = /^\/v1\/meetings\/([A-Za-z0-9_-]{1,128})\/?$/;
 interface Held {
   readonly session: Session;
   readonly sessionId: string;
-  readonly credential: string;
   /** The seq of the session's first WELCOME: a resume never gets frames from before it joined. */
   readonly floorSeq: number;
   /** Last seqs of accepted resume upgrades whose sockets have not opened yet. */
-  readonly offers: number[];
+  offers: number[] | null;
   /** When the connection dropped (0 while connected). */
   heldSince: number;
   /** Why it dropped: `disconnect`, or `idle_timeout` (a connection that went silent: the relay closed it). */
@@ -94,7 +93,7 @@ export class ResumeManager {
     if (s.meetingId !== p.meetingId || !this.key.verify(p.offer, s.meetingId, s.participantId, now)) return 'RELAY_ERR_RESUME_INVALID';
     const meeting = meetings.get(s.meetingId);
     if (!this.placeHeld(meeting, s)) return 'RELAY_ERR_RESUME_REFUSED';
-    held.offers.push(p.offer.lastSeq);
+    (held.offers ??= []).push(p.offer.lastSeq);
     this.handedOut.add(s);
     return { accept: true, protocol: SUBPROTOCOL, context: s };
   }
@@ -106,10 +105,13 @@ export class ResumeManager {
   /** The credential of a session just welcomed (registers it). */
   credentialFor(session: Session, meeting: Meeting, welcomeSeq: number): string {
     const known = this.bySession.get(session);
-    if (known !== undefined) return known.credential;
+    // Not stored: the same inputs give the same credential again (its string and an offers array were ~120 B of
+    // every idle connection's memory).
+    const expiresAt = meeting.startedAt + meeting.maxDurationMs;
+    if (known !== undefined) return this.key.issue(session.meetingId, session.participantId, known.sessionId, expiresAt);
     const sessionId = ResumeKey.sessionId();
-    const credential = this.key.issue(session.meetingId, session.participantId, sessionId, meeting.startedAt + meeting.maxDurationMs);
-    const held: Held = { session, sessionId, credential, floorSeq: welcomeSeq, offers: [], heldSince: 0, heldReason: 'disconnect', timer: null };
+    const credential = this.key.issue(session.meetingId, session.participantId, sessionId, expiresAt);
+    const held: Held = { session, sessionId, floorSeq: welcomeSeq, offers: null, heldSince: 0, heldReason: 'disconnect', timer: null };
     this.bySession.set(session, held);
     this.byId.set(sessionId, held);
     return credential;
@@ -133,8 +135,8 @@ export class ResumeManager {
     const held = this.bySession.get(session);
     // The newest accepted offer is this socket's; older ones whose sockets never opened are dropped, and a
     // second resume racing this one finds none and is refused (the first to open wins).
-    const offer = held?.offers.pop();
-    if (held !== undefined) held.offers.length = 0;
+    const offer = held?.offers?.pop();
+    if (held !== undefined) held.offers = null;
     if (held === undefined || offer === undefined || !this.placeHeld(meeting, session)) {
       const spec = ErrorCodes.RELAY_ERR_RESUME_REFUSED;
       conn.send(errorFrame('RELAY_ERR_RESUME_REFUSED'));

@@ -16,8 +16,8 @@ export interface SessionMeeting {
 
 export class Session implements Member {
   readonly participantId: string;
-  /** UTF-8 bytes of participantId, for the hot-path frame encoder (protocol/forward-frame.ts). */
-  readonly idBytes: Uint8Array;
+  /** participantId's UTF-8 bytes once a frame needed them (idBytes): most of a webinar's audience never sends. */
+  private idUtf8: Uint8Array | null = null;
   readonly meetingId: string;
   readonly displayName: string | undefined;
   /** True while this session's JOINED waits in the roster batch (roster-batcher.ts): its first frame flushes it. */
@@ -48,7 +48,6 @@ export class Session implements Member {
 
   constructor(claims: JoinClaims, remoteAddress: string, burst: number, now: number) {
     this.participantId = claims.participantId;
-    this.idBytes = utf8Bytes(claims.participantId);
     this.meetingId = claims.meetingId;
     this.displayName = claims.displayName;
     this.remoteAddress = remoteAddress;
@@ -61,6 +60,14 @@ export class Session implements Member {
     this.tokens = burst;
     this.lastRefill = now;
     this.lastReceivedAt = now;
+  }
+
+  /**
+   * UTF-8 bytes of participantId, for the hot-path frame encoder (protocol/forward-frame.ts), made at the first
+   * frame that names this participant: a Uint8Array and its buffer are ~180 B per idle connection.
+   */
+  get idBytes(): Uint8Array {
+    return (this.idUtf8 ??= utf8Bytes(this.participantId));
   }
 
   /** Takes one frame from the token bucket; false when the participant exceeds its rate. */

@@ -6,7 +6,7 @@
  * is over the identity and not a lookup key, a key shared by every relay of a cluster would let any of them
  * verify it without asking the issuer (cluster-mode resume is not built yet; protocol/README.md, "Resume").
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 /** The subprotocol prefix of a resume offer. */
 export const RESUME_PREFIX = 'resume.';
@@ -33,6 +33,10 @@ export function parseResumeOffer(protocol: string): ResumeOffer | null {
   return { sessionId, expiresAt: parseInt(exp, 36), mac, lastSeq: Number(seq) };
 }
 
+const ID_BYTES = 12;
+const ID_POOL = Buffer.alloc(ID_BYTES * 32);
+let idPoolAt = ID_POOL.length;
+
 /** Issues and checks credentials with one per-process key. */
 export class ResumeKey {
   private readonly key: Buffer;
@@ -41,9 +45,20 @@ export class ResumeKey {
     this.key = key;
   }
 
-  /** A new random session id (base64url, 16 characters). */
+  /**
+   * A new random session id (base64url, 16 characters). The random bytes come 32 ids at a time: one call into
+   * OpenSSL (and its fork check, a getpid syscall) per join was a visible part of a join storm's cost.
+   */
   static sessionId(): string {
-    return randomBytes(12).toString('base64url');
+    if (idPoolAt >= ID_POOL.length) {
+      randomFillSync(ID_POOL);
+      idPoolAt = 0;
+    }
+    const id = ID_POOL.toString('base64url', idPoolAt, idPoolAt + ID_BYTES);
+    // Each id's bytes are used once: wiped as they are handed out.
+    ID_POOL.fill(0, idPoolAt, idPoolAt + ID_BYTES);
+    idPoolAt += ID_BYTES;
+    return id;
   }
 
   private mac(meetingId: string, participantId: string, sessionId: string, expiresAt: number): string {

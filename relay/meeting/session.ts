@@ -23,7 +23,8 @@ export class Session implements Member {
   /** True while this session's JOINED waits in the roster batch (roster-batcher.ts): its first frame flushes it. */
   rosterPending = false;
   readonly remoteAddress: string;
-  readonly tokenExpiresAt: number;
+  /** The token's `exp` in seconds: a small integer, where milliseconds would be a boxed number per session. */
+  private readonly tokenExp: number;
   /** The meeting policy from the token (applied when this join creates the meeting). */
   readonly policy: MeetingPolicyClaims | undefined;
   role: Role;
@@ -51,7 +52,7 @@ export class Session implements Member {
     this.meetingId = claims.meetingId;
     this.displayName = claims.displayName;
     this.remoteAddress = remoteAddress;
-    this.tokenExpiresAt = claims.expiresAt * 1000;
+    this.tokenExp = claims.expiresAt;
     this.policy = claims.policy;
     this.role = claims.role;
     this.capabilities = capabilityMask(claims.role, claims.capabilities);
@@ -60,6 +61,11 @@ export class Session implements Member {
     this.tokens = burst;
     this.lastRefill = now;
     this.lastReceivedAt = now;
+  }
+
+  /** When the token expires, unix ms. */
+  get tokenExpiresAt(): number {
+    return this.tokenExp * 1000;
   }
 
   /**

@@ -177,7 +177,7 @@ export class ResumeManager {
     const batcher = meeting.rosterBatcher;
     conn.subscribe(isStaff(session.role) ? batcher.staffTopic : batcher.audienceTopic);
     this.resubscribe(meeting, session, conn);
-    if (view !== undefined) delivery.toEveryone(rosterFrame(RosterChange.RESUMED, participantInfo(view, session), '', meeting.nextSeq()), null, session);
+    if (view !== undefined) announce(meeting, session, rosterFrame(RosterChange.RESUMED, participantInfo(view, session), '', meeting.nextSeq()));
   }
 
   /** Its media subscriptions are kept (same session): the new socket joins their routes; video waits for a keyframe. */
@@ -221,7 +221,7 @@ export class ResumeManager {
     const view = meeting.participants.get(session.participantId);
     if (view !== undefined) {
       const info = { ...participantInfo(view, session), reconnecting: true };
-      meeting.delivery.toEveryone(rosterFrame(RosterChange.RECONNECTING, info, reason, meeting.nextSeq()), null, session);
+      announce(meeting, session, rosterFrame(RosterChange.RECONNECTING, info, reason, meeting.nextSeq()));
     }
     return true;
   }
@@ -259,6 +259,17 @@ export class ResumeManager {
   close(): void {
     for (const held of [...this.bySession.values()]) this.forget(held);
   }
+}
+
+/**
+ * A RECONNECTING or RESUMED notice: to everyone, except an attendee's in a large meeting, which goes to the staff
+ * only (the other attendees do not list it: roster-visibility.ts). Sent to everyone, 10,000 attendees dropping at
+ * once (a network blip, a load generator's teardown) cost 10,000 x 10,000 deliveries.
+ */
+function announce(meeting: Meeting, session: Session, frame: Uint8Array): void {
+  const batcher = meeting.rosterBatcher;
+  if (batcher.large && !isStaff(session.role)) meeting.transport.publish(batcher.staffTopic, frame);
+  else meeting.delivery.toEveryone(frame, null, session);
 }
 
 /** The RESUME_GAP frame: what the window no longer held, counts per lane, never content. */

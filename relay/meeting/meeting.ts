@@ -205,7 +205,7 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     const env = decoded.value;
     if (this.delivery.claim !== undefined && this.delivery.claim(session, env)) return true;
     const lanes = this.laneSet;
-    const lane = lanes.byKind[env.kind];
+    const lane = lanes.byKind(env.kind);
     // Chat, the most frequent decoded kind, gets a call site of its own (monomorphic); the others share one.
     if (lane === lanes.chat) lanes.chat.handle(session, env, data.byteLength);
     else if (lane === undefined) refuse(this.delivery, session, 'RELAY_ERR_UNKNOWN_KIND', env.ref);
@@ -323,7 +323,7 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     if (this.ended) return;
     const decoded = decodeEnvelope(frame);
     if (!decoded.ok) return;
-    const lane = this.laneSet.byKind[decoded.value.kind];
+    const lane = this.laneSet.byKind(decoded.value.kind);
     if (lane !== undefined) lane.handle(sender, decoded.value, frame.byteLength);
   }
 

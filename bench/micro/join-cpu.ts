@@ -141,6 +141,16 @@ console.log(
     `join p50 ${(lat[Math.floor(lat.length * 0.5)] ?? NaN).toFixed(1)} p99 ${(lat[Math.floor(lat.length * 0.99)] ?? NaN).toFixed(1)} ms; RSS +${(((rss1 - rss0) * 1024) / N).toFixed(0)} B/join`,
 );
 console.log('  by thread (us per join): ' + [...byName].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / N).toFixed(0)}`).join(', '));
+// IDLE_MS=<ms>: afterwards, the server's CPU while the N connections sit idle (the periodic work that grows with N).
+if (process.env.IDLE_MS !== undefined) {
+  await new Promise((r) => setTimeout(r, 1000));
+  const i0 = threads(child.pid);
+  await new Promise((r) => setTimeout(r, Number(process.env.IDLE_MS)));
+  const i1 = threads(child.pid);
+  let ticks = 0;
+  for (const [tid, b] of i1) ticks += b.user + b.sys - ((i0.get(tid)?.user ?? b.user) + (i0.get(tid)?.sys ?? b.sys));
+  console.log(`  idle with ${sockets.length} connections: ${((ticks * 10) / Number(process.env.IDLE_MS) * 100).toFixed(1)} % of a core`);
+}
 for (const ws of sockets) ws.terminate();
 await new Promise((r) => setTimeout(r, 300));
 await child.close(3000);

@@ -58,6 +58,8 @@ export interface MeetingContext {
   readonly lanes?: Partial<LaneOptions>;
   /** Absent: delivery on this relay only. */
   readonly createDelivery?: DeliveryFactory;
+  /** True when deliveries may cross to other relays (cluster mode): only then are roster frames built for them. */
+  readonly clustered?: boolean;
 }
 
 function emptyLanes(): Record<Lane, LaneStats> {
@@ -209,7 +211,7 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     const env = decoded.value;
     if (this.delivery.claim !== undefined && this.delivery.claim(session, env)) return true;
     const lanes = this.laneSet;
-    const lane = lanes.byKind[env.kind];
+    const lane = lanes.byKind(env.kind);
     // Chat, the most frequent decoded kind, gets a call site of its own (monomorphic); the others share one.
     if (lane === lanes.chat) lanes.chat.handle(session, env, data.byteLength);
     else if (lane === undefined) refuse(this.delivery, session, 'RELAY_ERR_UNKNOWN_KIND', env.ref);
@@ -329,7 +331,7 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     if (this.ended) return;
     const decoded = decodeEnvelope(frame);
     if (!decoded.ok) return;
-    const lane = this.laneSet.byKind[decoded.value.kind];
+    const lane = this.laneSet.byKind(decoded.value.kind);
     if (lane !== undefined) lane.handle(sender, decoded.value, frame.byteLength);
   }
 
@@ -381,7 +383,7 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     const previous = view.role;
     view.role = member.role;
     this.delivery.roleChanged(member);
-    this.delivery.toRelays(rosterFrame(RosterChange.UPDATED, participantInfo(view, member), '', this.nextSeq()), null);
+    if (this.ctx.clustered === true) this.delivery.toRelays(rosterFrame(RosterChange.UPDATED, participantInfo(view, member), '', this.nextSeq()), null);
     this.rosterBatcher.roleChanged(member, view, previous);
     this.laneSet.memberChanged(member);
   }
@@ -423,7 +425,8 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     if (this.sessions.size > this.peakParticipants) this.peakParticipants = this.sessions.size;
     this.delivery.joined(session);
     this.ctx.observer.participantJoined?.(this, view, now);
-    this.delivery.toRelays(rosterFrame(RosterChange.JOINED, participantInfo(view, session), '', this.nextSeq()), null);
+    // The other relays' copy of the JOINED (this relay's own participants hear it through the roster batcher).
+    if (this.ctx.clustered === true) this.delivery.toRelays(rosterFrame(RosterChange.JOINED, participantInfo(view, session), '', this.nextSeq()), null);
     this.rosterBatcher.joined(session, view);
   }
 
@@ -446,7 +449,7 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     this.ctx.observer.participantLeft?.(this, view, reason, now);
     // Cluster: the participant is back through another relay (it replaced this session): it has not left.
     if (!this.remote.has(session.participantId)) {
-      this.delivery.toRelays(rosterFrame(RosterChange.LEFT, participantInfo(view, undefined), reason, this.nextSeq()), null);
+      if (this.ctx.clustered === true) this.delivery.toRelays(rosterFrame(RosterChange.LEFT, participantInfo(view, undefined), reason, this.nextSeq()), null);
       this.rosterBatcher.left(session, view, reason);
     } else {
       this.rosterBatcher.forget(session);

@@ -9,7 +9,7 @@
  * participant id, role, capabilities, display name and issuing relay; the MAC covers it), so that any relay of the
  * cluster can verify it and seat the participant without asking the issuer (protocol/README.md, "Resume").
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
 import { CAPABILITIES, type Capability, type Role } from '../auth/claims.types.js';
 
 /** The subprotocol prefix of a resume offer. */
@@ -84,6 +84,10 @@ export function parseResumeOffer(protocol: string): ResumeOffer | null {
   return { sessionId, expiresAt: parseInt(exp, 36), mac, lastSeq: Number(seq), ...(identity !== undefined ? { identity } : {}) };
 }
 
+const ID_BYTES = 12;
+const ID_POOL = Buffer.alloc(ID_BYTES * 32);
+let idPoolAt = ID_POOL.length;
+
 /** Issues and checks credentials with one per-process key. */
 export class ResumeKey {
   private readonly key: Buffer;
@@ -92,9 +96,20 @@ export class ResumeKey {
     this.key = key;
   }
 
-  /** A new random session id (base64url, 16 characters). */
+  /**
+   * A new random session id (base64url, 16 characters). The random bytes come 32 ids at a time: one call into
+   * OpenSSL (and its fork check, a getpid syscall) per join was a visible part of a join storm's cost.
+   */
   static sessionId(): string {
-    return randomBytes(12).toString('base64url');
+    if (idPoolAt >= ID_POOL.length) {
+      randomFillSync(ID_POOL);
+      idPoolAt = 0;
+    }
+    const id = ID_POOL.toString('base64url', idPoolAt, idPoolAt + ID_BYTES);
+    // Each id's bytes are used once: wiped as they are handed out.
+    ID_POOL.fill(0, idPoolAt, idPoolAt + ID_BYTES);
+    idPoolAt += ID_BYTES;
+    return id;
   }
 
   private mac(meetingId: string, participantId: string, sessionId: string, expiresAt: number, identity: string | undefined): string {

@@ -26,11 +26,10 @@ const JOIN_PATH = /^\/v1\/meetings\/([A-Za-z0-9_-]{1,128})\/?$/;
 interface Held {
   readonly session: Session;
   readonly sessionId: string;
-  readonly credential: string;
   /** The seq of the session's first WELCOME: a resume never gets frames from before it joined. */
   readonly floorSeq: number;
   /** Last seqs of accepted resume upgrades whose sockets have not opened yet. */
-  readonly offers: number[];
+  offers: number[] | null;
   /** When the connection dropped (0 while connected). */
   heldSince: number;
   /** Why it dropped: `disconnect`, or `idle_timeout` (a connection that went silent: the relay closed it). */
@@ -109,7 +108,7 @@ export class ResumeManager {
     if (s.meetingId !== p.meetingId || !this.key.verify(p.offer, s.meetingId, s.participantId, now)) return 'RELAY_ERR_RESUME_INVALID';
     const meeting = meetings.get(s.meetingId);
     if (!this.placeHeld(meeting, s)) return 'RELAY_ERR_RESUME_REFUSED';
-    held.offers.push(p.offer.lastSeq);
+    (held.offers ??= []).push(p.offer.lastSeq);
     this.handedOut.add(s);
     return { accept: true, protocol: SUBPROTOCOL, context: s };
   }
@@ -153,20 +152,25 @@ export class ResumeManager {
     return meeting !== undefined && !meeting.ended && s.meeting === meeting && meeting.sessions.get(s.participantId) === s && !meeting.barred.has(s.participantId);
   }
 
+  /** Cluster mode: the identity a credential carries, so that any relay can seat its holder; else undefined. */
+  private identityOf(session: Session): string | undefined {
+    if (this.cluster === null) return undefined;
+    return encodeIdentity({
+      participantId: session.participantId, role: session.tokenRole, capabilities: capabilityList(session.tokenCapabilities), node: this.cluster.node,
+      ...(session.displayName !== undefined ? { displayName: session.displayName } : {}),
+    });
+  }
+
   /** The credential of a session just welcomed (registers it). */
   credentialFor(session: Session, meeting: Meeting, welcomeSeq: number): string {
     const known = this.bySession.get(session);
-    if (known !== undefined) return known.credential;
+    // Not stored: the same inputs give the same credential again (its string and an offers array were ~120 B of
+    // every idle connection's memory).
+    const expiresAt = meeting.startedAt + meeting.maxDurationMs;
+    if (known !== undefined) return this.key.issue(session.meetingId, session.participantId, known.sessionId, expiresAt, this.identityOf(session));
     const sessionId = ResumeKey.sessionId();
-    const identity =
-      this.cluster === null
-        ? undefined
-        : encodeIdentity({
-            participantId: session.participantId, role: session.tokenRole, capabilities: capabilityList(session.tokenCapabilities), node: this.cluster.node,
-            ...(session.displayName !== undefined ? { displayName: session.displayName } : {}),
-          });
-    const credential = this.key.issue(session.meetingId, session.participantId, sessionId, meeting.startedAt + meeting.maxDurationMs, identity);
-    const held: Held = { session, sessionId, credential, floorSeq: welcomeSeq, offers: [], heldSince: 0, heldReason: 'disconnect', timer: null };
+    const credential = this.key.issue(session.meetingId, session.participantId, sessionId, expiresAt, this.identityOf(session));
+    const held: Held = { session, sessionId, floorSeq: welcomeSeq, offers: null, heldSince: 0, heldReason: 'disconnect', timer: null };
     this.bySession.set(session, held);
     this.byId.set(sessionId, held);
     return credential;
@@ -190,8 +194,8 @@ export class ResumeManager {
     const held = this.bySession.get(session);
     // The newest accepted offer is this socket's; older ones whose sockets never opened are dropped, and a
     // second resume racing this one finds none and is refused (the first to open wins).
-    const offer = held?.offers.pop();
-    if (held !== undefined) held.offers.length = 0;
+    const offer = held?.offers?.pop();
+    if (held !== undefined) held.offers = null;
     if (held === undefined || offer === undefined || !this.placeHeld(meeting, session)) {
       const spec = ErrorCodes.RELAY_ERR_RESUME_REFUSED;
       conn.send(errorFrame('RELAY_ERR_RESUME_REFUSED'));
@@ -236,7 +240,7 @@ export class ResumeManager {
     const batcher = meeting.rosterBatcher;
     conn.subscribe(isStaff(session.role) ? batcher.staffTopic : batcher.audienceTopic);
     this.resubscribe(meeting, session, conn);
-    if (view !== undefined) delivery.toEveryone(rosterFrame(RosterChange.RESUMED, participantInfo(view, session), '', meeting.nextSeq()), null, session);
+    if (view !== undefined) announce(meeting, session, rosterFrame(RosterChange.RESUMED, participantInfo(view, session), '', meeting.nextSeq()));
   }
 
   /** Its media subscriptions are kept (same session): the new socket joins their routes; video waits for a keyframe. */
@@ -281,7 +285,7 @@ export class ResumeManager {
     const view = meeting.participants.get(session.participantId);
     if (view !== undefined) {
       const info = { ...participantInfo(view, session), reconnecting: true };
-      meeting.delivery.toEveryone(rosterFrame(RosterChange.RECONNECTING, info, reason, meeting.nextSeq()), null, session);
+      announce(meeting, session, rosterFrame(RosterChange.RECONNECTING, info, reason, meeting.nextSeq()));
     }
     return true;
   }
@@ -319,6 +323,17 @@ export class ResumeManager {
   close(): void {
     for (const held of [...this.bySession.values()]) this.forget(held);
   }
+}
+
+/**
+ * A RECONNECTING or RESUMED notice: to everyone, except an attendee's in a large meeting, which goes to the staff
+ * only (the other attendees do not list it: roster-visibility.ts). Sent to everyone, 10,000 attendees dropping at
+ * once (a network blip, a load generator's teardown) cost 10,000 x 10,000 deliveries.
+ */
+function announce(meeting: Meeting, session: Session, frame: Uint8Array): void {
+  const batcher = meeting.rosterBatcher;
+  if (batcher.large && !isStaff(session.role)) meeting.transport.publish(batcher.staffTopic, frame);
+  else meeting.delivery.toEveryone(frame, null, session);
 }
 
 /** The RESUME_GAP frame: what the window no longer held, counts per lane, never content. */

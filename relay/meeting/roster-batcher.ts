@@ -202,7 +202,7 @@ export class RosterBatcher {
       this.largeUntold = false;
     } else if (count !== this.announced) {
       // Not due yet: come back so the exact count reaches the attendees once joins pause (a change re-arms sooner).
-      this.schedule(Math.max(this.options.batchMs, countDueInMs(now - this.announcedAt, now - this.changedAt)));
+      this.schedule(Math.max(this.options.batchMs, countDueInMs(count, this.announced, now - this.announcedAt, now - this.changedAt)));
     }
   }
 

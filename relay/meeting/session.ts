@@ -16,14 +16,15 @@ export interface SessionMeeting {
 
 export class Session implements Member {
   readonly participantId: string;
-  /** UTF-8 bytes of participantId, for the hot-path frame encoder (protocol/forward-frame.ts). */
-  readonly idBytes: Uint8Array;
+  /** participantId's UTF-8 bytes once a frame needed them (idBytes): most of a webinar's audience never sends. */
+  private idUtf8: Uint8Array | null = null;
   readonly meetingId: string;
   readonly displayName: string | undefined;
   /** True while this session's JOINED waits in the roster batch (roster-batcher.ts): its first frame flushes it. */
   rosterPending = false;
   readonly remoteAddress: string;
-  readonly tokenExpiresAt: number;
+  /** The token's `exp` in seconds: a small integer, where milliseconds would be a boxed number per session. */
+  private readonly tokenExp: number;
   /** The meeting policy from the token (applied when this join creates the meeting). */
   readonly policy: MeetingPolicyClaims | undefined;
   role: Role;
@@ -48,11 +49,10 @@ export class Session implements Member {
 
   constructor(claims: JoinClaims, remoteAddress: string, burst: number, now: number) {
     this.participantId = claims.participantId;
-    this.idBytes = utf8Bytes(claims.participantId);
     this.meetingId = claims.meetingId;
     this.displayName = claims.displayName;
     this.remoteAddress = remoteAddress;
-    this.tokenExpiresAt = claims.expiresAt * 1000;
+    this.tokenExp = claims.expiresAt;
     this.policy = claims.policy;
     this.role = claims.role;
     this.capabilities = capabilityMask(claims.role, claims.capabilities);
@@ -61,6 +61,19 @@ export class Session implements Member {
     this.tokens = burst;
     this.lastRefill = now;
     this.lastReceivedAt = now;
+  }
+
+  /** When the token expires, unix ms. */
+  get tokenExpiresAt(): number {
+    return this.tokenExp * 1000;
+  }
+
+  /**
+   * UTF-8 bytes of participantId, for the hot-path frame encoder (protocol/forward-frame.ts), made at the first
+   * frame that names this participant: a Uint8Array and its buffer are ~180 B per idle connection.
+   */
+  get idBytes(): Uint8Array {
+    return (this.idUtf8 ??= utf8Bytes(this.participantId));
   }
 
   /** Takes one frame from the token bucket; false when the participant exceeds its rate. */

@@ -344,6 +344,7 @@ export class Switchboard implements TransportHandlers<Session> {
         observer: this.deps.observer,
         forget: (m) => this.forget(m),
         lanes: this.laneOptions,
+        clustered: this.deps.createDelivery !== undefined,
         ...(this.resume !== null ? { createDelivery: this.resume.wrap(this.deps.createDelivery) } : this.deps.createDelivery !== undefined ? { createDelivery: this.deps.createDelivery } : {}),
       }, session.policy);
       this.meetings.set(meeting.meetingId, meeting);

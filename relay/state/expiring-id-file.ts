@@ -86,13 +86,23 @@ export class ExpiringIdFile {
     return this.live.size;
   }
 
+  /** The last id digested and its digest: a join storm asks about the same meeting id thousands of times. */
+  private lastId = '';
+  private lastKey = '';
+
   /** The digest written for `id`. */
   private digest(id: string): string {
-    return createHash('sha256').update(this.namespace).update('\0').update(id).digest('hex').slice(0, 32);
+    if (id === this.lastId && this.lastKey !== '') return this.lastKey;
+    const key = createHash('sha256').update(this.namespace).update('\0').update(id).digest('hex').slice(0, 32);
+    this.lastId = id;
+    this.lastKey = key;
+    return key;
   }
 
   /** True while `id` is remembered and not expired. */
   has(id: string): boolean {
+    // Nothing remembered (the common case for meeting ids in a fresh relay): no digest to compute.
+    if (this.live.size === 0) return false;
     const key = this.digest(id);
     const exp = this.live.get(key);
     if (exp === undefined) return false;

@@ -14,6 +14,21 @@ import { HostControlLane } from './host-controls.js';
 import { MediaLane } from './media.js';
 import { PollLane } from './polls.js';
 
+/** The lane handlers by slot; slot 0 is "no lane". */
+const SLOT_NAMES: readonly LaneHandlerName[] = ['control', 'host', 'chat', 'poll', 'document', 'media'];
+
+/**
+ * Lane slot (1-based index into SLOT_NAMES, 0: none) by client kind, once per process: a table of lane objects per
+ * meeting was 64 slots (~530 B per meeting, ~50 B per connection in meetings of ten).
+ */
+const KIND_SLOT: Uint8Array = (() => {
+  const t = new Uint8Array(KIND_TABLE_SIZE);
+  for (const [kind, name] of Object.entries(CLIENT_KIND_HANDLER)) {
+    if (name !== undefined) t[Number(kind)] = SLOT_NAMES.indexOf(name) + 1;
+  }
+  return t;
+})();
+
 export class LaneSet {
   readonly control: ControlLane;
   readonly host: HostControlLane;
@@ -23,8 +38,8 @@ export class LaneSet {
   readonly media: MediaLane;
   /** Every lane, in the order their lifecycle hooks run. */
   readonly all: readonly LaneHandler[];
-  /** Handler by client kind (undefined: a kind a client may not send). */
-  readonly byKind: Array<LaneHandler | undefined> = new Array(KIND_TABLE_SIZE).fill(undefined);
+  /** Handlers by slot (KIND_SLOT); index 0 stays undefined. */
+  private readonly slots: Array<LaneHandler | undefined>;
 
   constructor(ctx: LaneContext, options: ResolvedLaneOptions) {
     this.control = new ControlLane(ctx);
@@ -42,13 +57,18 @@ export class LaneSet {
       document: this.document,
       media: this.media,
     };
+    this.slots = [undefined, ...SLOT_NAMES.map((n) => named[n])];
     for (const lane of this.all) {
       for (const kind of lane.kinds) {
         // The table in protocol/ is the authority; a lane claiming a kind it does not list is a programming error.
         if (named[CLIENT_KIND_HANDLER[kind]!] !== lane) throw new Error(`kind ${kind} is not the ${lane.constructor.name}'s in protocol/kind-lanes.ts`);
-        this.byKind[kind] = lane;
       }
     }
+  }
+
+  /** The handler of a client kind (undefined: a kind a client may not send). */
+  byKind(kind: number): LaneHandler | undefined {
+    return kind >= 0 && kind < KIND_TABLE_SIZE ? this.slots[KIND_SLOT[kind]!] : undefined;
   }
 
   /** Periodic work (every 250 ms): active speakers, stalled document receivers. */

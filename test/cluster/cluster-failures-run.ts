@@ -29,8 +29,8 @@ const MEETINGS = 2;
 const CHATS = 5;
 /** How long a relay stays stopped in the SIGSTOP failure (the scenario, not a wait). */
 export const STOP_MS = 15_000;
-const HEARTBEAT_MS = 200;
-const DEAD_AFTER_MS = 1_000;
+const HEARTBEAT_MS = 250;
+const DEAD_AFTER_MS = 1_500;
 const WINDOW_MS = 500;
 /** Interim records every this long: the owner writes them, with the final record's id. */
 const INTERIM_MS = 1_000;

@@ -6,7 +6,7 @@
  * that arrives again (a retry, crash recovery) is recognised instead of recorded twice. See DESIGN.md.
  */
 import type { CdrRecord } from '../cdr/cdr.types.js';
-import { endReasonOf, failPart, failSince, mergeParts, type MeetingPart } from './merge-cdr.js';
+import { completePart, endReasonOf, failPart, failSince, mergeParts, type MeetingPart } from './merge-cdr.js';
 
 /** A part as a relay reports it (JSON on `<prefix>.ctl.n.<node>`). */
 export interface PartReport {
@@ -132,7 +132,14 @@ export class CdrLedger {
     // Only a newer version replaces a part (a recovered copy, version 1, never replaces one held). A relay declared
     // dead may still report (it was stopped or cut off, not killed, and does not know yet): its sessions open when it
     // was declared dead end then with relay_failure, whatever it says later; one it opened since shows it is back.
-    if (held === undefined || r.v > held.v) {
+    if (held !== undefined && r.failed && held.failed && r.v <= held.v) {
+      // The crash-recovered copy of a part held as failed: it may have sessions the relay had no time to report.
+      const record = completePart(held.record, r.record);
+      if (record !== held.record) {
+        l.parts.set(r.part, { ...held, record });
+        l.changedAt = now;
+      }
+    } else if (held === undefined || r.v > held.v) {
       let deadAt = held?.deadAt;
       if (deadAt === undefined && !r.done && !r.failed && !this.host.isLive(r.from)) deadAt = now;
       let record = r.record;

@@ -69,6 +69,32 @@ export function failSince(record: CdrRecord, at: number): CdrRecord {
   return { ...record, participants };
 }
 
+/**
+ * A part as held, completed from its crash-recovered copy: sessions the recovered copy has and the held one lacks
+ * (they began too shortly before the relay died to be reported) are added, as recovery closed them (pure).
+ */
+export function completePart(held: CdrRecord, recovered: CdrRecord): CdrRecord {
+  const byId = new Map(held.participants.map((p) => [p.id, p]));
+  let added = false;
+  const participants = held.participants.map((p) => ({ ...p, sessions: [...p.sessions] }));
+  const out = new Map(participants.map((p) => [p.id, p]));
+  for (const rp of recovered.participants) {
+    const hp = byId.get(rp.id);
+    const target = out.get(rp.id);
+    for (const s of rp.sessions) {
+      if (hp !== undefined && hp.sessions.some((h) => h.joinedAt === s.joinedAt)) continue;
+      added = true;
+      if (target !== undefined) target.sessions.push(s);
+      else {
+        const np = { ...rp, sessions: [s] };
+        participants.push(np);
+        out.set(rp.id, np);
+      }
+    }
+  }
+  return added ? { ...held, participants } : held;
+}
+
 function addLanes(into: Record<Lane, CdrLaneCounts>, from: Record<Lane, CdrLaneCounts> | undefined): void {
   for (const lane of LANES) {
     const a = into[lane];

@@ -385,10 +385,11 @@ export async function runRound(fc: FailureCluster, failure: Failure, round: numb
     wantList.sort();
     // 4013 closes (documented) end sessions with cluster_gap: accepted in place of the expected reason.
     const norm = (l: string[]): string[] => l.map((x) => x.replace(/:cluster_gap$/, ':leave'));
-    if (process.env.CLUSTER_FAILURE_DUMP !== undefined && problems.some((p) => p.startsWith(mid))) {
-      (await import('node:fs')).writeFileSync(`${process.env.CLUSTER_FAILURE_DUMP}-${mid}.json`, JSON.stringify({ rec, all: fc.dirs.map((d) => readCdrs(d).filter((r) => r.meetingId === mid).map((r) => `${r.id} ${r.endedAt} ${r.relayNode}`)) }, null, 1));
-    }
     if (JSON.stringify(norm(got)) !== JSON.stringify(norm(wantList))) problems.push(`${mid}: sessions ${JSON.stringify(got)}, expected ${JSON.stringify(wantList)}`);
+  }
+  if (process.env.CLUSTER_FAILURE_DUMP !== undefined && problems.length > 0) {
+    const { writeFileSync } = await import('node:fs');
+    for (const mid of mids) writeFileSync(`${process.env.CLUSTER_FAILURE_DUMP}-${failure}-${mid}.json`, JSON.stringify(fc.dirs.map((d) => readCdrs(d).filter((r) => r.meetingId === mid)), null, 1));
   }
   return { failure, round, recoveredMs: Math.round(recoveredMs), problems, meetings: mids.length, gapCloses, interims: interimCount };
 }

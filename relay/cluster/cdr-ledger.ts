@@ -6,7 +6,7 @@
  * that arrives again (a retry, crash recovery) is recognised instead of recorded twice. See DESIGN.md.
  */
 import type { CdrRecord } from '../cdr/cdr.types.js';
-import { endReasonOf, failPart, mergeParts, type MeetingPart } from './merge-cdr.js';
+import { completePart, endReasonOf, failPart, failSince, mergeParts, type MeetingPart } from './merge-cdr.js';
 
 /** A part as a relay reports it (JSON on `<prefix>.ctl.n.<node>`). */
 export interface PartReport {
@@ -47,6 +47,14 @@ export interface RecordedNotice {
 interface HeldPart extends MeetingPart {
   v: number;
   node: string;
+  /** When its relay was declared dead (the part's open sessions ended then), while it is not back. */
+  deadAt?: number;
+}
+
+/** Whether a part has a session still open that began after `at` (its relay is running it: not dead). */
+function openSince(record: CdrRecord, at: number): boolean {
+  for (const p of record.participants) for (const s of p.sessions) if (s.leftAt === null && Date.parse(s.joinedAt) > at) return true;
+  return false;
 }
 
 interface Ledger {
@@ -121,12 +129,33 @@ export class CdrLedger {
       l.told = true;
     }
     const held = l.parts.get(r.part);
-    // A part whose relay was declared dead stays as it was declared (relay_failure), whatever it says later; a
-    // part held already is replaced only by a newer version (a recovered copy, version 1, never replaces it).
-    if (held === undefined || (r.v > held.v && !held.failed)) {
-      const failed = r.failed || (!r.done && !this.host.isLive(r.from));
-      const record = failed && !r.failed ? failPart(r.record, now) : r.record;
-      l.parts.set(r.part, { record, done: r.done || failed, failed, v: r.v, node: r.from });
+    // Only a newer version replaces a part (a recovered copy, version 1, never replaces one held). A relay declared
+    // dead may still report (it was stopped or cut off, not killed, and does not know yet): its sessions open when it
+    // was declared dead end then with relay_failure, whatever it says later; one it opened since shows it is back.
+    if (held !== undefined && r.failed && held.failed && r.v <= held.v) {
+      // The crash-recovered copy of a part held as failed: it may have sessions the relay had no time to report.
+      const record = completePart(held.record, r.record);
+      if (record !== held.record) {
+        l.parts.set(r.part, { ...held, record });
+        l.changedAt = now;
+      }
+    } else if (held === undefined || r.v > held.v) {
+      let deadAt = held?.deadAt;
+      if (deadAt === undefined && !r.done && !r.failed && !this.host.isLive(r.from)) deadAt = now;
+      let record = r.record;
+      let done = r.done || r.failed;
+      let failed = r.failed;
+      if (deadAt !== undefined) {
+        if (!r.done && openSince(r.record, deadAt)) deadAt = undefined;
+        else {
+          record = r.done ? failSince(r.record, deadAt) : failPart(r.record, deadAt);
+          done = true;
+          failed = true;
+        }
+      }
+      const part: HeldPart = { record, done, failed, v: r.v, node: r.from };
+      if (deadAt !== undefined) part.deadAt = deadAt;
+      l.parts.set(r.part, part);
       l.changedAt = now;
     }
     return { t: 'a', from: this.host.selfId, part: r.part, v: r.v, c: l.cdrId, recorded: false };
@@ -138,7 +167,8 @@ export class CdrLedger {
     for (const l of this.ledgers.values()) {
       for (const [id, p] of l.parts) {
         if (p.node !== node || p.done) continue;
-        l.parts.set(id, { ...p, record: failPart(p.record, Math.max(at, Date.parse(p.record.endedAt))), done: true, failed: true });
+        const deadAt = Math.max(at, Date.parse(p.record.endedAt));
+        l.parts.set(id, { ...p, record: failPart(p.record, deadAt), done: true, failed: true, deadAt });
         l.changedAt = now;
       }
     }

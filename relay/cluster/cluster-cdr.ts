@@ -53,6 +53,8 @@ interface OutPart {
  * (its sessions are exact: joins and leaves go out on the next tick).
  */
 const COUNTERS_EVERY_MS = 5_000;
+/** Joins and leaves are reported this soon (coalesced), not at the next tick. */
+const JOIN_FLUSH_MS = 20;
 
 /** A relay comes (back) up: it is told the meetings recorded in this last stretch (bounded). */
 const RECENT_RECORDED_MS = 10 * 60_000;
@@ -167,10 +169,41 @@ export class ClusterCdr implements MeetingObserver {
 
   participantJoined(view: MeetingView): void {
     this.partOf(view).dirty = true;
+    this.soon();
   }
 
   participantLeft(view: MeetingView): void {
     this.partOf(view).dirty = true;
+    this.soon();
+  }
+
+  private flushScheduled = false;
+
+  /**
+   * A join or leave goes out within JOIN_FLUSH_MS rather than at the next tick: a relay killed right after a join
+   * must have reported it (a join storm still costs one rebuild per part per flush).
+   */
+  private soon(): void {
+    if (this.flushScheduled || this.closed) return;
+    this.flushScheduled = true;
+    setTimeout(() => {
+      this.flushScheduled = false;
+      if (this.closed || !this.presence.settled) return;
+      const now = Date.now();
+      for (const p of this.parts.values()) {
+        if (!p.dirty || p.done || p.view === null) continue;
+        this.rebuild(p, now);
+        this.send(p);
+      }
+    }, JOIN_FLUSH_MS).unref();
+  }
+
+  private rebuild(p: OutPart, now: number): void {
+    p.record = this.cdr.buildPart(p.view!, null, now);
+    p.counters = counterSum(p.view!);
+    p.builtAt = now;
+    p.dirty = false;
+    p.v++;
   }
 
   meetingEnded(view: MeetingView, reason: EndReason, endedAt: number): void {
@@ -195,13 +228,7 @@ export class ClusterCdr implements MeetingObserver {
     for (const p of this.parts.values()) {
       if (!p.done && p.view !== null) {
         const sum = counterSum(p.view);
-        if (p.dirty || (sum !== p.counters && now - p.builtAt >= COUNTERS_EVERY_MS)) {
-          p.record = this.cdr.buildPart(p.view, null, now);
-          p.counters = sum;
-          p.builtAt = now;
-          p.dirty = false;
-          p.v++;
-        }
+        if (p.dirty || (sum !== p.counters && now - p.builtAt >= COUNTERS_EVERY_MS)) this.rebuild(p, now);
       }
       this.send(p);
     }

@@ -97,6 +97,8 @@ export class ClusterNode {
       for (const m of this.meetings.values()) m.nodeDied(node);
     });
     this.presence.on('up', (node) => log.info({ event: 'cluster_relay_up', node }, 'cluster: a relay joined the cluster'));
+    // It was declared dead here but may not know (its outage looked shorter from its side): tell it.
+    this.presence.on('revived', (node, boot) => this.link.publish(`${this.prefix}.ctl.n.${node}`, utf8Of(JSON.stringify({ t: 'dead', from: this.id, boot }))));
     this.presence.on('stalled', (ms) => {
       // The others declared this relay dead meanwhile (its sessions are relay_failure in the records): its
       // participants must rejoin, through any relay.
@@ -170,11 +172,26 @@ export class ClusterNode {
   private onControl(subject: string, data: Uint8Array): void {
     try {
       if (subject === this.presence.subject) this.presence.receive(data);
-      else this.cdr.receive(subject, data);
+      else if (!this.deadNotice(data)) this.cdr.receive(subject, data);
     } catch (err) {
       this.stats.errors++;
       this.log.error({ event: 'cluster_error', err: describeError(err) }, 'cluster: control message handling failed');
     }
+  }
+
+  /** Another relay's "you were declared dead" (JSON `{t:'dead',from,boot}`): true when it was one. */
+  private deadNotice(data: Uint8Array): boolean {
+    // Cheap check before parsing: the CDR's messages are larger and never start so.
+    if (data.length > 200 || data[0] !== 0x7b /* { */ || data[2] !== 0x74 /* t */ || data[6] !== 0x64 /* d */) return false;
+    let m: { t?: unknown; boot?: unknown };
+    try {
+      m = JSON.parse(new TextDecoder().decode(data)) as { t?: unknown; boot?: unknown };
+    } catch {
+      return false;
+    }
+    if (m.t !== 'dead' || typeof m.boot !== 'string') return false;
+    this.presence.stalledElsewhere(m.boot);
+    return true;
   }
 
   /** Meetings that span relays now, and the remote participants they hold. */

@@ -43,12 +43,56 @@ export function endReasonOf(parts: readonly MeetingPart[]): EndReason {
 
 /** Closes the open sessions of a part whose relay died, at `at`, with relay_failure (a new record; pure). */
 export function failPart(record: CdrRecord, at: number): CdrRecord {
-  const iso = new Date(Math.max(at, Date.parse(record.startedAt))).toISOString();
+  const end = Math.max(at, Date.parse(record.startedAt));
+  const iso = new Date(end).toISOString();
   const participants = record.participants.map((p) => ({
     ...p,
-    sessions: p.sessions.map((s) => (s.leftAt === null ? { ...s, leftAt: iso, leaveReason: 'relay_failure' as LeaveReason } : s)),
+    sessions: p.sessions.map((s) =>
+      s.leftAt === null ? { ...s, leftAt: new Date(Math.max(end, Date.parse(s.joinedAt))).toISOString(), leaveReason: 'relay_failure' as LeaveReason } : s,
+    ),
   }));
   return { ...record, participants, partial: false, endedAt: iso, endReason: 'relay_failure', recovered: true };
+}
+
+/**
+ * A part its relay reported after it was declared dead at `at`: the sessions it had open then ended then with
+ * relay_failure, whatever the relay says of them later; sessions it began since stay as reported (pure).
+ */
+export function failSince(record: CdrRecord, at: number): CdrRecord {
+  const iso = new Date(at).toISOString();
+  const participants = record.participants.map((p) => ({
+    ...p,
+    sessions: p.sessions.map((s) =>
+      Date.parse(s.joinedAt) <= at && (s.leftAt === null || Date.parse(s.leftAt) > at) ? { ...s, leftAt: iso, leaveReason: 'relay_failure' as LeaveReason } : s,
+    ),
+  }));
+  return { ...record, participants };
+}
+
+/**
+ * A part as held, completed from its crash-recovered copy: sessions the recovered copy has and the held one lacks
+ * (they began too shortly before the relay died to be reported) are added, as recovery closed them (pure).
+ */
+export function completePart(held: CdrRecord, recovered: CdrRecord): CdrRecord {
+  const byId = new Map(held.participants.map((p) => [p.id, p]));
+  let added = false;
+  const participants = held.participants.map((p) => ({ ...p, sessions: [...p.sessions] }));
+  const out = new Map(participants.map((p) => [p.id, p]));
+  for (const rp of recovered.participants) {
+    const hp = byId.get(rp.id);
+    const target = out.get(rp.id);
+    for (const s of rp.sessions) {
+      if (hp !== undefined && hp.sessions.some((h) => h.joinedAt === s.joinedAt)) continue;
+      added = true;
+      if (target !== undefined) target.sessions.push(s);
+      else {
+        const np = { ...rp, sessions: [s] };
+        participants.push(np);
+        out.set(rp.id, np);
+      }
+    }
+  }
+  return added ? { ...held, participants } : held;
 }
 
 function addLanes(into: Record<Lane, CdrLaneCounts>, from: Record<Lane, CdrLaneCounts> | undefined): void {

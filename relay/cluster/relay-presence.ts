@@ -25,6 +25,11 @@ export interface RelayPresenceEvents {
   down: [node: string, why: 'timeout' | 'bye' | 'restarted'];
   /** This relay did not run (SIGSTOP, a blocked loop) or was cut off from NATS for longer than deadAfterMs. */
   stalled: [ms: number];
+  /**
+   * A relay this one declared dead (timeout) beats again with the same incarnation: it may not know (its own
+   * outage looked shorter to it); the caller tells it (stalledElsewhere() on its side).
+   */
+  revived: [node: string, boot: string];
 }
 
 interface Peer {
@@ -67,6 +72,9 @@ export class RelayPresence extends EventEmitter<RelayPresenceEvents> {
   /** This process's incarnation (random per start). */
   readonly boot = randomUUID();
   private readonly peers = new Map<string, Peer>();
+  /** Relays declared dead by timeout, with their incarnation (bounded: the last 1 000). */
+  private readonly declaredDead = new Map<string, string>();
+  private lastStallAt = -Infinity;
   private timer: NodeJS.Timeout | null = null;
   private lastTick = 0;
   private startedAt = 0;
@@ -152,7 +160,10 @@ export class RelayPresence extends EventEmitter<RelayPresenceEvents> {
     const peer = this.peers.get(b.n);
     if (peer === undefined) {
       this.peers.set(b.n, { boot: b.b, lastSeen: now });
+      const wasDead = this.declaredDead.get(b.n) === b.b;
+      this.declaredDead.delete(b.n);
       this.emit('up', b.n);
+      if (wasDead) this.emit('revived', b.n, b.b);
     } else {
       peer.lastSeen = now;
     }
@@ -173,7 +184,17 @@ export class RelayPresence extends EventEmitter<RelayPresenceEvents> {
     this.connected = false;
   }
 
+  /**
+   * Another relay says it declared this one dead (this incarnation): a stall, unless one was just reported (every
+   * relay that saw this one die says so).
+   */
+  stalledElsewhere(boot: string): void {
+    if (boot !== this.boot || performance.now() - this.lastStallAt < this.o.deadAfterMs) return;
+    this.stall(-1);
+  }
+
   private stall(ms: number): void {
+    this.lastStallAt = performance.now();
     // Whoever beat while this relay did not run gets a fresh period to show it is alive.
     const now = performance.now();
     for (const p of this.peers.values()) p.lastSeen = now;
@@ -207,6 +228,8 @@ export class RelayPresence extends EventEmitter<RelayPresenceEvents> {
     for (const [n, p] of this.peers) {
       if (now - p.lastSeen > this.o.deadAfterMs) {
         this.peers.delete(n);
+        this.declaredDead.set(n, p.boot);
+        if (this.declaredDead.size > 1_000) this.declaredDead.delete(this.declaredDead.keys().next().value!);
         this.emit('down', n, 'timeout');
       }
     }

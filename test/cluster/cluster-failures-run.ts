@@ -29,8 +29,8 @@ const MEETINGS = 2;
 const CHATS = 5;
 /** How long a relay stays stopped in the SIGSTOP failure (the scenario, not a wait). */
 export const STOP_MS = 15_000;
-const HEARTBEAT_MS = 200;
-const DEAD_AFTER_MS = 1_000;
+const HEARTBEAT_MS = 250;
+const DEAD_AFTER_MS = 1_500;
 const WINDOW_MS = 500;
 /** Interim records every this long: the owner writes them, with the final record's id. */
 const INTERIM_MS = 1_000;
@@ -385,10 +385,11 @@ export async function runRound(fc: FailureCluster, failure: Failure, round: numb
     wantList.sort();
     // 4013 closes (documented) end sessions with cluster_gap: accepted in place of the expected reason.
     const norm = (l: string[]): string[] => l.map((x) => x.replace(/:cluster_gap$/, ':leave'));
-    if (process.env.CLUSTER_FAILURE_DUMP !== undefined && problems.some((p) => p.startsWith(mid))) {
-      (await import('node:fs')).writeFileSync(`${process.env.CLUSTER_FAILURE_DUMP}-${mid}.json`, JSON.stringify({ rec, all: fc.dirs.map((d) => readCdrs(d).filter((r) => r.meetingId === mid).map((r) => `${r.id} ${r.endedAt} ${r.relayNode}`)) }, null, 1));
-    }
     if (JSON.stringify(norm(got)) !== JSON.stringify(norm(wantList))) problems.push(`${mid}: sessions ${JSON.stringify(got)}, expected ${JSON.stringify(wantList)}`);
+  }
+  if (process.env.CLUSTER_FAILURE_DUMP !== undefined && problems.length > 0) {
+    const { writeFileSync } = await import('node:fs');
+    for (const mid of mids) writeFileSync(`${process.env.CLUSTER_FAILURE_DUMP}-${failure}-${mid}.json`, JSON.stringify(fc.dirs.map((d) => readCdrs(d).filter((r) => r.meetingId === mid)), null, 1));
   }
   return { failure, round, recoveredMs: Math.round(recoveredMs), problems, meetings: mids.length, gapCloses, interims: interimCount };
 }

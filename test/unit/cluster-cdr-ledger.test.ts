@@ -80,7 +80,8 @@ describe('CdrLedger', () => {
     live.delete('a');
     l.nodeDown('a', now);
     // After it was declared dead, what its relay says is ignored: its part stays relay_failure.
-    l.report(report('a', 'A', 5, buildCdr(view('A', 'relay-a', { p1: [[0, 5_000]] }), 'empty_timeout', now), true), now);
+    const later = now + 5_000 - T0;
+    l.report(report('a', 'A', 5, buildCdr(view('A', 'relay-a', { p1: [[0, later]] }), 'empty_timeout', now + 5_000), true), now);
     l.tick(now + 1_000);
     expect(written).toEqual([]);
     l.report(report('b', 'B', 3, buildCdr(view('B', 'relay-b', { p2: [[0, 9_000]] }), 'empty_timeout', now + 10), true), now + 10);

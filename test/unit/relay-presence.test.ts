@@ -166,6 +166,29 @@ describe('RelayPresence', () => {
     expect(downs).toEqual([]);
   });
 
+  it('tells a relay it declared dead that comes back with the same incarnation (revived), which then stalls', async () => {
+    const bus = new Bus();
+    const a = bus.add('a');
+    const b = bus.add('b');
+    open.push(a, b);
+    await waitUntil(a, () => a.isLive('b'));
+    bus.cut.add('b');
+    await once(a, 'down');
+    const revived = once(a, 'revived');
+    bus.cut.delete('b');
+    const [node, boot] = await revived;
+    expect([node, boot]).toEqual(['b', b.boot]);
+    const stalled = once(b, 'stalled');
+    b.stalledElsewhere(boot as string);
+    await stalled;
+    // Said again by another relay right after: one stall is enough.
+    let again = 0;
+    b.on('stalled', () => again++);
+    b.stalledElsewhere(boot as string);
+    b.stalledElsewhere('another-incarnation');
+    expect(again).toBe(0);
+  });
+
   it('refuses a dead-after not longer than the interval', () => {
     expect(() => new RelayPresence({ selfId: 'a', prefix: 'p', intervalMs: 100, deadAfterMs: 100 }, () => undefined)).toThrow(RangeError);
   });

@@ -9,7 +9,8 @@
  * participant id, role, capabilities, display name and issuing relay; the MAC covers it), so that any relay of the
  * cluster can verify it and seat the participant without asking the issuer (protocol/README.md, "Resume").
  */
-import { createHmac, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomId } from '../../token/random-id.js';
 import { CAPABILITIES, type Capability, type Role } from '../auth/claims.types.js';
 
 /** The subprotocol prefix of a resume offer. */
@@ -85,8 +86,6 @@ export function parseResumeOffer(protocol: string): ResumeOffer | null {
 }
 
 const ID_BYTES = 12;
-const ID_POOL = Buffer.alloc(ID_BYTES * 32);
-let idPoolAt = ID_POOL.length;
 
 /** Issues and checks credentials with one per-process key. */
 export class ResumeKey {
@@ -96,20 +95,9 @@ export class ResumeKey {
     this.key = key;
   }
 
-  /**
-   * A new random session id (base64url, 16 characters). The random bytes come 32 ids at a time: one call into
-   * OpenSSL (and its fork check, a getpid syscall) per join was a visible part of a join storm's cost.
-   */
+  /** A new random session id (base64url, 16 characters), from the pooled random ids (token/random-id.ts). */
   static sessionId(): string {
-    if (idPoolAt >= ID_POOL.length) {
-      randomFillSync(ID_POOL);
-      idPoolAt = 0;
-    }
-    const id = ID_POOL.toString('base64url', idPoolAt, idPoolAt + ID_BYTES);
-    // Each id's bytes are used once: wiped as they are handed out.
-    ID_POOL.fill(0, idPoolAt, idPoolAt + ID_BYTES);
-    idPoolAt += ID_BYTES;
-    return id;
+    return randomId(ID_BYTES);
   }
 
   private mac(meetingId: string, participantId: string, sessionId: string, expiresAt: number, identity: string | undefined): string {

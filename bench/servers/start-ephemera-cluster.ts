@@ -1,7 +1,8 @@
 /**
  * `ephemera-cluster`: two Ephemera relays (uws) joined by one nats-server, all three pinned to the server core,
  * so that the figures are the whole cluster's CPU (both relays and nats-server) against one relay on the same
- * core. The load generator splits every meeting's participants across both relays (alternately). Skipped, with
+ * core. The relays run the same entry as the single relay (dist/ephemera.mjs, or tsx with BENCH_RELAY_TSX=1): a
+ * relay under the tsx loader pays for its loader thread and source-mapped stacks, which is not the relay's cost. The load generator splits every meeting's participants across both relays (alternately). Skipped, with
  * the reason, without nats-server.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { loadTokenMinter } from '../load/adapters/ephemera-tokens.js';
 import { spawnPinned, type PinnedChild } from '../lib/child-process.js';
 import { freePort } from '../lib/free-port.js';
 import { NODE_SERVER_FLAGS } from './node-flags.js';
-import { ephemeraUnavailable, profileFlags, relayArgs } from './start-ephemera.js';
+import { ephemeraUnavailable, profileFlags, relayArgs, relayEntry } from './start-ephemera.js';
 import { natsServerAvailable } from './start-nats.js';
 import type { StartResult } from './server.types.js';
 
@@ -43,7 +44,7 @@ export async function startEphemeraCluster(core: number, media: boolean): Promis
         core,
         command: process.execPath,
         args: [
-          ...NODE_SERVER_FLAGS, ...profileFlags(), join(ROOT, 'bin/ephemera.js'), 'relay', ...relayArgs('uws', dirs[i]!),
+          ...NODE_SERVER_FLAGS, ...profileFlags(), await relayEntry(), 'relay', ...relayArgs('uws', dirs[i]!),
           '--jwks-file', join(dirs[0]!, 'keys', 'jwks.json'),
           '--cluster-nats', `nats://127.0.0.1:${natsPort}`, '--cluster-node-id', `bench${i}`,
         ],

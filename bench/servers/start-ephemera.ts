@@ -21,7 +21,7 @@ const RELAY_COMMAND = join(ROOT, 'bin/cli/commands/relay.ts');
 let built: Promise<string> | null = null;
 
 /** The relay's entry script: dist/ephemera.mjs, (re)built from the sources once per bench process. */
-function relayEntry(): Promise<string> {
+export function relayEntry(): Promise<string> {
   if (process.env.BENCH_RELAY_TSX === '1') return Promise.resolve(join(ROOT, 'bin/ephemera.js'));
   built ??= promisify(execFile)(process.execPath, [join(ROOT, 'scripts/build-dist.mjs')], { cwd: ROOT, timeout: 60_000 }).then(() => join(ROOT, 'dist/ephemera.mjs'));
   return built;

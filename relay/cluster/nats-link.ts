@@ -21,9 +21,6 @@ export interface NatsLinkOptions {
   readonly tlsKeyFile?: string | undefined;
 }
 
-/** Cluster messages are written to NATS in batches at most this old (milliseconds): the latency it adds. */
-const BATCH_MS = 1;
-
 export type MessageHandler = (subject: string, data: Uint8Array) => void;
 
 /** Builds the client options from the settings (files read once, at start). */
@@ -177,9 +174,11 @@ export class NatsLink {
   }
 
   /**
-   * Publishes, in order, within BATCH_MS: the client writes once per microtask checkpoint, which is once per client
-   * frame the relay handles; batching here makes one socket write out of a millisecond's messages instead of one
-   * per message (a loopback write costs more than the rest of a frame's cross-relay work). `zero`: the buffer is relay-owned content, zeroed once the client has written it.
+   * Publishes, in order, at the end of this event-loop turn: the client writes once per microtask checkpoint, which
+   * is once per client frame the relay handles; batching here makes one socket write out of a turn's messages
+   * instead of one per message (a loopback write costs more than the rest of a frame's cross-relay work). A turn,
+   * not a timer: a 1 ms timer cost a wake-up of its own per batch (and a millisecond of latency), and the frames
+   * of one turn are what the transport also writes to its sockets in one go. `zero`: the buffer is relay-owned content, zeroed once the client has written it.
    */
   publish(subject: string, data: Uint8Array, zero = false): boolean {
     if (this.closed) return false;
@@ -188,7 +187,7 @@ export class NatsLink {
     if (zero) this.zeroQueue.push(data);
     if (!this.batchScheduled) {
       this.batchScheduled = true;
-      setTimeout(this.flushBatch, BATCH_MS);
+      setImmediate(this.flushBatch);
     }
     return true;
   }

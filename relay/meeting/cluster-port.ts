@@ -37,6 +37,8 @@ export interface MeetingPort {
   readonly ended: boolean;
   readonly locked: boolean;
   readonly barred: ReadonlySet<string>;
+  /** The meeting's next seq: a frame from another relay gets this relay's numbering before local delivery. */
+  nextSeq(): number;
   /** A local member by id (undefined: absent or remote). */
   localMember(participantId: string): Member | undefined;
   localMembers(): IterableIterator<Member>;

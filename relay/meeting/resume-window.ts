@@ -7,6 +7,9 @@
  * (--resume-window-bytes, --resume-window-ms); a frame that slides out is zeroed at once, and everything is
  * zeroed when the meeting ends. Never on disk. What slid out leaves a tombstone (seq, lane, audience: metadata,
  * never content; at most MAX_TOMBSTONES) so that the gap frame can say how many frames per lane were missed.
+ * In cluster mode the cluster delivery also tells it (InboundRecorder) of the frames from other relays it hands to
+ * this relay's participants, already carrying this relay's seq (relay/cluster/restamp-seq.ts): one numbering, in
+ * local delivery order, so the client's last seq finds the resume point as on one relay.
  */
 import { Kind } from '../../protocol/index.js';
 import { laneOfKind, type LaneName } from '../../protocol/kind-lanes.js';

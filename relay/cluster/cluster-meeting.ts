@@ -604,13 +604,16 @@ export class ClusterMeeting implements MeetingDelivery {
           if (target !== undefined) this.inOne(target, restampSeq(msg.body, this.port), msg.lane);
           return;
         }
-        let frame: Uint8Array | null = null;
+        const targets: Member[] = [];
         for (const id of msg.id.split('\n')) {
           const target = this.port.localMember(id);
-          if (target === undefined) continue;
-          frame ??= restampSeq(msg.body, this.port);
-          this.inOne(target, frame, msg.lane);
+          if (target !== undefined) targets.push(target);
         }
+        if (targets.length === 0) return;
+        const frame = restampSeq(msg.body, this.port);
+        // One copy in the window for all of them (as toMembers on one relay).
+        this.inbound?.list(targets, frame, msg.lane);
+        for (const t of targets) this.local.toOne(t, frame, msg.lane);
         return;
       }
       case MsgType.FORWARD: {

@@ -105,4 +105,6 @@ export interface InboundRecorder {
   hosts(frame: Uint8Array, lane: LaneName | null): void;
   /** To one local participant. */
   one(member: Member, frame: Uint8Array, lane: LaneName | null): void;
+  /** To several local participants (one frame). */
+  list(members: readonly Member[], frame: Uint8Array, lane: LaneName | null): void;
 }

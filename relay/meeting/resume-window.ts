@@ -286,6 +286,9 @@ class WindowRecorder implements InboundRecorder {
   one(member: Member, frame: Uint8Array, lane: LaneName | null): void {
     this.window.record(frame, lane, AUD_ONE, member.participantId, null);
   }
+  list(members: readonly Member[], frame: Uint8Array, lane: LaneName | null): void {
+    this.window.record(frame, lane, AUD_LIST, null, members.map((m) => m.participantId));
+  }
 }
 
 function audienceOf(e: Entry, m: Member): boolean {

@@ -703,7 +703,13 @@ export class ClusterMeeting implements MeetingDelivery {
           const remote = this.port.remoteMember(p.id);
           if (remote?.node === origin) this.port.remoteLeft(p.id, r.reason ?? '', false);
           else if (remote !== undefined || this.port.localMember(p.id) !== undefined) return false;
-        } else this.port.remoteRoleChanged(p.id, role, caps);
+        } else {
+          this.port.remoteRoleChanged(p.id, role, caps);
+          // Held on its relay, or resumed there: the transfers this relay owns follow (documents lane).
+          if ((r.change === RosterChange.RECONNECTING || r.change === RosterChange.RESUMED) && this.port.remoteMember(p.id)?.node === origin) {
+            this.port.remoteAway(p.id, r.change === RosterChange.RECONNECTING);
+          }
+        }
         return true;
       }
       case Kind.TRACK_PUBLISH:

@@ -24,7 +24,11 @@ function skipVarint(b: Uint8Array, p: number): number {
   return -1;
 }
 
-/** Finds the top-level field 3 varint (the last one if repeated: protobuf's last-wins). False if unreadable. */
+/**
+ * Finds the top-level field 3 varint. The frame was built by a relay (it came over the relays' own subjects), whose
+ * encoder writes each field once and in field order: the scan stops at the seq (right after `kind` and `from`),
+ * never walking the payload. False if what comes before it is unreadable.
+ */
 function locateSeq(b: Uint8Array): boolean {
   seqAt = -1;
   seqLen = 0;
@@ -48,6 +52,7 @@ function locateSeq(b: Uint8Array): boolean {
       if (field === 3) {
         seqAt = p;
         seqLen = end - p;
+        return true;
       }
       p = end;
     } else if (wire === 2) {
@@ -114,4 +119,35 @@ export function restampSeq(frame: Uint8Array, counter: SeqSource): Uint8Array {
   writeVarint(out, seqAt, seq, need);
   out.set(frame.subarray(seqAt + seqLen), seqAt + need);
   return out;
+}
+
+/**
+ * Width of the seq varint in the frames a relay sends to the others (cluster-codec.ts pads it as it copies the
+ * frame into the NATS message, a copy it makes anyway): 5 bytes hold every seq below 2^35, so the receiving relay
+ * always restamps in place, whatever the two relays' counters are.
+ */
+export const SEQ_WIDTH = 5;
+
+/** Bytes the seq varint of `frame` lacks to be SEQ_WIDTH long (0 when absent, zero, unreadable or long enough). */
+export function seqPadding(frame: Uint8Array): number {
+  if (!locateSeq(frame) || seqAt < 0 || seqLen >= SEQ_WIDTH) return 0;
+  for (let i = 0; i < seqLen; i++) if ((frame[seqAt + i]! & 0x7f) !== 0) return SEQ_WIDTH - seqLen;
+  return 0;
+}
+
+/** Copies `frame` to `out` at `pos` with its seq varint `pad` bytes longer (pad from seqPadding, same value). */
+export function copyPadded(frame: Uint8Array, out: Uint8Array, pos: number, pad: number): void {
+  if (pad === 0 || !locateSeq(frame) || seqAt < 0) {
+    out.set(frame, pos);
+    return;
+  }
+  let v = 0;
+  let mul = 1;
+  for (let i = 0; i < seqLen; i++) {
+    v += (frame[seqAt + i]! & 0x7f) * mul;
+    mul *= 128;
+  }
+  out.set(frame.subarray(0, seqAt), pos);
+  writeVarint(out, pos + seqAt, v, seqLen + pad);
+  out.set(frame.subarray(seqAt + seqLen), pos + seqAt + seqLen + pad);
 }

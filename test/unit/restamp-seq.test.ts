@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeEnvelope, encodeEnvelope, Kind } from '../../protocol/index.js';
-import { restampSeq } from '../../relay/cluster/restamp-seq.js';
+import { copyPadded, restampSeq, seqPadding, SEQ_WIDTH } from '../../relay/cluster/restamp-seq.js';
+import { decodeMessage, encodeMessage, MsgType } from '../../relay/cluster/cluster-codec.js';
 import { peekKindAndSeq } from '../../relay/meeting/resume-window.js';
 
 function counter(start: number): { next: number; nextSeq(): number } {
@@ -46,5 +47,26 @@ describe('restampSeq (a frame from another relay gets this relay\'s seq)', () =>
     const junk = Uint8Array.from([0x18, 0xff, 0xff]);
     expect(restampSeq(junk, c)).toBe(junk);
     expect(c.next).toBe(1);
+  });
+
+  it('a frame crossing NATS carries a padded seq: it decodes the same, and any seq below 2^35 is then stamped in place', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 34 }), fc.integer({ min: 1, max: 2 ** 35 - 1 }), fc.uint8Array({ maxLength: 200 }), (oldSeq, newSeq, payload) => {
+        const frame = encodeEnvelope({ kind: Kind.CHAT, from: 'p', seq: oldSeq, payload });
+        const pad = seqPadding(frame);
+        const out = new Uint8Array(frame.length + pad);
+        copyPadded(frame, out, 0, pad);
+        const d = decodeEnvelope(out);
+        expect(d.ok && d.value.seq).toBe(oldSeq);
+        const msg = decodeMessage(encodeMessage(MsgType.ALL, 'chat', 0, 1, new TextEncoder().encode('r0'), new Uint8Array(0), frame))!;
+        expect(Buffer.from(msg.body).equals(Buffer.from(out))).toBe(true);
+        expect(restampSeq(msg.body, counter(newSeq))).toBe(msg.body);
+        const e = decodeEnvelope(msg.body);
+        expect(e.ok && e.value.seq).toBe(newSeq);
+        expect(e.ok && Buffer.from(e.value.payload ?? new Uint8Array(0)).equals(Buffer.from(payload))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+    expect(SEQ_WIDTH).toBe(5);
   });
 });

@@ -94,6 +94,8 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
 
   /** The highest meeting seq received (what a resume offers). */
   lastSeq = 0;
+  /** Roster changes the last resumed WELCOME announced (by its diff), so that their replayed ROSTER frames are not announced again. */
+  private readonly announcedAtResume = new Map<string, 'joined' | 'left'>();
   private lastFrameAt = Date.now();
   private resumeSetup: { credential: string; options: ResolvedReconnect; open: ResumeOpener } | null = null;
   /** close()/leave() was called, or the meeting ended: no reconnect. */
@@ -400,6 +402,11 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
           : 'joined';
         if (change === 'left') this.roster.delete(p.id);
         else this.roster.set(p.id, p);
+        // The resumed WELCOME's roster already announced this change: the window's copy of it is not a second one.
+        if ((change === 'joined' || change === 'left') && this.announcedAtResume.get(p.id) === change) {
+          this.announcedAtResume.delete(p.id);
+          return;
+        }
         this.emit('roster', { change, participant: p, reason: r?.reason ?? '' });
         return;
       }
@@ -538,10 +545,21 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
     // repeat these changes (no new event) or, past a RESUME_GAP, are what the window still held.
     const before = new Map(this.roster);
     this.roster.clear();
+    this.announcedAtResume.clear();
     for (const p of w.roster ?? []) this.roster.set(p.id ?? '', toRosterParticipant(p));
     if ((w.rosterFollows ?? 0) === 0 && w.staffOnly !== true) {
-      for (const [id, p] of this.roster) if (!before.has(id)) this.emit('roster', { change: 'joined', participant: p, reason: '' });
-      for (const [id, p] of before) if (!this.roster.has(id)) this.emit('roster', { change: 'left', participant: p, reason: '' });
+      // The window then replays the ROSTER frames of these changes (a change of another relay comes as ROSTER,
+      // not as an upserting ROSTER_BATCH): each is announced once, here.
+      for (const [id, p] of this.roster) {
+        if (before.has(id)) continue;
+        this.announcedAtResume.set(id, 'joined');
+        this.emit('roster', { change: 'joined', participant: p, reason: '' });
+      }
+      for (const [id, p] of before) {
+        if (this.roster.has(id)) continue;
+        this.announcedAtResume.set(id, 'left');
+        this.emit('roster', { change: 'left', participant: p, reason: '' });
+      }
     }
     this.documents.onResumed();
     this.wakeConnectedWaiters();

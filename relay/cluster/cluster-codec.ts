@@ -7,6 +7,7 @@
  * header: type u8 | lane u8 (index in LANES, 255 none) | flags u8 | seq u32 | origin (u8 length + UTF-8)
  *         | id (u16 length + UTF-8: the target of ONE, the sender of FORWARD, the publisher of MEDIA) | body
  */
+import { copyPadded, seqPadding } from './restamp-seq.js';
 import { LANES, type LaneName } from '../../protocol/kind-lanes.js';
 
 export const MsgType = {
@@ -65,9 +66,18 @@ export interface ClusterMessage {
   body: Uint8Array;
 }
 
-/** Encodes a message into a fresh buffer (NATS keeps a reference until it flushes). */
+/** Messages whose body is a frame for participants: its seq varint travels padded (restamp-seq.ts). */
+function carriesFrame(type: number): boolean {
+  return type === MsgType.ALL || type === MsgType.HOSTS || type === MsgType.ONE || type === MsgType.MEDIA;
+}
+
+/**
+ * Encodes a message into a fresh buffer (NATS keeps a reference until it flushes). A frame for participants is
+ * copied with its seq varint padded to SEQ_WIDTH bytes, so that each receiving relay gives it its own seq in place.
+ */
 export function encodeMessage(type: number, lane: LaneName | null, flags: number, seq: number, origin: Uint8Array, id: Uint8Array, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(10 + origin.length + id.length + body.length);
+  const pad = carriesFrame(type) ? seqPadding(body) : 0;
+  const out = new Uint8Array(10 + origin.length + id.length + body.length + pad);
   out[0] = type;
   out[1] = lane === null ? 255 : LANE_INDEX.get(lane)!;
   out[2] = flags;
@@ -81,7 +91,7 @@ export function encodeMessage(type: number, lane: LaneName | null, flags: number
   out[pos++] = id.length >>> 8;
   out[pos++] = id.length & 0xff;
   out.set(id, pos);
-  out.set(body, pos + id.length);
+  copyPadded(body, out, pos + id.length, pad);
   return out;
 }
 

@@ -5,7 +5,7 @@
  */
 import { decodeEnvelope, encodeEnvelope, Kind, peekKind, RosterChange, type Envelope } from '../../protocol/index.js';
 import type { LaneName } from '../../protocol/kind-lanes.js';
-import type { MeetingDelivery, Member, TrackRoute } from '../meeting/delivery.types.js';
+import type { InboundRecorder, MeetingDelivery, Member, TrackRoute } from '../meeting/delivery.types.js';
 import { LocalDelivery, LocalTrackRoute } from '../meeting/local-delivery.js';
 import { RemoteMember, type MeetingPort } from '../meeting/cluster-port.js';
 import type { MediaTrack, TrackInfo } from '../meeting/lanes/media.js';
@@ -15,6 +15,7 @@ import {
   decodeMessage, encodeMessage, FLAG_KEYFRAME, jsonBody, MsgType, parseJson, setSeq, Stream, streamOf, subjectToken, utf8Of, type ClusterMessage,
 } from './cluster-codec.js';
 import { RetransmitWindow } from './retransmit-window.js';
+import { restampSeq } from './restamp-seq.js';
 import type { ClusterNode } from './cluster-node.js';
 
 const EMPTY = new Uint8Array(0);
@@ -91,6 +92,8 @@ export class ClusterMeeting implements MeetingDelivery {
   private readonly ownPolls = new Set<string>();
   private readonly ownTransfers = new Set<string>();
   private closed = false;
+  /** The resume window's ear for frames from other relays (null: resume off, nothing recorded). */
+  private inbound: InboundRecorder | null = null;
 
   constructor(private readonly node: ClusterNode, readonly port: MeetingPort, local: LocalDelivery) {
     this.local = local;
@@ -99,6 +102,31 @@ export class ClusterMeeting implements MeetingDelivery {
     this.hostsSubject = `${this.base}.hosts`;
     this.mySubject = `${this.base}.n.${node.id}`;
     this.window = new RetransmitWindow(node.retransmitBytes, (buffers) => node.link.zeroLater(buffers));
+  }
+
+  setInboundRecorder(recorder: InboundRecorder): void {
+    this.inbound = recorder;
+  }
+
+  // --- frames from other relays to this relay's participants: this relay's seq, then the window, then out ---
+  // Every frame a participant gets carries the seq of the relay it is connected to (restamp-seq.ts), so its last
+  // seq says where it is in this relay's delivery order: what a same-relay resume needs (protocol/README.md).
+
+  private inLocal(frame: Uint8Array, lane: LaneName | null): void {
+    const f = restampSeq(frame, this.port);
+    this.inbound?.everyone(f, lane);
+    this.local.toLocal(f, lane);
+  }
+
+  private inHosts(frame: Uint8Array, lane: LaneName | null): void {
+    const f = restampSeq(frame, this.port);
+    this.inbound?.hosts(f, lane);
+    this.local.toHosts(f, lane, null);
+  }
+
+  private inOne(target: Member, frame: Uint8Array, lane: LaneName | null): void {
+    this.inbound?.one(target, frame, lane);
+    this.local.toOne(target, frame, lane);
   }
 
   get spansRelays(): boolean {
@@ -547,7 +575,7 @@ export class ClusterMeeting implements MeetingDelivery {
       return;
     }
     this.node.countIn(msg.lane, msg.body.length);
-    this.port.remoteMedia(route.track, msg.body, (msg.flags & FLAG_KEYFRAME) !== 0);
+    this.port.remoteMedia(route.track, restampSeq(msg.body, this.port), (msg.flags & FLAG_KEYFRAME) !== 0);
   }
 
   /** Set by the node before receive() for media (avoids a closure per message). */
@@ -560,26 +588,32 @@ export class ClusterMeeting implements MeetingDelivery {
         this.nodes.add(msg.origin);
         // Another relay's roster changes reach this relay's participants as that relay's ROSTER frames, one per
         // change (this relay's own changes go through its roster batcher).
-        if (this.mirror(msg.origin, msg.body, msg.lane)) this.local.toLocal(msg.body, msg.lane);
+        if (this.mirror(msg.origin, msg.body, msg.lane)) this.inLocal(msg.body, msg.lane);
         return;
       case MsgType.HOSTS:
-        this.local.toHosts(msg.body, msg.lane, null);
+        this.inHosts(msg.body, msg.lane);
         return;
       case MsgType.ONE: {
         if (peekKind(msg.body) === Kind.DOC_OFFER) {
           const d = decodeEnvelope(msg.body);
           if (d.ok && d.value.docOffer?.transferId) this.owners.set(`d:${d.value.docOffer.transferId}`, msg.origin);
         }
-        // One participant id, or several separated by newlines (toMembers).
+        // One participant id, or several separated by newlines (toMembers): one seq for all of them.
         if (msg.id.indexOf('\n') < 0) {
           const target = this.port.localMember(msg.id);
-          if (target !== undefined) this.local.toOne(target, msg.body, msg.lane);
+          if (target !== undefined) this.inOne(target, restampSeq(msg.body, this.port), msg.lane);
           return;
         }
+        const targets: Member[] = [];
         for (const id of msg.id.split('\n')) {
           const target = this.port.localMember(id);
-          if (target !== undefined) this.local.toOne(target, msg.body, msg.lane);
+          if (target !== undefined) targets.push(target);
         }
+        if (targets.length === 0) return;
+        const frame = restampSeq(msg.body, this.port);
+        // One copy in the window for all of them (as toMembers on one relay).
+        this.inbound?.list(targets, frame, msg.lane);
+        for (const t of targets) this.local.toOne(t, frame, msg.lane);
         return;
       }
       case MsgType.FORWARD: {
@@ -669,7 +703,13 @@ export class ClusterMeeting implements MeetingDelivery {
           const remote = this.port.remoteMember(p.id);
           if (remote?.node === origin) this.port.remoteLeft(p.id, r.reason ?? '', false);
           else if (remote !== undefined || this.port.localMember(p.id) !== undefined) return false;
-        } else this.port.remoteRoleChanged(p.id, role, caps);
+        } else {
+          this.port.remoteRoleChanged(p.id, role, caps);
+          // Held on its relay, or resumed there: the transfers this relay owns follow (documents lane).
+          if ((r.change === RosterChange.RECONNECTING || r.change === RosterChange.RESUMED) && this.port.remoteMember(p.id)?.node === origin) {
+            this.port.remoteAway(p.id, r.change === RosterChange.RECONNECTING);
+          }
+        }
         return true;
       }
       case Kind.TRACK_PUBLISH:
@@ -685,7 +725,7 @@ export class ClusterMeeting implements MeetingDelivery {
       }
       case Kind.HOST_CONTROL:
         // The notice first, then its effect (as on one relay: announced, then the meeting ends or the target goes).
-        this.local.toLocal(frame, lane);
+        this.inLocal(frame, lane);
         this.port.remoteHostControl(env);
         return false;
       case Kind.POLL_OPEN:

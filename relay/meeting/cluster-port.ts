@@ -37,6 +37,8 @@ export interface MeetingPort {
   readonly ended: boolean;
   readonly locked: boolean;
   readonly barred: ReadonlySet<string>;
+  /** The meeting's next seq: a frame from another relay gets this relay's numbering before local delivery. */
+  nextSeq(): number;
   /** A local member by id (undefined: absent or remote). */
   localMember(participantId: string): Member | undefined;
   localMembers(): IterableIterator<Member>;
@@ -49,6 +51,11 @@ export interface MeetingPort {
   remoteJoined(member: RemoteMember, announce: boolean): void;
   /** A remote member left (or its relay went away); `announce` as above. */
   remoteLeft(participantId: string, reason: string, announce: boolean): void;
+  /**
+   * A remote member's place is held on its relay (its socket dropped: `away`) or it resumed there: the transfers
+   * this relay owns treat it as on one relay (nothing forwarded while away; a rewind to its last ack when back).
+   */
+  remoteAway(participantId: string, away: boolean): void;
   /** A remote member's role changed. */
   remoteRoleChanged(participantId: string, role: 'host' | 'presenter' | 'attendee', capabilities: number): void;
   /** A host on another relay acted: apply its effect here (lock, bar, remove a local member, promote, end). */

@@ -72,6 +72,11 @@ export interface MeetingDelivery {
   claim?(sender: Member, env: import('../../protocol/index.js').Envelope): boolean;
   /** The meeting ended: unsubscribe and forget. Idempotent. */
   close?(): void;
+  /**
+   * Cluster mode: the resume window (resume-window.ts) asks to be told of the frames from other relays that this
+   * delivery hands to the participants of this relay, after they got this relay's seq. Absent on a single relay.
+   */
+  setInboundRecorder?(recorder: InboundRecorder): void;
   /** A member joined, left, or changed role: the everyone and hosts routes follow. */
   joined(member: Member): void;
   left(member: Member): void;
@@ -87,4 +92,19 @@ export interface Roster {
   /** Members present now. */
   members(): IterableIterator<Member>;
   readonly size: number;
+}
+
+/**
+ * Cluster mode: frames built by another relay that this relay hands to its own participants (with this relay's
+ * seq already stamped), told to the resume window so that a same-relay resume replays them like local ones.
+ */
+export interface InboundRecorder {
+  /** To every local participant. */
+  everyone(frame: Uint8Array, lane: LaneName | null): void;
+  /** To the local hosts. */
+  hosts(frame: Uint8Array, lane: LaneName | null): void;
+  /** To one local participant. */
+  one(member: Member, frame: Uint8Array, lane: LaneName | null): void;
+  /** To several local participants (one frame). */
+  list(members: readonly Member[], frame: Uint8Array, lane: LaneName | null): void;
 }

@@ -270,6 +270,13 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     if (announce && !this.ended) this.delivery.toLocal(rosterFrame(RosterChange.LEFT, this.remoteInfo(member), reason, this.nextSeq()), null);
   }
 
+  remoteAway(participantId: string, away: boolean): void {
+    const member = this.remote.get(participantId);
+    if (member === undefined || this.ended) return;
+    if (away) this.laneSet.participantAway(member);
+    else this.laneSet.participantBack(member);
+  }
+
   remoteRoleChanged(participantId: string, role: 'host' | 'presenter' | 'attendee', capabilities: number): void {
     const member = this.remote.get(participantId);
     if (member === undefined) return;

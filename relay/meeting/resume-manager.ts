@@ -70,9 +70,8 @@ export class ResumeManager {
 
   /** Wraps a meeting's delivery with its resume window. */
   wrap(factory: DeliveryFactory | undefined): DeliveryFactory {
-    // Cluster mode keeps no window: frames built by several relays carry their own relays' seqs, so no single
-    // numbering could say what a client missed. A resume there gets RESUME_GAP (counts unknown) and goes on.
-    if (this.cluster !== null && factory !== undefined) return factory;
+    // Cluster mode too: each relay gives the frames of other relays its own seq as it hands them to its
+    // participants (restamp-seq.ts), so one numbering per relay says what a client missed after a same-relay cut.
     const limits = { maxBytes: this.options.resumeWindowBytes, maxAgeMs: this.options.resumeWindowMs };
     return (host: DeliveryHost): MeetingDelivery => {
       const base = factory !== undefined ? factory(host) : new LocalDelivery(host.transport, host.stats);

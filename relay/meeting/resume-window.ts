@@ -7,10 +7,14 @@
  * (--resume-window-bytes, --resume-window-ms); a frame that slides out is zeroed at once, and everything is
  * zeroed when the meeting ends. Never on disk. What slid out leaves a tombstone (seq, lane, audience: metadata,
  * never content; at most MAX_TOMBSTONES) so that the gap frame can say how many frames per lane were missed.
+ * In cluster mode the cluster delivery also tells it (InboundRecorder) of the frames from other relays it hands to
+ * this relay's participants, already carrying this relay's seq (relay/cluster/restamp-seq.ts): one numbering, in
+ * local delivery order, so the client's last seq finds the resume point as on one relay.
  */
 import { Kind } from '../../protocol/index.js';
 import { laneOfKind, type LaneName } from '../../protocol/kind-lanes.js';
-import type { MeetingDelivery, Member, TrackRoute } from './delivery.types.js';
+import type { Envelope } from '../../protocol/index.js';
+import type { InboundRecorder, MeetingDelivery, Member, TrackRoute } from './delivery.types.js';
 import { isStaff } from './roster-visibility.js';
 
 /** Tombstones kept after frames slid out (about 64 bytes each). */
@@ -270,6 +274,23 @@ export class ResumeWindow {
   }
 }
 
+/** What the cluster delivery tells the window of frames from other relays (their senders are never local). */
+class WindowRecorder implements InboundRecorder {
+  constructor(private readonly window: ResumeWindow) {}
+  everyone(frame: Uint8Array, lane: LaneName | null): void {
+    this.window.record(frame, lane, AUD_EVERYONE, null, null);
+  }
+  hosts(frame: Uint8Array, lane: LaneName | null): void {
+    this.window.record(frame, lane, AUD_HOSTS, null, null);
+  }
+  one(member: Member, frame: Uint8Array, lane: LaneName | null): void {
+    this.window.record(frame, lane, AUD_ONE, member.participantId, null);
+  }
+  list(members: readonly Member[], frame: Uint8Array, lane: LaneName | null): void {
+    this.window.record(frame, lane, AUD_LIST, null, members.map((m) => m.participantId));
+  }
+}
+
 function audienceOf(e: Entry, m: Member): boolean {
   switch (e.aud) {
     case AUD_EVERYONE:
@@ -290,9 +311,15 @@ function audienceOf(e: Entry, m: Member): boolean {
 /** The meeting delivery with a resume window: passes every call on and records reliable frames. */
 export class WindowedDelivery implements MeetingDelivery {
   readonly window: ResumeWindow;
+  /** Cluster mode: passed on (another relay may own the poll or transfer a client frame acts on). */
+  readonly claim?: (sender: Member, env: Envelope) => boolean;
 
   constructor(readonly base: MeetingDelivery, limits: WindowLimits) {
-    this.window = new ResumeWindow(limits);
+    const window = (this.window = new ResumeWindow(limits));
+    if (base.claim !== undefined) this.claim = base.claim.bind(base);
+    // Cluster mode: frames from other relays reach this relay's participants inside the cluster delivery, with
+    // this relay's seq stamped; the window keeps them in the same order and numbering as the local ones.
+    base.setInboundRecorder?.(new WindowRecorder(window));
   }
 
   toEveryone(frame: Uint8Array, lane: LaneName | null, except: Member | null): number {

@@ -7,8 +7,9 @@
  * process runs the load generator's worker threads and starts each server as a pinned child.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, USAGE, type BenchOptions } from './lib/args.js';
 import { killAllChildren } from './lib/child-process.js';
@@ -16,6 +17,7 @@ import { sleep } from './lib/free-port.js';
 import { readRssBytes } from './lib/proc-stats.js';
 import { LoadGenerator } from './load/load-generator.js';
 import { writeReports } from './report/write-results.js';
+import { mergeResults } from './report/merge-results.js';
 import type { BenchResults, ServerScenarioResult } from './report/results.types.js';
 import { runScenario } from './runner/index.js';
 import { emptyResult } from './runner/figures.js';
@@ -220,7 +222,9 @@ async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const results = await runAll(opts);
+    const measured = await runAll(opts);
+    const latest = join(ROOT, 'bench', 'results', 'latest.json');
+    const results = opts.merge && existsSync(latest) ? mergeResults(JSON.parse(readFileSync(latest, 'utf8')) as BenchResults, measured) : measured;
     const written = writeReports(results, ROOT);
     log(`wrote ${written.join(', ')}`);
     return 0;

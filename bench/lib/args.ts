@@ -25,6 +25,11 @@ export interface BenchOptions {
   invite: boolean;
   /** webinar-join: attendees per step (default: the scenario's, 10,000; quick 1,000). */
   joinCount: number | undefined;
+  /**
+   * Keep, from bench/results/latest.json, the figures of every scenario and server this run does not measure
+   * (each marked with the run it came from); ratios and targets only compare figures of one run.
+   */
+  merge: boolean;
   help: boolean;
 }
 
@@ -44,6 +49,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --join-count N          webinar-join: attendees joining per step (default 10000, quick 1000)
   --invite / --no-invite  include the invite-service figures of bench/invite (default: only on a run of
                           every scenario and server)
+  --merge                 keep latest.json's figures of the scenarios and servers this run does not measure
+                          (marked with their run's date; ratios and targets compare only figures of one run)
 `;
 
 function list<T extends string>(raw: string, allowed: readonly T[], what: string): T[] {
@@ -74,6 +81,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
   let subset = false;
   let help = false;
   let joinCount: number | undefined;
+  let merge = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -124,6 +132,9 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
       case '--join-count':
         joinCount = positive(value(), flag, true);
         break;
+      case '--merge':
+        merge = true;
+        break;
       case '--invite':
         invite = true;
         break;
@@ -151,6 +162,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     spread,
     invite: invite ?? !subset,
     joinCount,
+    merge,
     help,
   });
 }

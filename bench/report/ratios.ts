@@ -3,6 +3,7 @@
  * faster). Compared at the same offered load: the highest step both passed; failing that, the highest step both
  * ran; failing that (no common step), the headline figures.
  */
+import { sameRun } from './merge-results.js';
 import type { ServerScenarioResult, StepResult } from './results.types.js';
 
 export const EPHEMERA_SERVERS = ['ephemera-uws', 'ephemera-ws', 'ephemera-cluster'] as const;
@@ -46,7 +47,8 @@ export function ratiosFor(perServer: Record<string, ServerScenarioResult>, ephem
   if (!mine || mine.error) return [];
   const out: Ratio[] = [];
   for (const [peer, theirs] of Object.entries(perServer)) {
-    if ((EPHEMERA_SERVERS as readonly string[]).includes(peer) || theirs.error) continue;
+    // Figures kept from another run (--merge) are not compared.
+    if ((EPHEMERA_SERVERS as readonly string[]).includes(peer) || theirs.error || !sameRun(mine, theirs)) continue;
     const common = commonStep(mine, theirs);
     const cpuAtCapacity = ratio(mine.cpuUsPerFrame, theirs.cpuUsPerFrame);
     if (common) out.push({ peer, level: common.level, cpu: ratio(common.a.cpuUsPerFrame, common.b.cpuUsPerFrame), p99: ratio(common.a.p99Ms, common.b.p99Ms), cpuAtCapacity });

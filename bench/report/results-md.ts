@@ -239,6 +239,8 @@ export function renderResultsMd(results: BenchResults): string {
       continue;
     }
     lines.push(`## ${scenario}`, '', ...scenarioTable(scenario, perServer), '');
+    const kept = Object.entries(perServer).filter(([, r]) => r.runDate !== undefined);
+    if (kept.length) lines.push(`Kept from earlier runs (\`--merge\`; not compared with this run's figures): ${kept.map(([s, r]) => `${s} (${r.runDate})`).join(', ')}.`, '');
     if (scenario !== 'idle') {
       lines.push('Ratios (Ephemera / peer):', '', ...ratioTable(perServer), '');
       lines.push('<details><summary>every step</summary>', '', ...stepsTable(perServer), '', '</details>', '');
@@ -247,7 +249,7 @@ export function renderResultsMd(results: BenchResults): string {
       for (const e of present) {
         const mine = perServer[e]!.bytesPerConn!;
         const parts = Object.entries(perServer)
-          .filter(([p, r]) => !(EPHEMERA_SERVERS as readonly string[]).includes(p) && r.bytesPerConn)
+          .filter(([p, r]) => !(EPHEMERA_SERVERS as readonly string[]).includes(p) && r.bytesPerConn && r.runDate === perServer[e]!.runDate)
           .map(([p, r]) => `${p} ${x(mine / r.bytesPerConn!)}`);
         if (parts.length) lines.push(`Memory per connection, ${e} / peer: ${parts.join(', ')}.`, '');
       }

@@ -56,6 +56,11 @@ export interface ServerScenarioResult {
   steps: StepResult[];
   /** Set when the scenario could not run for this server (the reason in one line). */
   error?: string;
+  /**
+   * Only in merged results (`--merge`): the date of the earlier run these figures come from. Absent: this run's
+   * (`machine.date`).
+   */
+  runDate?: string;
   /** Figures specific to a scenario that the common fields do not hold (the invite bench's own result). */
   details?: unknown;
 }

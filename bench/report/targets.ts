@@ -3,6 +3,7 @@
  * and whether it holds. A target whose servers or scenario did not run is reported as not measured.
  */
 import { commonStep, ratiosFor } from './ratios.js';
+import { sameRun } from './merge-results.js';
 import type { BenchResults, ServerScenarioResult } from './results.types.js';
 
 export interface TargetResult {
@@ -14,6 +15,9 @@ export interface TargetResult {
 }
 
 const x = (v: number): string => `${v.toFixed(2)}x`;
+
+/** A comparison whose two sides come from different runs (a --merge kept one side): never evaluated. */
+const NOT_SAME_RUN = 'not measured in the same run';
 
 function usable(r: ServerScenarioResult | undefined): r is ServerScenarioResult {
   return r !== undefined && !r.error;
@@ -46,6 +50,7 @@ function p99AtRawSteps(results: BenchResults, scenario: string, limit: number): 
   const mine = perServer?.['ephemera-uws'];
   const raw = perServer?.['uws-raw'];
   if (!usable(mine) || !usable(raw)) return { target, reached: 'not measured', met: null };
+  if (!sameRun(mine, raw)) return { target, reached: NOT_SAME_RUN, met: null };
   const pairs = raw.steps
     .filter((s) => s.passed && s.p99Ms !== null && s.p99Ms > 0)
     .map((s) => ({ level: s.level, raw: s.p99Ms!, mine: mine.steps.filter((m) => m.level === s.level && m.p99Ms !== null).map((m) => m.p99Ms!) }))
@@ -63,6 +68,7 @@ function idleMemory(results: BenchResults, limit: number): TargetResult {
   const mine = perServer?.['ephemera-uws']?.bytesPerConn;
   const raw = perServer?.['uws-raw']?.bytesPerConn;
   if (!mine || !raw) return { target, reached: 'not measured', met: null };
+  if (!sameRun(perServer['ephemera-uws']!, perServer['uws-raw']!)) return { target, reached: NOT_SAME_RUN, met: null };
   return { target, reached: `${x(mine / raw)} (${mine} vs ${raw} B)`, met: mine / raw <= limit };
 }
 
@@ -96,6 +102,12 @@ function webinarJoinTargets(results: BenchResults): TargetResult[] {
   out.push(bytes === undefined || bytes === null ? { target: target2, reached: 'not measured', met: null } : { target: target2, reached: `${bytes} B/join`, met: bytes <= ROSTER_BYTES_PER_JOIN_BOUND });
   // CPU per join at 1,000 joins/s, else at the highest rate both servers ran (same offered load either way).
   const target3 = 'webinar-join: ephemera-uws CPU per join within 2x of uws-raw at the same join rate';
+  const joinMine = results.scenarios['webinar-join']?.['ephemera-uws'];
+  const joinRaw = results.scenarios['webinar-join']?.['uws-raw'];
+  if (joinMine !== undefined && joinRaw !== undefined && !sameRun(joinMine, joinRaw)) {
+    out.push({ target: target3, reached: NOT_SAME_RUN, met: null });
+    return out;
+  }
   const rates = (server: string) => new Set(results.scenarios['webinar-join']?.[server]?.steps.map((s) => s.offeredPerSec) ?? []);
   const common = [...rates('ephemera-uws')].filter((r) => rates('uws-raw').has(r)).sort((p, q) => q - p);
   const at = common.includes(rate) ? rate : common[0];
@@ -115,6 +127,7 @@ function clusterAgainstSingle(results: BenchResults, scenario: string, limit: nu
   const mine = perServer?.['ephemera-cluster'];
   const single = perServer?.['ephemera-uws'];
   if (!usable(mine) || !usable(single)) return { target, reached: 'not measured', met: null };
+  if (!sameRun(mine, single)) return { target, reached: NOT_SAME_RUN, met: null };
   const common = commonStep(mine, single);
   if (!common || common.a.cpuUsPerFrame === null || common.b.cpuUsPerFrame === null || common.b.cpuUsPerFrame <= 0) return { target, reached: 'no common step', met: null };
   const cpu = common.a.cpuUsPerFrame / common.b.cpuUsPerFrame;

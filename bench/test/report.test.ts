@@ -1,3 +1,4 @@
+import { mergeResults } from '../report/merge-results.js';
 import { describe, expect, it } from 'vitest';
 import { renderChart } from '../report/chart-svg.js';
 import { ratiosFor } from '../report/ratios.js';
@@ -132,5 +133,29 @@ describe('chart.svg', () => {
     // conference: 3 servers with figures x 2 panels; idle: 2 servers x 2 panels.
     expect(svg.match(/<rect x=/g)?.length).toBe(3 * 2 + 2 * 2);
     expect(svg).toContain('not run');
+  });
+});
+
+describe('--merge', () => {
+  it('keeps the figures this run did not measure, marked with their run, and compares only one run\'s figures', () => {
+    const previous: BenchResults = structuredClone(RESULTS);
+    const current: BenchResults = structuredClone(RESULTS);
+    current.machine.date = '2026-12-02T00:00:00.000Z';
+    // This run measured only ephemera-uws in the conference and nothing of idle.
+    current.scenarios = { conference: { 'ephemera-uws': RESULTS.scenarios.conference!['ephemera-uws']! } };
+    const merged = mergeResults(previous, current);
+    expect(merged.machine.date).toBe('2026-12-02T00:00:00.000Z');
+    expect(merged.scenarios.conference!['ephemera-uws']!.runDate).toBeUndefined();
+    expect(merged.scenarios.conference!['uws-raw']!.runDate).toBe('2026-11-28T00:00:00.000Z');
+    expect(merged.scenarios.idle!['uws-raw']!.runDate).toBe('2026-11-28T00:00:00.000Z');
+    const t = evaluateTargets(merged);
+    const find = (prefix: string) => t.find((r) => r.target.startsWith(prefix))!;
+    // ephemera-uws of this run against uws-raw of the earlier one: not compared
+    expect(find('conference: ephemera-uws CPU/frame within 1.2x of uws-raw')).toMatchObject({ met: null });
+    expect(find('conference: ephemera-uws p99 within 1.25x')).toMatchObject({ met: null, reached: 'not measured in the same run' });
+    // both idle entries kept from the same earlier run: still compared with each other
+    expect(find('idle:')).toMatchObject({ met: true });
+    const md = renderResultsMd(merged);
+    expect(md).toContain('Kept from earlier runs (`--merge`; not compared with this run\'s figures): uws-raw (2026-11-28T00:00:00.000Z)');
   });
 });

@@ -22,6 +22,8 @@ export interface PartReport {
   failed: boolean;
   /** The meeting's record id, once an owner told it. */
   c?: string;
+  /** The start (ms) of the part named by `c`, as the owner told it (absent in crash recovery's copies). */
+  cs?: number;
   record: CdrRecord;
 }
 
@@ -32,6 +34,8 @@ export interface PartAck {
   part: string;
   v: number;
   c: string;
+  /** The start (ms) of the part `c` names (the meeting's earliest part); absent once recorded. */
+  cs?: number;
   recorded: boolean;
 }
 
@@ -57,12 +61,24 @@ function openSince(record: CdrRecord, at: number): boolean {
   return false;
 }
 
+/** A candidate for a meeting's record id: a part's id and its start. The earliest by (at, id) is the record id. */
+interface Named {
+  at: number;
+  id: string;
+}
+
+function earlier(a: Named, b: Named | null): boolean {
+  return b === null || a.at < b.at || (a.at === b.at && a.id < b.id);
+}
+
 interface Ledger {
   readonly meetingId: string;
-  /** The record's id: the first part's, or the one an owner already named (reports carry it). */
-  cdrId: string;
-  /** The id came from a report (an owner named it before): from then on it is fixed. */
-  told: boolean;
+  /**
+   * The earliest part named by a report (`c`, `cs`: an owner told the reporter): it may be a part not held here
+   * (yet, or any more), e.g. right after this relay lost its ledger. The record id is the earliest of it and the
+   * parts held (`recordIdOf`), so every holder names the same id whatever order the reports came in.
+   */
+  told: Named | null;
   readonly parts: Map<string, HeldPart>;
   changedAt: number;
   interimSeq: number;
@@ -84,6 +100,27 @@ export interface LedgerHost {
   append(record: CdrRecord): boolean;
   recorded(notice: RecordedNotice): void;
   log(obj: object, msg: string): void;
+}
+
+/** The earliest start among the parts (ms). */
+function earliestStart(parts: readonly HeldPart[]): number {
+  let at = Infinity;
+  for (const p of parts) at = Math.min(at, Date.parse(p.record.startedAt));
+  return at;
+}
+
+/**
+ * The meeting's record id: the id of its earliest part by (start, id), among the parts held and the one reports
+ * named. It does not depend on which report came first nor on which relay owns the meeting, so an owner, its
+ * successor and an owner that rebuilt its ledger (after a stop) write the same id into every interim and the final.
+ */
+function recordIdOf(l: Ledger): Named {
+  let best = l.told;
+  for (const [id, p] of l.parts) {
+    const n = { at: Date.parse(p.record.startedAt), id };
+    if (earlier(n, best)) best = n;
+  }
+  return best!;
 }
 
 /** Meetings remembered as recorded, for recognising parts that arrive again. */
@@ -119,14 +156,16 @@ export class CdrLedger {
     let l = this.ledgers.get(meetingId);
     if (l === undefined) {
       if (done !== undefined) this.recordedMeetings.delete(meetingId);
-      l = { meetingId, cdrId: r.c ?? r.part, told: r.c !== undefined, parts: new Map(), changedAt: now, interimSeq: this.elapsedIntervals(r.record, now) };
+      l = { meetingId, told: null, parts: new Map(), changedAt: now, interimSeq: this.elapsedIntervals(r.record, now) };
       this.ledgers.set(meetingId, l);
     }
-    // An id a report carries was named by an owner before: it replaces one taken from a part id (a successor's
-    // first guess, or an owner that lost its ledger when it was cut off).
-    if (typeof r.c === 'string' && !l.told) {
-      l.cdrId = r.c;
-      l.told = true;
+    // An id a report carries was named by an owner before (it held that part). Without its start (a crash-recovered
+    // copy's journaled id), the reporting part's own start bounds it: the part named started no later.
+    if (typeof r.c === 'string') {
+      const named: Named = { at: typeof r.cs === 'number' && Number.isFinite(r.cs) ? r.cs : Date.parse(r.record.startedAt), id: r.c };
+      const held = l.parts.get(r.c);
+      if (held !== undefined) named.at = Date.parse(held.record.startedAt);
+      if (earlier(named, l.told)) l.told = named;
     }
     const held = l.parts.get(r.part);
     // Only a newer version replaces a part (a recovered copy, version 1, never replaces one held). A relay declared
@@ -158,7 +197,8 @@ export class CdrLedger {
       l.parts.set(r.part, part);
       l.changedAt = now;
     }
-    return { t: 'a', from: this.host.selfId, part: r.part, v: r.v, c: l.cdrId, recorded: false };
+    const id = recordIdOf(l);
+    return { t: 'a', from: this.host.selfId, part: r.part, v: r.v, c: id.id, cs: id.at, recorded: false };
   }
 
   /** A relay died: its open parts end relay_failure, as of when it was last heard from. */
@@ -210,9 +250,10 @@ export class CdrLedger {
     }
   }
 
-  private elapsedIntervals(record: CdrRecord, now: number): number {
+  private elapsedIntervals(from: CdrRecord | number, now: number): number {
     const every = this.host.interimIntervalMs;
-    return every > 0 ? Math.max(0, Math.floor((now - Date.parse(record.startedAt)) / every)) : 0;
+    const start = typeof from === 'number' ? from : Date.parse(from.startedAt);
+    return every > 0 ? Math.max(0, Math.floor((now - start) / every)) : 0;
   }
 
   /** Periodic: writes due final and interim records of the meetings this relay owns. */
@@ -231,9 +272,11 @@ export class CdrLedger {
         if (now - l.changedAt >= this.host.windowMs) this.finish(l, parts, now);
         continue;
       }
-      const seq = this.elapsedIntervals(parts[0]!.record, now);
+      const id = recordIdOf(l);
+      // Numbered from the meeting's first start: a new owner continues the numbering from the elapsed time.
+      const seq = this.elapsedIntervals(Math.min(id.at, earliestStart(parts)), now);
       if (this.host.interimIntervalMs > 0 && seq > l.interimSeq) {
-        const record = mergeParts(parts, { cdrId: l.cdrId, relayNode: this.host.relayNode, final: false, at: Date.now(), sequence: seq, endReason: null });
+        const record = mergeParts(parts, { cdrId: id.id, relayNode: this.host.relayNode, final: false, at: Date.now(), sequence: seq, endReason: null });
         if (this.host.append(record)) l.interimSeq = seq;
       }
     }
@@ -242,15 +285,17 @@ export class CdrLedger {
   private finish(l: Ledger, parts: HeldPart[], now: number): void {
     let endedAt = 0;
     for (const p of parts) endedAt = Math.max(endedAt, Date.parse(p.record.endedAt));
+    const id = recordIdOf(l);
+    const cdrId = id.id;
     const record = mergeParts(parts, {
-      cdrId: l.cdrId, relayNode: this.host.relayNode, final: true, at: endedAt, sequence: Math.max(l.interimSeq, this.elapsedIntervals(parts[0]!.record, endedAt)) + 1,
+      cdrId, relayNode: this.host.relayNode, final: true, at: endedAt, sequence: Math.max(l.interimSeq, this.elapsedIntervals(Math.min(id.at, earliestStart(parts)), endedAt)) + 1,
       endReason: endReasonOf(parts),
     });
     if (!this.host.append(record)) return;
     this.recordsWritten++;
     this.ledgers.delete(l.meetingId);
     const ids = [...l.parts.keys()];
-    this.remember(l.meetingId, l.cdrId, ids, now);
-    this.host.recorded({ t: 'rec', from: this.host.selfId, m: l.meetingId, c: l.cdrId, parts: ids });
+    this.remember(l.meetingId, cdrId, ids, now);
+    this.host.recorded({ t: 'rec', from: this.host.selfId, m: l.meetingId, c: cdrId, parts: ids });
   }
 }

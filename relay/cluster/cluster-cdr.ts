@@ -43,6 +43,8 @@ interface OutPart {
   builtAt: number;
   readonly acked: Map<string, number>;
   c: string | undefined;
+  /** The start of the part `c` names, as the owner told it. */
+  cs: number | undefined;
   reason: EndReason;
   endedAt: number;
 }
@@ -114,7 +116,7 @@ export class ClusterCdr implements MeetingObserver {
     for (const { record, recordId } of cdr.recoveredParts) {
       this.parts.set(record.cdrId, {
         part: record.cdrId, meetingId: record.meetingId, view: null, record, done: true, failed: true, v: 1, dirty: false,
-        counters: 0, builtAt: 0, acked: new Map(), c: recordId, reason: 'relay_failure', endedAt: Date.parse(record.endedAt),
+        counters: 0, builtAt: 0, acked: new Map(), c: recordId, cs: undefined, reason: 'relay_failure', endedAt: Date.parse(record.endedAt),
       });
     }
     presence.on('up', (node) => {
@@ -156,7 +158,7 @@ export class ClusterCdr implements MeetingObserver {
     if (p === undefined) {
       p = {
         part: id, meetingId: String(view.meetingId), view, record: null, done: false, failed: false, v: 0, dirty: true,
-        counters: -1, builtAt: 0, acked: new Map(), c: undefined, reason: 'relay_failure', endedAt: 0,
+        counters: -1, builtAt: 0, acked: new Map(), c: undefined, cs: undefined, reason: 'relay_failure', endedAt: 0,
       };
       this.parts.set(id, p);
     }
@@ -243,6 +245,7 @@ export class ClusterCdr implements MeetingObserver {
       if ((p.acked.get(t) ?? 0) >= p.v) continue;
       const r: PartReport = { t: 'r', from: this.o.selfId, part: p.part, v: p.v, done: p.done, failed: p.failed, record: p.record };
       if (p.c !== undefined) r.c = p.c;
+      if (p.cs !== undefined) r.cs = p.cs;
       this.reportsSent++;
       if (t === this.o.selfId) this.ack(this.ledger.report(r, Date.now()));
       else this.sendTo(t, r);
@@ -258,11 +261,17 @@ export class ClusterCdr implements MeetingObserver {
     if (p === undefined) return;
     if ((p.acked.get(a.from) ?? 0) < a.v) p.acked.set(a.from, a.v);
     // The record id is the owner's word (a successor's answer may still carry another part's id).
-    if (typeof a.c === 'string' && a.c !== p.c && a.from === this.presence.ownerOf(p.meetingId)) {
+    if (typeof a.c === 'string' && a.from === this.presence.ownerOf(p.meetingId)) {
+      if (typeof a.cs === 'number') p.cs = a.cs;
+      if (a.c === p.c) return this.ackDone(p, a);
       p.c = a.c;
       // Journaled: after a crash, recovery hands the part over with the same record id.
       this.cdr.recordIdKnown(p.part, a.c);
     }
+    this.ackDone(p, a);
+  }
+
+  private ackDone(p: OutPart, a: PartAck): void {
     if (a.recorded && p.done) this.partDone(p);
   }
 

@@ -104,6 +104,51 @@ describe('CdrLedger', () => {
     expect(written.length).toBe(1);
   });
 
+  it('names the same record id on every holder whatever order the reports came in, across a stop and a rebuilt ledger', () => {
+    // Parts of one meeting: A started first (on relay a), B 2 s later (on relay b).
+    const live = new Set(['a', 'b', 'c']);
+    const mk = (selfId: string, interimIntervalMs: number): { l: CdrLedger; written: CdrRecord[] } => {
+      const written: CdrRecord[] = [];
+      const l = new CdrLedger({
+        selfId, relayNode: `relay-${selfId}`, windowMs: 100, interimIntervalMs, deadAfterMs: 1_000,
+        owns: () => true, holds: () => true, isLive: (n) => live.has(n), append: (r) => (written.push(r), true), recorded: () => undefined, log: () => undefined,
+      });
+      return { l, written };
+    };
+    const now = Date.now();
+    const start = (r: CdrRecord, at: number): CdrRecord => ({ ...r, startedAt: new Date(at).toISOString() });
+    const partA = (v: number, t: number): CdrRecord => start(buildInterimCdr(view('A', 'relay-a', { p1: [[0, null]] }), v, t), now - 5_000);
+    const partB = (v: number, t: number): CdrRecord => start(buildInterimCdr(view('Z0', 'relay-b', { p2: [[0, null]] }), v, t), now - 3_000);
+    // The owner hears A first, the successor hears its own later part first (before, it named that part's id).
+    const owner = mk('a', 1_000);
+    const succ = mk('b', 1_000);
+    expect(owner.l.report(report('a', 'A', 1, partA(1, now), false), now).c).toBe('A');
+    const first = succ.l.report(report('b', 'Z0', 1, partB(1, now), false), now);
+    owner.l.report(report('b', 'Z0', 1, partB(1, now), false), now);
+    succ.l.report(report('a', 'A', 1, partA(1, now), false), now);
+    expect(first.c).toBe('Z0');
+    owner.l.tick(now + 1);
+    // The owner stops; the successor takes over (relay a declared dead) and writes interims: the same id.
+    live.delete('a');
+    succ.l.nodeDown('a', now + 2_000);
+    succ.l.tick(now + 2_001);
+    // Relay a continues: it dropped its ledger and rebuilds it from reports; the first to come is B's, which carries
+    // the id (and its start) an owner told; a's own part comes later.
+    owner.l.clear();
+    live.add('a');
+    const ack = succ.l.report(report('b', 'Z0', 2, partB(2, now + 3_000), false), now + 3_000);
+    expect(ack).toMatchObject({ c: 'A', cs: now - 5_000 });
+    expect(owner.l.report({ ...report('b', 'Z0', 3, partB(3, now + 3_000), false), c: ack.c, cs: ack.cs! }, now + 3_000).c).toBe('A');
+    owner.l.tick(now + 3_001);
+    owner.l.report(report('a', 'A', 9, start(buildCdr(view('A', 'relay-a', { p1: [[0, 1]] }), 'empty_timeout', now + 3_100), now - 5_000), true), now + 3_100);
+    owner.l.report({ ...report('b', 'Z0', 4, start(buildCdr(view('Z0', 'relay-b', { p2: [[0, 1]] }), 'empty_timeout', now + 3_100), now - 3_000), true), c: 'A' }, now + 3_100);
+    owner.l.tick(now + 3_300);
+    const all = [...owner.written, ...succ.written];
+    expect(all.filter((r) => r.partial).length).toBeGreaterThanOrEqual(2);
+    expect(all.filter((r) => !r.partial).length).toBe(1);
+    expect(new Set(all.map((r) => r.cdrId))).toEqual(new Set(['A']));
+  });
+
   it('collects the recovered parts of every relay into one relay_failure record', () => {
     const { l, written } = ledger(new Set(['a', 'b']));
     const now = Date.now();

@@ -24,6 +24,8 @@ export interface PartReport {
   c?: string;
   /** The start (ms) of the part named by `c`, as the owner told it (absent in crash recovery's copies). */
   cs?: number;
+  /** `c` is fixed: an owner wrote a record under it (or it is crash recovery's journaled id). */
+  cf?: boolean;
   record: CdrRecord;
 }
 
@@ -34,8 +36,10 @@ export interface PartAck {
   part: string;
   v: number;
   c: string;
-  /** The start (ms) of the part `c` names (the meeting's earliest part); absent once recorded. */
+  /** The start (ms) of the part `c` names; absent once recorded. */
   cs?: number;
+  /** `c` is fixed: a record was written under it (always once recorded). */
+  cf?: boolean;
   recorded: boolean;
 }
 
@@ -74,9 +78,10 @@ function earlier(a: Named, b: Named | null): boolean {
 interface Ledger {
   readonly meetingId: string;
   /**
-   * The earliest part named by a report (`c`, `cs`: an owner told the reporter): it may be a part not held here
-   * (yet, or any more), e.g. right after this relay lost its ledger. The record id is the earliest of it and the
-   * parts held (`recordIdOf`), so every holder names the same id whatever order the reports came in.
+   * The record id once it is fixed: this relay wrote an interim record under it, or a report carried it as fixed
+   * (an owner wrote one; the earliest by (start, id) if two ever did). Fixed, it never changes: not for a part
+   * that arrives late with an earlier start (a stopped relay's part nobody heard of), nor for a ledger rebuilt
+   * after a stop that holds a part of its own nobody else knows. The part it names may not be held here.
    */
   told: Named | null;
   readonly parts: Map<string, HeldPart>;
@@ -99,6 +104,8 @@ export interface LedgerHost {
   /** Appends a record with fsync; false when it could not (retried on the next tick). */
   append(record: CdrRecord): boolean;
   recorded(notice: RecordedNotice): void;
+  /** Sends an acknowledgement to a reporting relay unasked (the record id became fixed). */
+  tell(node: string, ack: PartAck): void;
   log(obj: object, msg: string): void;
 }
 
@@ -110,12 +117,14 @@ function earliestStart(parts: readonly HeldPart[]): number {
 }
 
 /**
- * The meeting's record id: the id of its earliest part by (start, id), among the parts held and the one reports
- * named. It does not depend on which report came first nor on which relay owns the meeting, so an owner, its
- * successor and an owner that rebuilt its ledger (after a stop) write the same id into every interim and the final.
+ * The meeting's record id: the fixed one once there is one; before, the id of the earliest part held, by (start,
+ * id). That does not depend on which report came first nor on which relay holds the ledger: an owner and its
+ * successor, holding the same parts, name the same id, and a successor that takes over writes the id the owner
+ * wrote before.
  */
 function recordIdOf(l: Ledger): Named {
-  let best = l.told;
+  if (l.told !== null) return l.told;
+  let best: Named | null = null;
   for (const [id, p] of l.parts) {
     const n = { at: Date.parse(p.record.startedAt), id };
     if (earlier(n, best)) best = n;
@@ -151,7 +160,7 @@ export class CdrLedger {
         this.host.log({ event: 'cluster_cdr_late_part', meetingId, cdrId: done.c, part: r.part }, 'cluster: a part arrived after its meeting\'s record was written');
         done.parts.add(r.part);
       }
-      return { t: 'a', from: this.host.selfId, part: r.part, v: r.v, c: done.c, recorded: true };
+      return { t: 'a', from: this.host.selfId, part: r.part, v: r.v, c: done.c, cf: true, recorded: true };
     }
     let l = this.ledgers.get(meetingId);
     if (l === undefined) {
@@ -159,9 +168,9 @@ export class CdrLedger {
       l = { meetingId, told: null, parts: new Map(), changedAt: now, interimSeq: this.elapsedIntervals(r.record, now) };
       this.ledgers.set(meetingId, l);
     }
-    // An id a report carries was named by an owner before (it held that part). Without its start (a crash-recovered
-    // copy's journaled id), the reporting part's own start bounds it: the part named started no later.
-    if (typeof r.c === 'string') {
+    // A fixed id a report carries: an owner wrote a record under it. Without its start (a crash-recovered copy's
+    // journaled id), the reporting part's own start bounds it (the part named started no later).
+    if (typeof r.c === 'string' && r.cf === true) {
       const named: Named = { at: typeof r.cs === 'number' && Number.isFinite(r.cs) ? r.cs : Date.parse(r.record.startedAt), id: r.c };
       const held = l.parts.get(r.c);
       if (held !== undefined) named.at = Date.parse(held.record.startedAt);
@@ -198,7 +207,7 @@ export class CdrLedger {
       l.changedAt = now;
     }
     const id = recordIdOf(l);
-    return { t: 'a', from: this.host.selfId, part: r.part, v: r.v, c: id.id, cs: id.at, recorded: false };
+    return { t: 'a', from: this.host.selfId, part: r.part, v: r.v, c: id.id, cs: id.at, cf: l.told !== null, recorded: false };
   }
 
   /** A relay died: its open parts end relay_failure, as of when it was last heard from. */
@@ -277,9 +286,22 @@ export class CdrLedger {
       const seq = this.elapsedIntervals(Math.min(id.at, earliestStart(parts)), now);
       if (this.host.interimIntervalMs > 0 && seq > l.interimSeq) {
         const record = mergeParts(parts, { cdrId: id.id, relayNode: this.host.relayNode, final: false, at: Date.now(), sequence: seq, endReason: null });
-        if (this.host.append(record)) l.interimSeq = seq;
+        if (this.host.append(record)) {
+          l.interimSeq = seq;
+          if (l.told === null) this.fix(l, id);
+        }
       }
     }
+  }
+
+  /**
+   * The id is now fixed (a record was written under it): every reporting relay is told at once, not at its next
+   * report, so that it reports it as fixed to the successor (which then writes it if it takes over) and to an
+   * owner that rebuilds its ledger after a stop.
+   */
+  private fix(l: Ledger, id: Named): void {
+    l.told = id;
+    for (const [part, p] of l.parts) this.host.tell(p.node, { t: 'a', from: this.host.selfId, part, v: p.v, c: id.id, cs: id.at, cf: true, recorded: false });
   }
 
   private finish(l: Ledger, parts: HeldPart[], now: number): void {

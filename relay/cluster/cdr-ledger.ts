@@ -22,6 +22,10 @@ export interface PartReport {
   failed: boolean;
   /** The meeting's record id, once an owner told it. */
   c?: string;
+  /** The start (ms) of the part named by `c`, as the owner told it (absent in crash recovery's copies). */
+  cs?: number;
+  /** `c` is fixed: an owner wrote a record under it (or it is crash recovery's journaled id). */
+  cf?: boolean;
   record: CdrRecord;
 }
 
@@ -32,6 +36,10 @@ export interface PartAck {
   part: string;
   v: number;
   c: string;
+  /** The start (ms) of the part `c` names; absent once recorded. */
+  cs?: number;
+  /** `c` is fixed: a record was written under it (always once recorded). */
+  cf?: boolean;
   recorded: boolean;
 }
 
@@ -57,12 +65,25 @@ function openSince(record: CdrRecord, at: number): boolean {
   return false;
 }
 
+/** A candidate for a meeting's record id: a part's id and its start. The earliest by (at, id) is the record id. */
+interface Named {
+  at: number;
+  id: string;
+}
+
+function earlier(a: Named, b: Named | null): boolean {
+  return b === null || a.at < b.at || (a.at === b.at && a.id < b.id);
+}
+
 interface Ledger {
   readonly meetingId: string;
-  /** The record's id: the first part's, or the one an owner already named (reports carry it). */
-  cdrId: string;
-  /** The id came from a report (an owner named it before): from then on it is fixed. */
-  told: boolean;
+  /**
+   * The record id once it is fixed: this relay wrote an interim record under it, or a report carried it as fixed
+   * (an owner wrote one; the earliest by (start, id) if two ever did). Fixed, it never changes: not for a part
+   * that arrives late with an earlier start (a stopped relay's part nobody heard of), nor for a ledger rebuilt
+   * after a stop that holds a part of its own nobody else knows. The part it names may not be held here.
+   */
+  told: Named | null;
   readonly parts: Map<string, HeldPart>;
   changedAt: number;
   interimSeq: number;
@@ -83,7 +104,32 @@ export interface LedgerHost {
   /** Appends a record with fsync; false when it could not (retried on the next tick). */
   append(record: CdrRecord): boolean;
   recorded(notice: RecordedNotice): void;
+  /** Sends an acknowledgement to a reporting relay unasked (the record id became fixed). */
+  tell(node: string, ack: PartAck): void;
   log(obj: object, msg: string): void;
+}
+
+/** The earliest start among the parts (ms). */
+function earliestStart(parts: readonly HeldPart[]): number {
+  let at = Infinity;
+  for (const p of parts) at = Math.min(at, Date.parse(p.record.startedAt));
+  return at;
+}
+
+/**
+ * The meeting's record id: the fixed one once there is one; before, the id of the earliest part held, by (start,
+ * id). That does not depend on which report came first nor on which relay holds the ledger: an owner and its
+ * successor, holding the same parts, name the same id, and a successor that takes over writes the id the owner
+ * wrote before.
+ */
+function recordIdOf(l: Ledger): Named {
+  if (l.told !== null) return l.told;
+  let best: Named | null = null;
+  for (const [id, p] of l.parts) {
+    const n = { at: Date.parse(p.record.startedAt), id };
+    if (earlier(n, best)) best = n;
+  }
+  return best!;
 }
 
 /** Meetings remembered as recorded, for recognising parts that arrive again. */
@@ -114,19 +160,21 @@ export class CdrLedger {
         this.host.log({ event: 'cluster_cdr_late_part', meetingId, cdrId: done.c, part: r.part }, 'cluster: a part arrived after its meeting\'s record was written');
         done.parts.add(r.part);
       }
-      return { t: 'a', from: this.host.selfId, part: r.part, v: r.v, c: done.c, recorded: true };
+      return { t: 'a', from: this.host.selfId, part: r.part, v: r.v, c: done.c, cf: true, recorded: true };
     }
     let l = this.ledgers.get(meetingId);
     if (l === undefined) {
       if (done !== undefined) this.recordedMeetings.delete(meetingId);
-      l = { meetingId, cdrId: r.c ?? r.part, told: r.c !== undefined, parts: new Map(), changedAt: now, interimSeq: this.elapsedIntervals(r.record, now) };
+      l = { meetingId, told: null, parts: new Map(), changedAt: now, interimSeq: this.elapsedIntervals(r.record, now) };
       this.ledgers.set(meetingId, l);
     }
-    // An id a report carries was named by an owner before: it replaces one taken from a part id (a successor's
-    // first guess, or an owner that lost its ledger when it was cut off).
-    if (typeof r.c === 'string' && !l.told) {
-      l.cdrId = r.c;
-      l.told = true;
+    // A fixed id a report carries: an owner wrote a record under it. Without its start (a crash-recovered copy's
+    // journaled id), the reporting part's own start bounds it (the part named started no later).
+    if (typeof r.c === 'string' && r.cf === true) {
+      const named: Named = { at: typeof r.cs === 'number' && Number.isFinite(r.cs) ? r.cs : Date.parse(r.record.startedAt), id: r.c };
+      const held = l.parts.get(r.c);
+      if (held !== undefined) named.at = Date.parse(held.record.startedAt);
+      if (earlier(named, l.told)) l.told = named;
     }
     const held = l.parts.get(r.part);
     // Only a newer version replaces a part (a recovered copy, version 1, never replaces one held). A relay declared
@@ -158,7 +206,8 @@ export class CdrLedger {
       l.parts.set(r.part, part);
       l.changedAt = now;
     }
-    return { t: 'a', from: this.host.selfId, part: r.part, v: r.v, c: l.cdrId, recorded: false };
+    const id = recordIdOf(l);
+    return { t: 'a', from: this.host.selfId, part: r.part, v: r.v, c: id.id, cs: id.at, cf: l.told !== null, recorded: false };
   }
 
   /** A relay died: its open parts end relay_failure, as of when it was last heard from. */
@@ -210,9 +259,10 @@ export class CdrLedger {
     }
   }
 
-  private elapsedIntervals(record: CdrRecord, now: number): number {
+  private elapsedIntervals(from: CdrRecord | number, now: number): number {
     const every = this.host.interimIntervalMs;
-    return every > 0 ? Math.max(0, Math.floor((now - Date.parse(record.startedAt)) / every)) : 0;
+    const start = typeof from === 'number' ? from : Date.parse(from.startedAt);
+    return every > 0 ? Math.max(0, Math.floor((now - start) / every)) : 0;
   }
 
   /** Periodic: writes due final and interim records of the meetings this relay owns. */
@@ -231,26 +281,43 @@ export class CdrLedger {
         if (now - l.changedAt >= this.host.windowMs) this.finish(l, parts, now);
         continue;
       }
-      const seq = this.elapsedIntervals(parts[0]!.record, now);
+      const id = recordIdOf(l);
+      // Numbered from the meeting's first start: a new owner continues the numbering from the elapsed time.
+      const seq = this.elapsedIntervals(Math.min(id.at, earliestStart(parts)), now);
       if (this.host.interimIntervalMs > 0 && seq > l.interimSeq) {
-        const record = mergeParts(parts, { cdrId: l.cdrId, relayNode: this.host.relayNode, final: false, at: Date.now(), sequence: seq, endReason: null });
-        if (this.host.append(record)) l.interimSeq = seq;
+        const record = mergeParts(parts, { cdrId: id.id, relayNode: this.host.relayNode, final: false, at: Date.now(), sequence: seq, endReason: null });
+        if (this.host.append(record)) {
+          l.interimSeq = seq;
+          if (l.told === null) this.fix(l, id);
+        }
       }
     }
+  }
+
+  /**
+   * The id is now fixed (a record was written under it): every reporting relay is told at once, not at its next
+   * report, so that it reports it as fixed to the successor (which then writes it if it takes over) and to an
+   * owner that rebuilds its ledger after a stop.
+   */
+  private fix(l: Ledger, id: Named): void {
+    l.told = id;
+    for (const [part, p] of l.parts) this.host.tell(p.node, { t: 'a', from: this.host.selfId, part, v: p.v, c: id.id, cs: id.at, cf: true, recorded: false });
   }
 
   private finish(l: Ledger, parts: HeldPart[], now: number): void {
     let endedAt = 0;
     for (const p of parts) endedAt = Math.max(endedAt, Date.parse(p.record.endedAt));
+    const id = recordIdOf(l);
+    const cdrId = id.id;
     const record = mergeParts(parts, {
-      cdrId: l.cdrId, relayNode: this.host.relayNode, final: true, at: endedAt, sequence: Math.max(l.interimSeq, this.elapsedIntervals(parts[0]!.record, endedAt)) + 1,
+      cdrId, relayNode: this.host.relayNode, final: true, at: endedAt, sequence: Math.max(l.interimSeq, this.elapsedIntervals(Math.min(id.at, earliestStart(parts)), endedAt)) + 1,
       endReason: endReasonOf(parts),
     });
     if (!this.host.append(record)) return;
     this.recordsWritten++;
     this.ledgers.delete(l.meetingId);
     const ids = [...l.parts.keys()];
-    this.remember(l.meetingId, l.cdrId, ids, now);
-    this.host.recorded({ t: 'rec', from: this.host.selfId, m: l.meetingId, c: l.cdrId, parts: ids });
+    this.remember(l.meetingId, cdrId, ids, now);
+    this.host.recorded({ t: 'rec', from: this.host.selfId, m: l.meetingId, c: cdrId, parts: ids });
   }
 }

@@ -43,6 +43,10 @@ interface OutPart {
   builtAt: number;
   readonly acked: Map<string, number>;
   c: string | undefined;
+  /** The start of the part `c` names, as the owner told it. */
+  cs: number | undefined;
+  /** `c` is fixed (a record was written under it, or it is crash recovery's journaled id). */
+  cf: boolean;
   reason: EndReason;
   endedAt: number;
 }
@@ -104,6 +108,10 @@ export class ClusterCdr implements MeetingObserver {
       holds: (m) => !presence.settled || presence.orderOf(m).indexOf(o.selfId) < 2,
       isLive: (n) => presence.isLive(n),
       append: (r) => cdr.appendRecord(r),
+      tell: (node, a) => {
+        if (node === o.selfId) this.ack(a);
+        else this.sendTo(node, a);
+      },
       recorded: (n) => {
         this.publish(this.recSubject, encoder.encode(JSON.stringify(n)));
         this.recorded(n);
@@ -114,7 +122,7 @@ export class ClusterCdr implements MeetingObserver {
     for (const { record, recordId } of cdr.recoveredParts) {
       this.parts.set(record.cdrId, {
         part: record.cdrId, meetingId: record.meetingId, view: null, record, done: true, failed: true, v: 1, dirty: false,
-        counters: 0, builtAt: 0, acked: new Map(), c: recordId, reason: 'relay_failure', endedAt: Date.parse(record.endedAt),
+        counters: 0, builtAt: 0, acked: new Map(), c: recordId, cs: undefined, cf: recordId !== undefined, reason: 'relay_failure', endedAt: Date.parse(record.endedAt),
       });
     }
     presence.on('up', (node) => {
@@ -156,7 +164,7 @@ export class ClusterCdr implements MeetingObserver {
     if (p === undefined) {
       p = {
         part: id, meetingId: String(view.meetingId), view, record: null, done: false, failed: false, v: 0, dirty: true,
-        counters: -1, builtAt: 0, acked: new Map(), c: undefined, reason: 'relay_failure', endedAt: 0,
+        counters: -1, builtAt: 0, acked: new Map(), c: undefined, cs: undefined, cf: false, reason: 'relay_failure', endedAt: 0,
       };
       this.parts.set(id, p);
     }
@@ -243,6 +251,8 @@ export class ClusterCdr implements MeetingObserver {
       if ((p.acked.get(t) ?? 0) >= p.v) continue;
       const r: PartReport = { t: 'r', from: this.o.selfId, part: p.part, v: p.v, done: p.done, failed: p.failed, record: p.record };
       if (p.c !== undefined) r.c = p.c;
+      if (p.cs !== undefined) r.cs = p.cs;
+      if (p.cf) r.cf = true;
       this.reportsSent++;
       if (t === this.o.selfId) this.ack(this.ledger.report(r, Date.now()));
       else this.sendTo(t, r);
@@ -258,10 +268,22 @@ export class ClusterCdr implements MeetingObserver {
     if (p === undefined) return;
     if ((p.acked.get(a.from) ?? 0) < a.v) p.acked.set(a.from, a.v);
     // The record id is the owner's word (a successor's answer may still carry another part's id).
-    if (typeof a.c === 'string' && a.c !== p.c && a.from === this.presence.ownerOf(p.meetingId)) {
+    // A fixed id is never replaced by one that is not (an owner that has not heard of it yet).
+    const cf = a.cf === true;
+    if (typeof a.c === 'string' && a.from === this.presence.ownerOf(p.meetingId) && (cf || !p.cf) && (a.c !== p.c || cf !== p.cf)) {
+      if (a.c !== p.c) {
+        // Journaled: after a crash, recovery hands the part over with the same record id.
+        this.cdr.recordIdKnown(p.part, a.c);
+      }
       p.c = a.c;
-      // Journaled: after a crash, recovery hands the part over with the same record id.
-      this.cdr.recordIdKnown(p.part, a.c);
+      p.cs = typeof a.cs === 'number' ? a.cs : undefined;
+      const fixedNow = cf && !p.cf;
+      p.cf = cf;
+      // Reported again at once, so that both holders (the successor too) learn the fixed id.
+      if (fixedNow && !a.recorded) {
+        if (p.done) p.v++;
+        else p.dirty = true;
+      }
     }
     if (a.recorded && p.done) this.partDone(p);
   }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildCdr, buildInterimCdr, validateCdrRecord, type CdrRecord } from '../../relay/cdr/index.js';
-import { CdrLedger, type PartReport, type RecordedNotice } from '../../relay/cluster/cdr-ledger.js';
+import { CdrLedger, type PartAck, type PartReport, type RecordedNotice } from '../../relay/cluster/cdr-ledger.js';
 import { endReasonOf, mergeParts } from '../../relay/cluster/merge-cdr.js';
 import { LANES, type Lane, type LaneStats, type MeetingView, type ParticipantView } from '../../relay/meeting/meeting.types.js';
 
@@ -61,7 +61,7 @@ describe('CdrLedger', () => {
     const notices: RecordedNotice[] = [];
     const l = new CdrLedger({
       selfId: 'o', relayNode: 'relay-o', windowMs: 100, interimIntervalMs: 0, deadAfterMs: 1_000,
-      owns: () => true, holds: () => true, isLive: (n) => live.has(n), append: (r) => (written.push(r), true), recorded: (n) => notices.push(n), log: () => undefined,
+      owns: () => true, holds: () => true, isLive: (n) => live.has(n), append: (r) => (written.push(r), true), recorded: (n) => notices.push(n), tell: () => undefined, log: () => undefined,
     });
     return { l, written, notices };
   }
@@ -102,6 +102,91 @@ describe('CdrLedger', () => {
     expect(l.report(report('a', 'A', 1, openA, true, true), now + 300)).toMatchObject({ recorded: true, c: 'A' });
     l.tick(now + 1_000);
     expect(written.length).toBe(1);
+  });
+
+  describe('the record id', () => {
+    // Parts of one meeting: A on relay a started first, B on relay b 20 ms later, C on relay c 40 ms later.
+    const live = new Set(['a', 'b', 'c']);
+    const now = Date.now();
+    const START = { A: now - 5_000, B: now - 4_980, C: now - 4_960 } as const;
+    type P = keyof typeof START;
+    const node = (p: P): string => p.toLowerCase();
+    const open = (p: P, at: number): CdrRecord => ({ ...buildInterimCdr(view(p, `relay-${node(p)}`, { [`p${p}`]: [[0, null]] }), 1, at), startedAt: new Date(START[p]).toISOString() });
+    const ended = (p: P, at: number): CdrRecord => ({ ...buildCdr(view(p, `relay-${node(p)}`, { [`p${p}`]: [[0, 1]] }), 'empty_timeout', at), startedAt: new Date(START[p]).toISOString() });
+    const mk = (selfId: string): { l: CdrLedger; written: CdrRecord[]; told: Array<[string, PartAck]> } => {
+      const written: CdrRecord[] = [];
+      const told: Array<[string, PartAck]> = [];
+      const l = new CdrLedger({
+        selfId, relayNode: `relay-${selfId}`, windowMs: 100, interimIntervalMs: 1_000, deadAfterMs: 1_000,
+        owns: () => true, holds: () => true, isLive: (n) => live.has(n), append: (r) => (written.push(r), true), recorded: () => undefined,
+        tell: (n, ack) => told.push([n, ack]), log: () => undefined,
+      });
+      return { l, written, told };
+    };
+    const ids = (...lists: CdrRecord[][]): string[] => [...new Set(lists.flat().map((r) => r.cdrId))];
+
+    it('is the earliest part held, whatever order the reports came in', () => {
+      const x = mk('x');
+      const y = mk('y');
+      expect(x.l.report(report('b', 'B', 1, open('B', now), false), now).c).toBe('B');
+      x.l.report(report('a', 'A', 1, open('A', now), false), now);
+      y.l.report(report('a', 'A', 1, open('A', now), false), now);
+      expect(y.l.report(report('b', 'B', 1, open('B', now), false), now)).toMatchObject({ c: 'A', cs: START.A, cf: false });
+      expect(x.l.report(report('b', 'B', 2, open('B', now), false), now)).toMatchObject({ c: 'A', cs: START.A, cf: false });
+    });
+
+    it('is fixed once an interim record is written: a stopped relay\'s part nobody had heard of, arriving later with an earlier start, does not change it', () => {
+      live.delete('a');
+      const o = mk('b');
+      o.l.report(report('b', 'B', 1, open('B', now), false), now);
+      o.l.report(report('c', 'C', 1, open('C', now), false), now);
+      o.l.tick(now + 100);
+      expect(o.written.map((r) => r.id)).toEqual(['B:5']);
+      // Every reporter is told at once that the id is fixed.
+      expect(o.told.map(([n, a]) => `${n}:${a.part}:${a.c}:${String(a.cf)}`).sort()).toEqual(['b:B:B:true', 'c:C:B:true']);
+      // Relay a continues (SIGCONT): its part, which it never got to report, arrives (ended, as it failed).
+      live.add('a');
+      expect(o.l.report(report('a', 'A', 3, ended('A', now + 1_000), true, true), now + 1_000)).toMatchObject({ c: 'B', cf: true });
+      o.l.tick(now + 1_050);
+      o.l.report(report('b', 'B', 2, ended('B', now + 1_100), true), now + 1_100);
+      o.l.report(report('c', 'C', 2, ended('C', now + 1_100), true), now + 1_100);
+      o.l.tick(now + 1_300);
+      expect(o.written.filter((r) => !r.partial).length).toBe(1);
+      expect(ids(o.written)).toEqual(['B']);
+    });
+
+    it('survives a ledger rebuilt after a stop: the relay\'s own unnamed part first, then the reports naming the fixed id', () => {
+      // Relay b owned the meeting while relay a was stopped and wrote interims under B.
+      const b = mk('b');
+      b.l.report(report('b', 'B', 1, open('B', now), false), now);
+      b.l.tick(now + 100);
+      expect(ids(b.written)).toEqual(['B']);
+      // Relay a continues, cleared its ledger and owns the meeting again. Its own part A (earlier, never reported,
+      // no id told) comes first; then b's and c's, carrying the fixed id.
+      const a = mk('a');
+      a.l.clear();
+      expect(a.l.report(report('a', 'A', 2, open('A', now + 1_000), false), now + 1_000)).toMatchObject({ c: 'A', cf: false });
+      const fixed = { c: 'B', cs: START.B, cf: true };
+      expect(a.l.report({ ...report('b', 'B', 2, open('B', now + 1_000), false), ...fixed }, now + 1_000)).toMatchObject({ c: 'B', cf: true });
+      a.l.report({ ...report('c', 'C', 1, open('C', now + 1_000), false), ...fixed }, now + 1_000);
+      a.l.tick(now + 2_100);
+      a.l.report(report('a', 'A', 3, ended('A', now + 2_200), true), now + 2_200);
+      a.l.report({ ...report('b', 'B', 3, ended('B', now + 2_200), true), ...fixed }, now + 2_200);
+      a.l.report({ ...report('c', 'C', 2, ended('C', now + 2_200), true), ...fixed }, now + 2_200);
+      a.l.tick(now + 2_400);
+      expect(a.written.filter((r) => r.partial).length).toBe(1);
+      expect(a.written.filter((r) => !r.partial).length).toBe(1);
+      expect(ids(a.written, b.written)).toEqual(['B']);
+    });
+
+    it('keeps a crash-recovered part\'s journaled id (fixed, without its start)', () => {
+      const o = mk('o');
+      o.l.report({ ...report('a', 'A', 1, { ...ended('A', now), recovered: true }, true, true), c: 'B', cf: true }, now);
+      o.l.report({ ...report('b', 'B', 1, { ...ended('B', now), recovered: true }, true, true), c: 'B', cf: true }, now);
+      o.l.tick(now + 200);
+      expect(o.written.length).toBe(1);
+      expect(o.written[0]!.cdrId).toBe('B');
+    });
   });
 
   it('collects the recovered parts of every relay into one relay_failure record', () => {

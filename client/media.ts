@@ -38,6 +38,9 @@ export function toTrackEvent(t: Track | null | undefined, from = ''): TrackEvent
 export class MediaLane {
   /** Tracks published now, keyed `${publisher}/${id}`. */
   readonly tracks = new Map<string, TrackEvent>();
+  /** What this client published and subscribed to: a rejoin (a new session) asks for them again. */
+  private readonly published = new Map<number, { id: number; source: 'audio' | 'video' | 'screen'; codec?: string }>();
+  private readonly subscribed = new Map<string, { publisher: string; track: number }>();
 
   constructor(private readonly host: MediaLaneHost, private readonly events: MediaLaneEvents, initial: readonly Track[]) {
     for (const t of initial) {
@@ -47,19 +50,40 @@ export class MediaLane {
   }
 
   publishTrack(track: { id: number; source: 'audio' | 'video' | 'screen'; codec?: string }): number {
+    this.published.set(track.id, { ...track });
     return this.host.send({ kind: Kind.TRACK_PUBLISH, trackInfo: { id: track.id, source: SOURCE_CODES[track.source], codec: track.codec ?? '' } });
   }
 
   unpublishTrack(id: number): number {
+    this.published.delete(id);
     return this.host.send({ kind: Kind.TRACK_UNPUBLISH, track: id, trackInfo: { id } });
   }
 
   subscribe(publisher: string, track: number): number {
+    this.subscribed.set(`${publisher}/${track}`, { publisher, track });
     return this.host.send({ kind: Kind.TRACK_SUBSCRIBE, subscription: { publisher, track } });
   }
 
   unsubscribe(publisher: string, track: number): number {
+    this.subscribed.delete(`${publisher}/${track}`);
     return this.host.send({ kind: Kind.TRACK_UNSUBSCRIBE, subscription: { publisher, track } });
+  }
+
+  /**
+   * After a rejoin (a new session): the tracks now published are the new WELCOME's; this client's own tracks are
+   * published again and its subscriptions to tracks that still exist are asked for again (the others dropped).
+   */
+  onRejoined(tracks: readonly Track[], you: string): void {
+    this.tracks.clear();
+    for (const t of tracks) {
+      const ev = toTrackEvent(t);
+      if (ev.publisher !== you) this.tracks.set(`${ev.publisher}/${ev.id}`, ev);
+    }
+    for (const t of this.published.values()) this.host.send({ kind: Kind.TRACK_PUBLISH, trackInfo: { id: t.id, source: SOURCE_CODES[t.source], codec: t.codec ?? '' } });
+    for (const [key, s] of [...this.subscribed]) {
+      if (this.tracks.has(key)) this.host.send({ kind: Kind.TRACK_SUBSCRIBE, subscription: { publisher: s.publisher, track: s.track } });
+      else this.subscribed.delete(key);
+    }
   }
 
   /** Sends one media frame on a track you published. */

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decideClose, tokenRejoinBlocker, REJOIN_AFTER_CODES, FINAL_JOIN_CODES, resumeUrl } from '../../client/reconnect.js';
-import { CloseCode, ErrorCodes } from '../../protocol/index.js';
+import { CloseCode, CloseCodeSpecs, ErrorCodes } from '../../protocol/index.js';
 
 function jwt(claims: Record<string, unknown>): string {
   const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -62,5 +62,15 @@ describe('codes the recovery acts on', () => {
     const o = { urls: ['ws://b', 'ws://c'] };
     // Connected through the first URL (attempt 1): recovery attempts 1, 2, 3 use base 1 + attempt.
     expect([2, 3, 4].map((n) => resumeUrl('ws://a', o, n))).toEqual(['ws://b', 'ws://c', 'ws://a']);
+  });
+});
+
+describe('the close-code registry and the SDK agree', () => {
+  it('what protocol/codes.ts says a client does is what decideClose decides (a draining relay of a cluster, other relays listed)', () => {
+    for (const [code, spec] of Object.entries(CloseCodeSpecs)) {
+      // 1009 never reaches a client (it sees 1006, a drop); the others are what the relay sends.
+      const seen = Number(code) === CloseCode.MESSAGE_TOO_BIG ? 'close' : decideClose(Number(code), { drained: true, otherRelays: true });
+      expect([code, seen]).toEqual([code, spec.client]);
+    }
   });
 });

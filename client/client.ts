@@ -536,7 +536,7 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
       }
     }
     // The relay that let the session go is tried last, not first.
-    const base = recover ? this.urlAttempt : 0;
+    let base = recover ? this.urlAttempt : 0;
     for (let attempt = 1; attempt <= o.maxAttempts; attempt++) {
       const delay = backoffDelay(attempt, o);
       if (Date.now() + delay - startedAt > o.maxTotalMs) break;
@@ -560,6 +560,8 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
           const blocker = !o.rejoin || setup.rejoin === null ? 'rejoin_off' : setup.rejoin.blocker();
           if (blocker === null) {
             resumeRefused = refused;
+            // That relay answered: the rejoin starts there.
+            base -= 1;
             continue;
           }
           rejoinBlocked = blocker;

@@ -5,7 +5,9 @@
  * RELAY_ERR_CLUSTER_CUT_OFF, and the SDK comes back without the application doing anything:
  * - resumed through another relay (`reconnect.urls`) within the grace after the declaration;
  * - or, when the resume is refused (the stopped relay no longer holds the place), rejoined with its join token
- *   through another relay (`rejoined`, a new session);
+ *   at the relay that answered (`rejoined`, a new session);
+ * - a draining relay (SIGTERM, 1001 after MEETING_ENDED shutdown): with other relays listed, back through one of
+ *   them and no `ended`; without, `ended` and close as on one relay;
  * - or, when the token is single-use (used by the first join), `failed` with the refusal and `rejoinBlocked`.
  * Chat from the others reaches it afterwards, and its chat reaches them.
  */
@@ -137,13 +139,13 @@ describe.each(TRANSPORTS)('the SDK recovers a cluster close over %s', (transport
     await chatBothWays(a, b, r);
   }, 60_000);
 
-  it('4014, resume refused by the relay that let it go: the SDK rejoins with its token through another relay', async () => {
+  it('4014, resume refused by the relay that let it go (continued): the SDK rejoins there with its token', async () => {
     const keys = await cluster();
     const mid = meetingId();
     const a = await connect({ url: relays[0]!.url, meetingId: mid, token: token(keys, mid, 'a') });
     const b = await connect({ url: relays[0]!.url, meetingId: mid, token: token(keys, mid, 'b') });
-    // Recovery attempt 1 is URL attempt 2: the continued relay 1 (it closed the session: no place to resume);
-    // after that relay 0.
+    // Recovery attempt 1 is URL attempt 2: the continued relay 1 (it closed the session: no place to resume).
+    // The rejoin starts at the relay that answered (relay 1, live again); relay 0 after that.
     const r = await connect({
       url: relays[1]!.url, meetingId: mid, token: token(keys, mid, 'r'),
       reconnect: { initialDelayMs: 100, maxDelayMs: 300, urlFor: (n) => (n <= 2 ? relays[1]!.url : relays[0]!.url) },
@@ -157,8 +159,9 @@ describe.each(TRANSPORTS)('the SDK recovers a cluster close over %s', (transport
     expect(ev).toMatchObject({ code: 4014, resumeRefused: 'RELAY_ERR_RESUME_REFUSED' });
     expect(reconnecting.map((e) => [e.code, e.mode])).toEqual([[4014, 'resume'], ...reconnecting.slice(1).map(() => [4014, 'rejoin'])]);
     expect(reconnecting.length).toBeGreaterThanOrEqual(2);
-    // A new session on relay 0: a new WELCOME, not resumed.
-    expect(r.welcome.relayNode).toBe('relay-0');
+    // A new session (on the continued relay, which answered the resume): a new WELCOME, not resumed.
+    expect(r.welcome.relayNode).toBe('relay-1');
+    expect(ev.attempts).toBe(2);
     expect(r.welcome.resumed ?? false).toBe(false);
     expect(r.welcome.resumeCredential).not.toBe(firstSession);
     expect(r.isClosed).toBe(false);
@@ -182,5 +185,48 @@ describe.each(TRANSPORTS)('the SDK recovers a cluster close over %s', (transport
     expect(await failed).toMatchObject({ reason: 'RELAY_ERR_RESUME_REFUSED', code: 4014, rejoinBlocked: 'token_single_use' });
     expect((await closed).code).toBe(4014);
     expect(r.isClosed).toBe(true);
+  }, 60_000);
+
+  it('1001 from a draining relay (SIGTERM) with other relays listed: no `ended`, the SDK comes back through another relay', async () => {
+    const keys = await cluster();
+    const mid = meetingId();
+    const a = await connect({ url: relays[0]!.url, meetingId: mid, token: token(keys, mid, 'a') });
+    const b = await connect({ url: relays[0]!.url, meetingId: mid, token: token(keys, mid, 'b') });
+    const r = await connect({ url: relays[1]!.url, meetingId: mid, token: token(keys, mid, 'r'), reconnect: { initialDelayMs: 100, maxDelayMs: 300, urls: [relays[0]!.url] } });
+    clients.push(a, b, r);
+    await waitFor(() => a.roster.size === 3 && r.roster.size === 3, 10_000, 'everyone in both rosters');
+    const ended: string[] = [];
+    r.on('ended', (e) => ended.push(e.reason));
+    const reconnecting: ReconnectingEvent[] = [];
+    r.on('reconnecting', (e) => reconnecting.push(e));
+    const back = new Promise<string>((resolve) => {
+      r.once('resumed', () => resolve('resumed'));
+      r.once('rejoined', () => resolve('rejoined'));
+    });
+    relays[1]!.kill('SIGTERM');
+    expect((await relays[1]!.exited).code).toBe(0);
+    const how = await back;
+    console.info(`drain: r came back ${how} after ${reconnecting.length} attempt(s)`);
+    expect(reconnecting[0]).toMatchObject({ code: 1001, mode: 'resume' });
+    expect(ended).toEqual([]);
+    expect(r.isClosed).toBe(false);
+    await waitFor(() => a.roster.has('r') && b.roster.has('r'), 5_000, 'r back in the rosters');
+    await chatBothWays(a, b, r);
+  }, 60_000);
+
+  it('1001 from a draining relay without other relays listed: `ended` (shutdown), then close, as on one relay', async () => {
+    const keys = await cluster();
+    const mid = meetingId();
+    const a = await connect({ url: relays[0]!.url, meetingId: mid, token: token(keys, mid, 'a') });
+    const r = await connect({ url: relays[1]!.url, meetingId: mid, token: token(keys, mid, 'r'), reconnect: { initialDelayMs: 100 } });
+    clients.push(a, r);
+    await waitFor(() => a.roster.size === 2 && r.roster.size === 2, 10_000, 'both rosters');
+    const ended = new Promise<{ reason: string }>((resolve) => r.once('ended', resolve));
+    const reconnecting: ReconnectingEvent[] = [];
+    r.on('reconnecting', (e) => reconnecting.push(e));
+    relays[1]!.kill('SIGTERM');
+    expect(await ended).toEqual({ reason: 'shutdown' });
+    expect((await r.closed).code).toBe(1001);
+    expect(reconnecting).toEqual([]);
   }, 60_000);
 });

@@ -238,8 +238,8 @@ export interface ReconnectingEvent {
 /**
  * After a cluster close (4013, 4014, 1001 of a draining relay) the resume was refused and the client joined anew
  * with its join token: a new session (new WELCOME: `client.welcome`, roster, tracks). Nothing sent while away is
- * delivered (no history); your published tracks and your subscriptions to tracks that still exist were asked for
- * again; document transfers in progress failed (DOC_ERR_CLOSED).
+ * delivered (no history); your published tracks were published again and your subscriptions are asked for again
+ * (at once, or when the new relay announces the track); document transfers in progress failed (DOC_ERR_CLOSED).
  */
 export interface RejoinedEvent {
   readonly attempts: number;

@@ -152,6 +152,14 @@ describe.each(TRANSPORTS)('the SDK recovers a cluster close over %s', (transport
     });
     clients.push(a, b, r);
     await waitFor(() => a.roster.size === 3 && r.roster.size === 3, 10_000, 'everyone in both rosters');
+    // Media before: a publishes audio, r subscribes to it and publishes its own; the rejoin must keep both.
+    const aTrack = new Promise<void>((resolve) => r.on('trackPublished', (t) => t.publisher === 'a' && resolve()));
+    a.publishTrack({ id: 1, source: 'audio', codec: 'opus' });
+    await aTrack;
+    r.subscribe('a', 1);
+    const atA = new Promise<void>((resolve) => a.on('trackPublished', (t) => t.publisher === 'r' && resolve()));
+    r.publishTrack({ id: 7, source: 'audio', codec: 'opus' });
+    await atA;
     const firstSession = r.welcome.resumeCredential;
     const rejoined = once<RejoinedEvent>(r, 'rejoined', 20_000);
     const reconnecting = await stopAndContinue(r, a);
@@ -167,6 +175,19 @@ describe.each(TRANSPORTS)('the SDK recovers a cluster close over %s', (transport
     expect(r.isClosed).toBe(false);
     await waitFor(() => a.roster.has('r') && r.roster.has('a') && r.roster.has('b'), 5_000, 'r back in the rosters');
     await chatBothWays(a, b, r);
+    // The SDK published r's track again and subscribed again to a's (nobody did it by hand).
+    await waitFor(() => a.tracks.has('r/7'), 5_000, 'r\'s track published again');
+    expect(r.tracks.has('a/1')).toBe(true);
+    const media: number[] = [];
+    r.on('media', (m) => m.from === 'a' && media.push(m.track));
+
+    const frame = new Uint8Array([1, 2, 3]);
+    // Lossy: sent until one arrives (bounded), the subscription may take a moment to reach relay 0.
+    for (let i = 0; i < 200 && media.length === 0; i++) {
+      a.sendMedia(1, frame, { audioLevel: 10 });
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    expect(media[0]).toBe(1);
   }, 60_000);
 
   it('4014 with a single-use token and the resume refused: failed with the reason (no rejoin), then close', async () => {

@@ -7,6 +7,6 @@ export { EphemeraClient, type ClientEvents, type WebSocketLike } from './client.
 export { DocumentError, type DocumentErrorCode } from './documents.js';
 export type { MediaFrameOptions } from './media.js';
 export { PLAIN_PAYLOADS, type PayloadCodec } from './payload-codec.js';
-export type { ReconnectOptions } from './reconnect.js';
+export { decideClose, tokenRejoinBlocker, type CloseDecision, type ReconnectOptions } from './reconnect.js';
 export { createSha256, sha256Of, toHex, type Sha256 } from './sha256.js';
 export type * from './client.types.js';

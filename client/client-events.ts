@@ -16,6 +16,7 @@ import type {
   TrackEvent,
   ReconnectingEvent,
   ResumedEvent,
+  RejoinedEvent,
   FailedEvent,
 } from './client.types.js';
 
@@ -55,10 +56,12 @@ export interface ClientEvents {
   /** To a sharer: a participant asks you to offer a document again (shareDocument(..., { to: from })). */
   documentResendRequested: (e: { transferId: string; from: string }) => void;
   pong: (e: { ref: number }) => void;
-  /** The connection dropped unexpectedly; attempt `attempt` to resume starts after `delayMs`. */
+  /** The connection dropped unexpectedly (or a relay of a cluster let it go: 4013, 4014, 1001); attempt `attempt` to resume starts after `delayMs`. */
   reconnecting: (e: ReconnectingEvent) => void;
   /** The session continues (same session on the relay); `gap` says what could not be resent, if anything. */
   resumed: (e: ResumedEvent) => void;
+  /** After a cluster close the resume was refused and the client joined anew with its token (a new session). */
+  rejoined: (e: RejoinedEvent) => void;
   /** Resume did not work (refused, or attempts/time ran out); `close` follows. */
   failed: (e: FailedEvent) => void;
   /** Every decoded frame, after the typed event (for tools and tests). */

@@ -38,12 +38,21 @@ import { DocumentLane } from './documents.js';
 import { MediaLane, type MediaFrameOptions } from './media.js';
 import type { ClientEvents } from './client-events.js';
 import { PLAIN_PAYLOADS, type PayloadCodec } from './payload-codec.js';
-import { backoffDelay, FINAL_RESUME_CODES, isUnexpectedClose, type ResolvedReconnect } from './reconnect.js';
+import { backoffDelay, decideClose, FINAL_JOIN_CODES, FINAL_RESUME_CODES, REJOIN_AFTER_CODES, type ResolvedReconnect } from './reconnect.js';
 import type { ResumeGapInfo } from './client.types.js';
 
 /** Opens a resume socket (connect.ts): calls onWelcome synchronously with the resumed WELCOME. */
 export type ResumeOpener = (credential: string, lastSeq: number, onWelcome: (socket: WebSocketLike, env: Envelope) => void, attempt: number) => Promise<void>;
 
+/** How the client joins anew after a cluster close whose resume was refused (connect.ts builds it). */
+export interface RejoinSetup {
+  /** Opens a join socket with the join token for URL attempt `attempt`; onWelcome as for ResumeOpener. */
+  readonly open: (onWelcome: (socket: WebSocketLike, env: Envelope) => void, attempt: number) => Promise<void>;
+  /** Why the token cannot be used now (tokenRejoinBlocker), or null. */
+  readonly blocker: () => string | null;
+  /** True when `reconnect.urls` or `urlFor` name other relays to try. */
+  readonly otherRelays: boolean;
+}
 export type { ClientEvents };
 
 /** The browser WebSocket surface the client needs (ws in Node implements it too). */
@@ -76,8 +85,10 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
   /** True while your roster lists the hosts, presenters and you only (an attendee of a large meeting). */
   staffOnly: boolean;
   readonly meetingId: string;
-  readonly you: RosterParticipant;
-  readonly welcome: Welcome;
+  /** You, as the relay's WELCOME said (a rejoin replaces it: a new session). */
+  you: RosterParticipant;
+  /** The WELCOME of the current session (a rejoin replaces it). */
+  welcome: Welcome;
   /** The relay's limits for this connection (from the WELCOME). */
   readonly limits: { readonly maxFrameBytes: number; readonly maxFramesPerSecond: number; readonly maxReliableBacklogBytes: number; readonly idleTimeoutMs: number };
   /** Resolves once the connection has closed. */
@@ -97,7 +108,11 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
   /** Roster changes the last resumed WELCOME announced (by its diff), so that their replayed ROSTER frames are not announced again. */
   private readonly announcedAtResume = new Map<string, 'joined' | 'left'>();
   private lastFrameAt = Date.now();
-  private resumeSetup: { credential: string; options: ResolvedReconnect; open: ResumeOpener } | null = null;
+  private resumeSetup: { credential: string; options: ResolvedReconnect; open: ResumeOpener; rejoin: RejoinSetup | null } | null = null;
+  /** The URL attempt (reconnect.ts resumeUrl) the current socket came from: 1 is the first URL. */
+  private urlAttempt = 1;
+  /** The relay said the meeting ended with reason `shutdown` (a drain): the 1001 that follows may be recovered. */
+  private drained = false;
   /** close()/leave() was called, or the meeting ended: no reconnect. */
   private deliberate = false;
   private reconnecting = false;
@@ -156,9 +171,9 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
   }
 
   /** Turns on reconnect-and-resume (connect() calls it when the relay offers a credential). */
-  enableResume(welcomeSeq: number, credential: string, options: ResolvedReconnect, open: ResumeOpener): void {
+  enableResume(welcomeSeq: number, credential: string, options: ResolvedReconnect, open: ResumeOpener, rejoin: RejoinSetup | null = null): void {
     if (welcomeSeq > this.lastSeq) this.lastSeq = welcomeSeq;
-    this.resumeSetup = { credential, options, open };
+    this.resumeSetup = { credential, options, open, rejoin };
   }
 
   /** True while the client is reconnecting after an unexpected close. */
@@ -429,10 +444,18 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
         this.emit('resumed', { ...pending, gap });
         return;
       }
-      case Kind.MEETING_ENDED:
+      case Kind.MEETING_ENDED: {
+        const reason = env.meetingEnded?.reason ?? '';
+        // A draining relay of a cluster: the meeting goes on at the other relays, so the 1001 that follows is
+        // recovered there (no `ended`); without other relays to try, it is the end as before.
+        if (reason === 'shutdown' && this.resumeSetup?.rejoin?.otherRelays === true && this.resumeSetup.options.rejoin) {
+          this.drained = true;
+          return;
+        }
         this.deliberate = true;
-        this.emit('ended', { reason: env.meetingEnded?.reason ?? '' });
+        this.emit('ended', { reason });
         return;
+      }
       case Kind.HOST_CONTROL: {
         const c = env.hostControl;
         this.emit('hostControl', { from: env.from, action: HOST_ACTION_NAMES[c?.action ?? 0] ?? 'end_meeting', target: c?.target ?? '', bar: c?.bar ?? false, track: c?.track ?? 0 });
@@ -483,66 +506,101 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
 
   private onClose(code: number, reason: string): void {
     if (this.closeEvent !== null || this.reconnecting) return;
-    if (this.resumeSetup !== null && !this.deliberate && isUnexpectedClose(code)) {
-      void this.reconnect(code, String(reason));
-      return;
+    const setup = this.resumeSetup;
+    if (setup !== null && !this.deliberate) {
+      const decision = decideClose(code, { drained: this.drained, otherRelays: setup.rejoin?.otherRelays === true });
+      // No credential: nothing to resume; only a cluster close is recovered (by a rejoin).
+      if (decision === 'recover' || (decision === 'resume' && setup.credential !== '')) {
+        void this.reconnect(code, String(reason), decision === 'recover');
+        return;
+      }
     }
+    if (this.drained) this.emit('ended', { reason: 'shutdown' });
     this.finalClose(code, reason);
   }
 
-  /** Tries to resume with backoff until it works, is refused for good, or runs out of attempts or time. */
-  private async reconnect(code: number, reason: string): Promise<void> {
+  /**
+   * Tries to resume with backoff until it works, is refused for good, or runs out of attempts or time. After a
+   * cluster close (`recover`) it starts at the next relay, and a refused resume turns into a rejoin with the join
+   * token when that is still usable.
+   */
+  private async reconnect(code: number, reason: string, recover: boolean): Promise<void> {
     const setup = this.resumeSetup!;
     const o = setup.options;
     this.reconnecting = true;
     const startedAt = Date.now();
     let failure = 'gave_up';
+    let rejoinBlocked: string | undefined;
+    // No credential to offer: straight to the rejoin.
+    let resumeRefused = setup.credential === '' ? 'no_credential' : '';
+    if (resumeRefused !== '') {
+      const blocker = !o.rejoin || setup.rejoin === null ? 'rejoin_off' : setup.rejoin.blocker();
+      if (blocker !== null) {
+        this.emit('failed', { reason: 'no_credential', code, closeReason: reason, rejoinBlocked: blocker });
+        if (this.drained) this.emit('ended', { reason: 'shutdown' });
+        this.finalClose(code, reason);
+        return;
+      }
+    }
+    // The relay that let the session go is tried last, not first.
+    let base = recover ? this.urlAttempt : 0;
     for (let attempt = 1; attempt <= o.maxAttempts; attempt++) {
       const delay = backoffDelay(attempt, o);
       if (Date.now() + delay - startedAt > o.maxTotalMs) break;
-      this.emit('reconnecting', { attempt, code, reason, delayMs: delay });
+      const mode = resumeRefused === '' ? 'resume' : 'rejoin';
+      this.emit('reconnecting', { attempt, code, reason, delayMs: delay, mode });
       await new Promise((r) => setTimeout(r, delay));
       if (this.deliberate || !this.reconnecting) return;
+      const urlAttempt = base + attempt;
       try {
-        await setup.open(setup.credential, this.lastSeq, (socket, env) => this.resumedOn(socket, env, attempt, Date.now() - startedAt), attempt);
+        if (mode === 'resume') {
+          await setup.open(setup.credential, this.lastSeq, (socket, env) => this.resumedOn(socket, env, attempt, Date.now() - startedAt, urlAttempt), urlAttempt);
+        } else {
+          await setup.rejoin!.open((socket, env) => this.rejoinedOn(socket, env, { attempts: attempt, downMs: Date.now() - startedAt, code, resumeRefused }, urlAttempt), urlAttempt);
+        }
         return;
       } catch (err) {
         if (!this.reconnecting) return;
         const refused = (err as { code?: string }).code;
-        if (refused !== undefined && FINAL_RESUME_CODES.has(refused)) {
+        if (refused === undefined) continue;
+        if (mode === 'resume' && recover && REJOIN_AFTER_CODES.has(refused)) {
+          const blocker = !o.rejoin || setup.rejoin === null ? 'rejoin_off' : setup.rejoin.blocker();
+          if (blocker === null) {
+            resumeRefused = refused;
+            // That relay answered: the rejoin starts there.
+            base -= 1;
+            continue;
+          }
+          rejoinBlocked = blocker;
+          failure = refused;
+          break;
+        }
+        if ((mode === 'resume' && FINAL_RESUME_CODES.has(refused)) || (mode === 'rejoin' && FINAL_JOIN_CODES.has(refused))) {
           failure = refused;
           break;
         }
       }
     }
     if (!this.reconnecting) return;
-    this.emit('failed', { reason: failure, code, closeReason: reason });
+    this.emit('failed', rejoinBlocked === undefined ? { reason: failure, code, closeReason: reason } : { reason: failure, code, closeReason: reason, rejoinBlocked });
+    if (this.drained) this.emit('ended', { reason: 'shutdown' });
     this.finalClose(code, reason);
   }
 
-  /** A resume socket got its WELCOME: it becomes this client's socket (called synchronously, before any frame). */
-  private resumedOn(socket: WebSocketLike, env: Envelope, attempts: number, downMs: number): void {
-    if (!this.reconnecting || this.deliberate) {
-      try {
-        socket.close();
-      } catch {
-        // Already closing.
-      }
-      return;
-    }
+  /** Puts a new socket in place of the dead one (resume or rejoin). */
+  private adopt(socket: WebSocketLike, urlAttempt: number): void {
     this.reconnecting = false;
+    this.drained = false;
+    this.urlAttempt = urlAttempt;
     this.lastFrameAt = Date.now();
     this.socket = socket;
     socket.onmessage = (ev) => this.onData(ev.data);
     socket.onclose = (ev) => this.onClose(ev.code, ev.reason);
     socket.onerror = () => {};
-    const w = env.welcome!;
-    if ((w.resumeCredential ?? '') !== '') this.resumeSetup = { ...this.resumeSetup!, credential: w.resumeCredential! };
-    // A resumed WELCOME with a seq: another relay took the session (its numbering starts there).
-    if (env.seq > 0) this.lastSeq = env.seq;
-    // The WELCOME has the roster as it is now; what differs from ours is announced as roster events (unless the
-    // roster is paged). The ROSTER_BATCH frames missed while away follow from the window and are upserts: they
-    // repeat these changes (no new event) or, past a RESUME_GAP, are what the window still held.
+  }
+
+  /** Replaces the roster with a WELCOME's and announces what differs (unless the roster is paged or staff only). */
+  private rosterFromWelcome(w: Welcome): void {
     const before = new Map(this.roster);
     this.roster.clear();
     this.announcedAtResume.clear();
@@ -561,6 +619,49 @@ export class EphemeraClient extends TypedEmitter<ClientEvents> {
         this.emit('roster', { change: 'left', participant: p, reason: '' });
       }
     }
+  }
+
+  private refuseLate(socket: WebSocketLike): boolean {
+    if (this.reconnecting && !this.deliberate) return false;
+    try {
+      socket.close();
+    } catch {
+      // Already closing.
+    }
+    return true;
+  }
+
+  /** A rejoin socket got its WELCOME (a new session): it becomes this client's socket, with the new session's state. */
+  private rejoinedOn(socket: WebSocketLike, env: Envelope, e: { attempts: number; downMs: number; code: number; resumeRefused: string }, urlAttempt: number): void {
+    if (this.refuseLate(socket)) return;
+    this.adopt(socket, urlAttempt);
+    const w = env.welcome!;
+    this.welcome = w;
+    this.you = toRosterParticipant(w.you);
+    this.lastSeq = env.seq;
+    if ((w.resumeCredential ?? '') !== '') this.resumeSetup = { ...this.resumeSetup!, credential: w.resumeCredential! };
+    this.rosterFromWelcome(w);
+    this.participantCount = w.participantCount || this.roster.size;
+    this.staffOnly = w.staffOnly ?? false;
+    // A new session: what was in flight on the old one is gone; the media state is asked for again.
+    this.documents.onClosed();
+    this.mediaLane.onRejoined(w.tracks ?? [], this.you.id);
+    this.wakeConnectedWaiters();
+    this.emit('rejoined', e);
+  }
+
+  /** A resume socket got its WELCOME: it becomes this client's socket (called synchronously, before any frame). */
+  private resumedOn(socket: WebSocketLike, env: Envelope, attempts: number, downMs: number, urlAttempt: number): void {
+    if (this.refuseLate(socket)) return;
+    this.adopt(socket, urlAttempt);
+    const w = env.welcome!;
+    if ((w.resumeCredential ?? '') !== '') this.resumeSetup = { ...this.resumeSetup!, credential: w.resumeCredential! };
+    // A resumed WELCOME with a seq: another relay took the session (its numbering starts there).
+    if (env.seq > 0) this.lastSeq = env.seq;
+    // The WELCOME has the roster as it is now; what differs from ours is announced as roster events (unless the
+    // roster is paged). The ROSTER_BATCH frames missed while away follow from the window and are upserts: they
+    // repeat these changes (no new event) or, past a RESUME_GAP, are what the window still held.
+    this.rosterFromWelcome(w);
     this.documents.onResumed();
     this.wakeConnectedWaiters();
     if (w.resumeGap === true) this.resumedPending = { attempts, downMs };

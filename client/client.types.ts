@@ -231,6 +231,24 @@ export interface ReconnectingEvent {
   readonly reason: string;
   /** Wait before this attempt, ms. */
   readonly delayMs: number;
+  /** What this attempt offers: the resume credential, or (after a cluster close whose resume was refused) the join token. */
+  readonly mode: 'resume' | 'rejoin';
+}
+
+/**
+ * After a cluster close (4013, 4014, 1001 of a draining relay) the resume was refused and the client joined anew
+ * with its join token: a new session (new WELCOME: `client.welcome`, roster, tracks). Nothing sent while away is
+ * delivered (no history); your published tracks were published again and your subscriptions are asked for again
+ * (at once, or when the new relay announces the track); document transfers in progress failed (DOC_ERR_CLOSED).
+ */
+export interface RejoinedEvent {
+  readonly attempts: number;
+  /** From the close to the new WELCOME, ms. */
+  readonly downMs: number;
+  /** The close code that started it (4013, 4014 or 1001). */
+  readonly code: number;
+  /** Why the resume did not work: RELAY_ERR_RESUME_REFUSED, RELAY_ERR_RESUME_INVALID, or no_credential (the relay offered none). */
+  readonly resumeRefused: string;
 }
 
 export interface ResumedEvent {
@@ -242,8 +260,14 @@ export interface ResumedEvent {
 }
 
 export interface FailedEvent {
-  /** RELAY_ERR_RESUME_REFUSED / _INVALID / ... when the relay refused, or 'gave_up' (attempts or time ran out). */
+  /**
+   * RELAY_ERR_RESUME_REFUSED / _INVALID / ... when the relay refused, or 'gave_up' (attempts or time ran out).
+   * After a cluster close: the rejoin's refusal (RELAY_ERR_TOKEN_EXPIRED, RELAY_ERR_MEETING_ENDED, ...), or the
+   * resume's refusal when the token could not be tried (`rejoinBlocked` says why).
+   */
   readonly reason: string;
+  /** Set when a rejoin was not tried: token_expired, token_single_use, token_malformed, rejoin_off. */
+  readonly rejoinBlocked?: string;
   readonly code: number;
   readonly closeReason: string;
 }

@@ -6,7 +6,7 @@
 import { BEARER_PREFIX, decodeEnvelope, Kind, SUBPROTOCOL, type Envelope } from '../protocol/index.js';
 import { EphemeraClient, type WebSocketLike } from './client.js';
 import type { PayloadCodec } from './payload-codec.js';
-import { resolveReconnect, resumeProtocol, resumeUrl, type ReconnectOptions } from './reconnect.js';
+import { resolveReconnect, resumeProtocol, resumeUrl, tokenRejoinBlocker, type ReconnectOptions } from './reconnect.js';
 
 export interface ConnectOptions {
   /** The join URL `ws://host:port/v1/meetings/<meetingId>`, or the relay's base URL when `meetingId` is given. */
@@ -65,10 +65,20 @@ export async function connect(options: ConnectOptions): Promise<EphemeraClient> 
     const idle = welcome.limits?.idleTimeoutMs ?? 30_000;
     const client = new EphemeraClient(socket, welcome, options.pingIntervalMs ?? Math.floor(idle / 3), options.payloads);
     const reconnect = resolveReconnect(options.reconnect, welcome.resumeGraceMs ?? 0, idle);
-    if (reconnect.enabled && (welcome.resumeCredential ?? '') !== '') {
-      client.enableResume(env.seq, welcome.resumeCredential!, reconnect, (credential, lastSeq, onWelcome, attempt) =>
-        openSocket({ ...options, url: resumeUrl(options.url, options.reconnect, attempt) }, [SUBPROTOCOL, resumeProtocol(credential, lastSeq)], reconnect.attemptTimeoutMs, onWelcome),
-      );
+    const credential = welcome.resumeCredential ?? '';
+    const otherRelays = (options.reconnect?.urls?.length ?? 0) > 0 || options.reconnect?.urlFor !== undefined;
+    // Without a credential (a cluster without --resume-secret-file) there is nothing to resume, but a cluster close
+    // can still be recovered by a rejoin when the caller named other relays.
+    if (reconnect.enabled && (credential !== '' || (reconnect.rejoin && otherRelays))) {
+      const rejoin = {
+        otherRelays,
+        blocker: () => tokenRejoinBlocker(options.token, Date.now()),
+        open: (onWelcome: (socket: WebSocketLike, env: Envelope) => void, attempt: number) =>
+          openSocket({ ...options, url: resumeUrl(options.url, options.reconnect, attempt) }, [SUBPROTOCOL, BEARER_PREFIX + options.token], reconnect.attemptTimeoutMs, onWelcome),
+      };
+      client.enableResume(env.seq, credential, reconnect, (cred, lastSeq, onWelcome, attempt) =>
+        openSocket({ ...options, url: resumeUrl(options.url, options.reconnect, attempt) }, [SUBPROTOCOL, resumeProtocol(cred, lastSeq)], reconnect.attemptTimeoutMs, onWelcome),
+      rejoin);
     }
     return client;
   });

@@ -38,6 +38,11 @@ export function toTrackEvent(t: Track | null | undefined, from = ''): TrackEvent
 export class MediaLane {
   /** Tracks published now, keyed `${publisher}/${id}`. */
   readonly tracks = new Map<string, TrackEvent>();
+  /** What this client published and subscribed to: a rejoin (a new session) asks for them again. */
+  private readonly published = new Map<number, { id: number; source: 'audio' | 'video' | 'screen'; codec?: string }>();
+  private readonly subscribed = new Map<string, { publisher: string; track: number }>();
+  /** Subscriptions to ask for again once their track is announced (a relay may learn others' tracks after a WELCOME). */
+  private readonly resubscribe = new Set<string>();
 
   constructor(private readonly host: MediaLaneHost, private readonly events: MediaLaneEvents, initial: readonly Track[]) {
     for (const t of initial) {
@@ -47,19 +52,48 @@ export class MediaLane {
   }
 
   publishTrack(track: { id: number; source: 'audio' | 'video' | 'screen'; codec?: string }): number {
+    this.published.set(track.id, { ...track });
     return this.host.send({ kind: Kind.TRACK_PUBLISH, trackInfo: { id: track.id, source: SOURCE_CODES[track.source], codec: track.codec ?? '' } });
   }
 
   unpublishTrack(id: number): number {
+    this.published.delete(id);
     return this.host.send({ kind: Kind.TRACK_UNPUBLISH, track: id, trackInfo: { id } });
   }
 
   subscribe(publisher: string, track: number): number {
+    this.subscribed.set(`${publisher}/${track}`, { publisher, track });
     return this.host.send({ kind: Kind.TRACK_SUBSCRIBE, subscription: { publisher, track } });
   }
 
   unsubscribe(publisher: string, track: number): number {
+    this.subscribed.delete(`${publisher}/${track}`);
     return this.host.send({ kind: Kind.TRACK_UNSUBSCRIBE, subscription: { publisher, track } });
+  }
+
+  /**
+   * After a rejoin (a new session): the tracks now published are the new WELCOME's (the difference raised as
+   * trackPublished / trackUnpublished); this client's own tracks are published again and its subscriptions to
+   * tracks are asked for again (now, or when the new relay announces the track).
+   */
+  onRejoined(tracks: readonly Track[], you: string): void {
+    const before = new Map(this.tracks);
+    this.tracks.clear();
+    for (const t of tracks) {
+      const ev = toTrackEvent(t);
+      if (ev.publisher !== you) this.tracks.set(`${ev.publisher}/${ev.id}`, ev);
+    }
+    // What changed while away is announced as if it had been seen (others' tracks only: yours are published again).
+    for (const [key, t] of before) if (t.publisher !== you && !this.tracks.has(key)) this.events.trackUnpublished(t);
+    for (const [key, t] of this.tracks) if (!before.has(key)) this.events.trackPublished(t);
+    for (const t of this.published.values()) this.host.send({ kind: Kind.TRACK_PUBLISH, trackInfo: { id: t.id, source: SOURCE_CODES[t.source], codec: t.codec ?? '' } });
+    // A relay that had no member of the meeting learns the other relays' tracks after the WELCOME: a subscription
+    // to a track it does not list yet is asked for when the track is announced (or dropped when it is unpublished).
+    this.resubscribe.clear();
+    for (const [key, s] of this.subscribed) {
+      if (this.tracks.has(key)) this.host.send({ kind: Kind.TRACK_SUBSCRIBE, subscription: { publisher: s.publisher, track: s.track } });
+      else this.resubscribe.add(key);
+    }
   }
 
   /** Sends one media frame on a track you published. */
@@ -84,13 +118,18 @@ export class MediaLane {
         return;
       case Kind.TRACK_PUBLISH: {
         const t = toTrackEvent(env.trackInfo, env.from);
-        this.tracks.set(`${t.publisher}/${t.id}`, t);
+        const key = `${t.publisher}/${t.id}`;
+        this.tracks.set(key, t);
+        // A subscription kept over a rejoin whose track the new relay announced after its WELCOME.
+        if (this.resubscribe.delete(key)) this.host.send({ kind: Kind.TRACK_SUBSCRIBE, subscription: { publisher: t.publisher, track: t.id } });
         this.events.trackPublished(t);
         return;
       }
       case Kind.TRACK_UNPUBLISH: {
         const t = toTrackEvent(env.trackInfo, env.from);
         this.tracks.delete(`${t.publisher}/${t.id}`);
+        this.resubscribe.delete(`${t.publisher}/${t.id}`);
+        this.subscribed.delete(`${t.publisher}/${t.id}`);
         this.events.trackUnpublished(t);
         return;
       }

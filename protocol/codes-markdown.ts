@@ -7,9 +7,9 @@ import { CloseCodeSpecs, ErrorCodes, type CloseCode } from './codes.js';
 
 /** The close-code table (code, name, when), in registry order. */
 export function closeCodesTableMarkdown(): string {
-  const rows = Object.entries(CloseCodeSpecs).map(([code, spec]) => `| ${code} | ${spec.name} | ${spec.when} |`);
+  const rows = Object.entries(CloseCodeSpecs).map(([code, spec]) => `| ${code} | ${spec.name} | ${spec.when} | ${spec.clientDoes} |`);
   // Object.entries lists integer keys in ascending order, which is the order the README wants.
-  return ['| code | name | when |', '|---|---|---|', ...rows].join('\n');
+  return ['| code | name | when | what the client does |', '|---|---|---|---|', ...rows].join('\n');
 }
 
 /** The error-code table (code, close code or "-", HTTP status or "-", sentence), in registry order. */

@@ -31,24 +31,32 @@ export interface CloseCodeSpec {
   readonly name: string;
   /** When the relay closes with it. */
   readonly when: string;
+  /**
+   * What a client does about it: `resume` (the connection died: resume with the credential), `recover` (a relay of
+   * a cluster let the session go: resume through another relay, else join anew with the token), `close` (final).
+   * The SDK follows it (client/reconnect.ts decideClose; a unit test keeps them in step).
+   */
+  readonly client: 'resume' | 'recover' | 'close';
+  /** The same, in words, for the README's table. */
+  readonly clientDoes: string;
 }
 
 /** What each close code means, in the order protocol/README.md lists them (a unit test keeps the README identical). */
 export const CloseCodeSpecs: Readonly<Record<CloseCode, CloseCodeSpec>> = Object.freeze({
-  [CloseCode.NORMAL]: { name: 'normal', when: 'the participant left (`LEAVE`)' },
-  [CloseCode.GOING_AWAY]: { name: 'going away', when: 'the relay is shutting down (drain); the meeting ended with reason `shutdown`' },
-  [CloseCode.MESSAGE_TOO_BIG]: { name: 'message too big', when: 'not sent on the wire: a frame above twice `--max-frame-bytes` (the transports\' hard limit) is not read and the connection is dropped without a close frame, so the client sees 1006 on both transports; the relay records it as 1009 (leave reason `frame_too_large`)' },
-  [CloseCode.MALFORMED_FRAME]: { name: 'malformed frame', when: 'not a binary protobuf `Envelope`, or an unknown kind' },
-  [CloseCode.FRAME_TOO_LARGE]: { name: 'frame too large', when: 'a frame above `--max-frame-bytes`' },
-  [CloseCode.RATE_LIMITED]: { name: 'rate limited', when: 'frames faster than `--max-frames-per-second` (token bucket of `--frame-burst`)' },
-  [CloseCode.SLOW_CONSUMER]: { name: 'slow consumer', when: 'the participant\'s send backlog passed `--max-reliable-backlog-bytes` (or the transport\'s hard cap)' },
-  [CloseCode.IDLE_TIMEOUT]: { name: 'idle timeout', when: 'nothing received within `--idle-timeout-ms` (clients send `PING`)' },
-  [CloseCode.REPLACED]: { name: 'replaced', when: 'a newer session with the same participant id joined, or a resume with this session\'s credential took it over' },
-  [CloseCode.REMOVED]: { name: 'removed', when: 'a host removed the participant' },
-  [CloseCode.MEETING_ENDED]: { name: 'meeting ended', when: 'the meeting ended (host, empty timeout, maximum duration)' },
-  [CloseCode.INTERNAL]: { name: 'internal', when: 'a relay bug; the meeting goes on for the others' },
-  [CloseCode.CLUSTER_GAP]: { name: 'cluster gap', when: 'cluster mode: reliable frames from another relay were lost and not recovered in time (see "In a cluster"); rejoin' },
-  [CloseCode.CLUSTER_CUT_OFF]: { name: 'cluster cut off', when: 'cluster mode: this relay did not run or could not reach NATS for longer than `--cluster-dead-after-ms`, so the other relays declared it dead (its sessions are `relay_failure` in the meeting\'s record); rejoin, through any relay' },
+  [CloseCode.NORMAL]: { name: 'normal', when: 'the participant left (`LEAVE`)', client: 'close', clientDoes: 'nothing: it left' },
+  [CloseCode.GOING_AWAY]: { name: 'going away', when: 'the relay is shutting down (drain); the meeting ended with reason `shutdown`', client: 'recover', clientDoes: 'on one relay the meeting ended (`ended`, then close). In a cluster the meeting goes on at the other relays: a client that knows other relays (SDK: `reconnect.urls` / `urlFor`) resumes or rejoins through one of them; otherwise as on one relay' },
+  [CloseCode.MESSAGE_TOO_BIG]: { name: 'message too big', when: 'not sent on the wire: a frame above twice `--max-frame-bytes` (the transports\' hard limit) is not read and the connection is dropped without a close frame, so the client sees 1006 on both transports; the relay records it as 1009 (leave reason `frame_too_large`)', client: 'close', clientDoes: 'not seen (1006: see 1006 below the table)' },
+  [CloseCode.MALFORMED_FRAME]: { name: 'malformed frame', when: 'not a binary protobuf `Envelope`, or an unknown kind', client: 'close', clientDoes: 'do not reconnect: fix the client' },
+  [CloseCode.FRAME_TOO_LARGE]: { name: 'frame too large', when: 'a frame above `--max-frame-bytes`', client: 'close', clientDoes: 'do not reconnect: send smaller frames' },
+  [CloseCode.RATE_LIMITED]: { name: 'rate limited', when: 'frames faster than `--max-frames-per-second` (token bucket of `--frame-burst`)', client: 'close', clientDoes: 'may rejoin with its token after backing off (the SDK does not by itself)' },
+  [CloseCode.SLOW_CONSUMER]: { name: 'slow consumer', when: 'the participant\'s send backlog passed `--max-reliable-backlog-bytes` (or the transport\'s hard cap)', client: 'close', clientDoes: 'may rejoin with its token (the SDK does not by itself)' },
+  [CloseCode.IDLE_TIMEOUT]: { name: 'idle timeout', when: 'nothing received within `--idle-timeout-ms` (clients send `PING`)', client: 'resume', clientDoes: 'resume with its credential (the relay holds the place as for a drop)' },
+  [CloseCode.REPLACED]: { name: 'replaced', when: 'a newer session with the same participant id joined, or a resume with this session\'s credential took it over', client: 'close', clientDoes: 'do not reconnect: another connection has the session' },
+  [CloseCode.REMOVED]: { name: 'removed', when: 'a host removed the participant', client: 'close', clientDoes: 'do not reconnect' },
+  [CloseCode.MEETING_ENDED]: { name: 'meeting ended', when: 'the meeting ended (host, empty timeout, maximum duration)', client: 'close', clientDoes: 'do not reconnect: the meeting is over' },
+  [CloseCode.INTERNAL]: { name: 'internal', when: 'a relay bug; the meeting goes on for the others', client: 'close', clientDoes: 'may rejoin with its token' },
+  [CloseCode.CLUSTER_GAP]: { name: 'cluster gap', when: 'cluster mode: reliable frames from another relay were lost and not recovered in time (see "In a cluster")', client: 'recover', clientDoes: 'resume with its credential through another relay, else (refused) rejoin with its join token if still valid and not single-use; the SDK does it by itself (`reconnecting`, then `resumed` or `rejoined`, or `failed`)' },
+  [CloseCode.CLUSTER_CUT_OFF]: { name: 'cluster cut off', when: 'cluster mode: this relay did not run or could not reach NATS for longer than `--cluster-dead-after-ms`, so the other relays declared it dead (its sessions are `relay_failure` in the meeting\'s record)', client: 'recover', clientDoes: 'as for 4013: resume through another relay (accepted within the resume grace after the declaration), else rejoin with the token; the SDK does it by itself' },
 });
 
 export interface ErrorSpec {

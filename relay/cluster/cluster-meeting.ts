@@ -92,6 +92,11 @@ export class ClusterMeeting implements MeetingDelivery {
   private readonly ownTransfers = new Set<string>();
   private closed = false;
 
+  /** A local host's lock, unlock or bar: told to the meeting's owner (and successor), cluster-seats.ts. */
+  hostDecision(decision: { readonly lock?: boolean; readonly bar?: string }): void {
+    this.node.seats.decided(this.port.meetingId, decision);
+  }
+
   constructor(private readonly node: ClusterNode, readonly port: MeetingPort, local: LocalDelivery) {
     this.local = local;
     this.base = `${node.prefix}.m.${port.meetingId}`;

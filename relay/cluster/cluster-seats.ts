@@ -1,14 +1,22 @@
 /**
- * The participant cap across the cluster (issue 13, single state). A meeting's cap (`--max-participants`, the
- * token's `pol.maxParticipants`) counts its participants on every relay. A join is checked on the joining relay
- * against the cluster roster it knows (local and remote members); when the meeting is within SEAT_MARGIN seats of
- * its cap (or this relay holds none of its members, so knows nothing), the join asks the meeting's owner relay for
- * a seat. The owner counts the seats from what it holds as owner anyway, the meeting's CDR parts (every relay
- * reports its sessions within 20 ms of a join or leave), plus the seats it granted whose sessions it has not
- * seen yet, and grants or refuses in one order. See DESIGN.md ("Single state").
+ * Admission state that must be single per meeting (issue 13): the participant cap across relays, and the host's
+ * lock and bars for relays that hold none of the meeting. See DESIGN.md ("Single state").
  *
- * Messages are JSON of ids and numbers on `<prefix>.ctl.n.<node>`: `{t:'seat',from,q,m,p,cap,known}` to the owner,
- * `{t:'seated',from,q,ok}` back.
+ * Cap: a meeting's cap (`--max-participants`, the token's `pol.maxParticipants`) counts its participants on every
+ * relay. A join is checked on the joining relay against the cluster roster it knows (local and remote members);
+ * when the meeting is within SEAT_MARGIN seats of its cap, or this relay holds none of its members (so knows
+ * nothing of it), the join asks the meeting's owner relay for a seat. The owner counts the seats from what it holds
+ * as owner anyway, the meeting's CDR parts (every relay reports its sessions within 20 ms of a join or leave),
+ * plus the seats it granted whose sessions it has not seen yet (held SEAT_HOLD_MS), and grants or refuses them
+ * one at a time.
+ *
+ * Lock and bars: a relay whose local host locks, unlocks or bars tells the meeting's owner and successor (the
+ * first two relays of its rendezvous order), which keep the decisions and apply them to the seat requests above:
+ * so a relay that holds no member of the meeting (and so hears none of its notices) refuses a barred id or a
+ * newcomer of a locked meeting. Relays holding members apply the host's notice as before.
+ *
+ * Messages are JSON of ids and numbers on `<prefix>.ctl.n.<node>`: `{t:'seat',from,q,m,p,cap,known,h}` to the
+ * owner, `{t:'seated',from,q,v}` back, `{t:'srule',from,m,lock?,bar?}` to the owner and successor.
  */
 import type { RelayPresence } from './relay-presence.js';
 import type { CdrLedger } from './cdr-ledger.js';
@@ -17,8 +25,14 @@ import type { CdrLedger } from './cdr-ledger.js';
 export const SEAT_MARGIN = 16;
 /** How long the owner holds a seat it granted before the joining relay's report shows the session. */
 export const SEAT_HOLD_MS = 3_000;
-/** How long a join waits for the owner's answer before deciding on the roster this relay knows. */
+/** How long a join waits for the owner's answer before deciding on what this relay knows. */
 export const SEAT_TIMEOUT_MS = 1_000;
+/** Meetings whose host decisions an owner remembers (the oldest go first), and for how long. */
+const MAX_RULES = 20_000;
+const RULES_TTL_MS = 24 * 3_600_000;
+
+/** The owner's answer to a seat request. */
+export type SeatVerdict = 'ok' | 'full' | 'barred' | 'locked';
 
 interface SeatRequest {
   t: 'seat';
@@ -28,32 +42,67 @@ interface SeatRequest {
   p: string;
   cap: number;
   known: number;
+  /** The joining participant is a host (a locked meeting admits hosts). */
+  h: boolean;
 }
 
 interface SeatAnswer {
   t: 'seated';
   from: string;
   q: number;
-  ok: boolean;
+  v: SeatVerdict;
+}
+
+interface RuleNotice {
+  t: 'srule';
+  from: string;
+  m: string;
+  lock?: boolean;
+  bar?: string;
 }
 
 interface Pending {
-  resolve(ok: boolean): void;
+  resolve(v: SeatVerdict): void;
   timer: NodeJS.Timeout;
-  fallback: boolean;
+  fallback: SeatVerdict;
+}
+
+interface Rules {
+  locked: boolean;
+  barred: Set<string>;
+  at: number;
 }
 
 const encoder = new TextEncoder();
 
-/** The owner's seats granted and not yet seen in a part report: meeting -> participant -> until (ms). */
+/** The owner's book: seats granted and not yet seen in a part report, and the hosts' decisions, per meeting. */
 export class SeatBook {
+  /** meeting -> participant -> until (ms). */
   private readonly held = new Map<string, Map<string, number>>();
+  private readonly rules = new Map<string, Rules>();
 
   constructor(private readonly ledger: Pick<CdrLedger, 'openParticipants'>) {}
 
-  /** One seat for `participantId` in `meetingId` under `cap`: granted (held until seen or SEAT_HOLD_MS) or not. */
-  claim(meetingId: string, participantId: string, cap: number, known: number, now: number): boolean {
+  /** A host's decision (from any relay; applied in the order this relay receives them). */
+  decide(meetingId: string, d: { readonly lock?: boolean; readonly bar?: string }, now: number): void {
+    let r = this.rules.get(meetingId);
+    if (r === undefined) {
+      r = { locked: false, barred: new Set(), at: now };
+      this.rules.set(meetingId, r);
+      for (const [m, v] of this.rules) {
+        if (this.rules.size <= MAX_RULES && now - v.at < RULES_TTL_MS) break;
+        this.rules.delete(m);
+      }
+    }
+    if (typeof d.lock === 'boolean') r.locked = d.lock;
+    if (typeof d.bar === 'string' && d.bar !== '') r.barred.add(d.bar);
+  }
+
+  /** One seat for `participantId` in `meetingId` under `cap`: granted (held until seen or SEAT_HOLD_MS) or why not. */
+  claim(meetingId: string, participantId: string, cap: number, known: number, host: boolean, now: number): SeatVerdict {
     const seated = this.ledger.openParticipants(meetingId);
+    const rules = this.rules.get(meetingId);
+    if (rules?.barred.has(participantId) === true) return 'barred';
     let held = this.held.get(meetingId);
     if (held !== undefined) {
       for (const [p, until] of held) if (until <= now || seated.has(p)) held.delete(p);
@@ -61,14 +110,15 @@ export class SeatBook {
     // A participant already seated (a rejoin, a session replaced on another relay) takes no new seat.
     if (seated.has(participantId) || held?.has(participantId) === true) {
       held?.set(participantId, now + SEAT_HOLD_MS);
-      return true;
+      return 'ok';
     }
+    if (rules?.locked === true && !host) return 'locked';
     // The asking relay may know members this owner has not heard of yet (an owner that just came up).
     const count = Math.max(seated.size + (held?.size ?? 0), known);
-    if (count >= cap) return false;
+    if (count >= cap) return 'full';
     if (held === undefined) this.held.set(meetingId, (held = new Map()));
     held.set(participantId, now + SEAT_HOLD_MS);
-    return true;
+    return 'ok';
   }
 
   /** Drops the holds that expired (periodic; meetings with none are forgotten). */
@@ -78,13 +128,9 @@ export class SeatBook {
       if (held.size === 0) this.held.delete(m);
     }
   }
-
-  clear(): void {
-    this.held.clear();
-  }
 }
 
-/** The joining side: asks the owner for a seat when the meeting is near its cap, and answers as owner. */
+/** The joining side (asks the owner when it must) and the owner side (answers) of seats and host decisions. */
 export class ClusterSeats {
   readonly book: SeatBook;
   private readonly pending = new Map<number, Pending>();
@@ -109,28 +155,25 @@ export class ClusterSeats {
   }
 
   /**
-   * Whether a join of `participantId` fits the meeting's cap. `known`: the meeting's roster on this relay (local
-   * and remote members), or undefined when this relay holds none of it. Synchronous when far from the cap or
-   * when this relay is the owner.
+   * Whether a join of `participantId` may take a seat. `known`: the meeting's roster on this relay (local and
+   * remote members), or undefined when this relay holds none of it (then lock and bars are the owner's to say).
+   * Synchronous when far from the cap, or when this relay is the owner. An owner that does not answer within
+   * SEAT_TIMEOUT_MS leaves the decision to what this relay knows.
    */
-  claim(meetingId: string, participantId: string, cap: number, known: number | undefined): boolean | Promise<boolean> {
-    if (known !== undefined && known + SEAT_MARGIN < cap) return true;
+  claim(meetingId: string, participantId: string, cap: number, known: number | undefined, host: boolean): SeatVerdict | Promise<SeatVerdict> {
+    if (known !== undefined && known + SEAT_MARGIN < cap) return 'ok';
     const k = known ?? 0;
-    const fallback = k < cap;
+    const fallback: SeatVerdict = k < cap ? 'ok' : 'full';
     if (this.closed) return fallback;
     // A relay that just started may not have heard every relay yet (it could name itself owner wrongly): wait.
-    if (!this.presence.settled) return this.afterSettle().then(() => this.claim(meetingId, participantId, cap, known));
+    if (!this.presence.settled) return this.afterSettle().then(() => this.claim(meetingId, participantId, cap, known, host));
     const owner = this.presence.ownerOf(meetingId);
     if (owner === undefined) return fallback;
-    if (owner === this.selfId) {
-      const ok = this.book.claim(meetingId, participantId, cap, k, Date.now());
-      if (!ok) this.refused++;
-      return ok;
-    }
+    if (owner === this.selfId) return this.verdict(this.book.claim(meetingId, participantId, cap, k, host, Date.now()));
     const q = ++this.seq;
-    const req: SeatRequest = { t: 'seat', from: this.selfId, q, m: meetingId, p: participantId, cap, known: k };
+    const req: SeatRequest = { t: 'seat', from: this.selfId, q, m: meetingId, p: participantId, cap, known: k, h: host };
     this.asked++;
-    return new Promise<boolean>((resolve) => {
+    return new Promise<SeatVerdict>((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(q);
         this.timeouts++;
@@ -140,6 +183,25 @@ export class ClusterSeats {
       this.pending.set(q, { resolve, timer, fallback });
       this.publish(`${this.prefix}.ctl.n.${owner}`, encoder.encode(JSON.stringify(req)));
     });
+  }
+
+  /** A local host's lock, unlock or bar: to the meeting's owner and successor (applied here if it is one). */
+  decided(meetingId: string, d: { readonly lock?: boolean; readonly bar?: string }): void {
+    if (this.closed) return;
+    const targets = this.presence.orderOf(meetingId).slice(0, 2);
+    const n: RuleNotice = { t: 'srule', from: this.selfId, m: meetingId };
+    if (typeof d.lock === 'boolean') n.lock = d.lock;
+    if (typeof d.bar === 'string') n.bar = d.bar;
+    let body: Uint8Array | null = null;
+    for (const t of targets) {
+      if (t === this.selfId) this.book.decide(meetingId, d, Date.now());
+      else this.publish(`${this.prefix}.ctl.n.${t}`, (body ??= encoder.encode(JSON.stringify(n))));
+    }
+  }
+
+  private verdict(v: SeatVerdict): SeatVerdict {
+    if (v !== 'ok') this.refused++;
+    return v;
   }
 
   /** Resolves once the presence has settled (at most 1.5 heartbeats after the start), or at close. */
@@ -158,9 +220,8 @@ export class ClusterSeats {
     if (msg.t === 'seat') {
       const r = msg as Partial<SeatRequest>;
       if (typeof r.from !== 'string' || typeof r.q !== 'number' || typeof r.m !== 'string' || typeof r.p !== 'string' || typeof r.cap !== 'number') return true;
-      const ok = this.book.claim(r.m, r.p, r.cap, typeof r.known === 'number' ? r.known : 0, Date.now());
-      if (!ok) this.refused++;
-      const a: SeatAnswer = { t: 'seated', from: this.selfId, q: r.q, ok };
+      const v = this.verdict(this.book.claim(r.m, r.p, r.cap, typeof r.known === 'number' ? r.known : 0, r.h === true, Date.now()));
+      const a: SeatAnswer = { t: 'seated', from: this.selfId, q: r.q, v };
       this.publish(`${this.prefix}.ctl.n.${r.from}`, encoder.encode(JSON.stringify(a)));
       return true;
     }
@@ -171,8 +232,13 @@ export class ClusterSeats {
       if (p === undefined) return true;
       this.pending.delete(a.q);
       clearTimeout(p.timer);
-      if (a.ok !== true) this.refused++;
-      p.resolve(a.ok === true);
+      p.resolve(a.v === 'ok' || a.v === 'full' || a.v === 'barred' || a.v === 'locked' ? a.v : p.fallback);
+      return true;
+    }
+    if (msg.t === 'srule') {
+      const n = msg as Partial<RuleNotice>;
+      if (typeof n.m !== 'string') return true;
+      this.book.decide(n.m, { ...(typeof n.lock === 'boolean' ? { lock: n.lock } : {}), ...(typeof n.bar === 'string' ? { bar: n.bar } : {}) }, Date.now());
       return true;
     }
     return false;

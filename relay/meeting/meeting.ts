@@ -359,10 +359,12 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
 
   bar(participantId: string): void {
     this.barred.add(participantId);
+    this.delivery.hostDecision?.({ bar: participantId });
   }
 
   setLocked(locked: boolean): void {
     this.locked = locked;
+    this.delivery.hostDecision?.({ lock: locked });
   }
 
   remove(member: Member, barred: boolean): void {

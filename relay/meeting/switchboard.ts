@@ -39,7 +39,9 @@ export interface SwitchboardDeps {
    * Cluster mode: the participant cap across relays (relay/cluster/cluster-seats.ts). `known`: the meeting's roster
    * on this relay (local and remote members), undefined when this relay holds none of it. Absent: one relay's count.
    */
-  readonly seats?: { claim(meetingId: string, participantId: string, cap: number, known: number | undefined): boolean | Promise<boolean> };
+  readonly seats?: {
+    claim(meetingId: string, participantId: string, cap: number, known: number | undefined, host: boolean): SeatVerdict | Promise<SeatVerdict>;
+  };
   /** Audit lines for refused joins. Default: none. */
   readonly audit?: JoinAudit;
   /** Counts an exception caught by the error boundary (`where`: upgrade, open, message, close). */
@@ -53,6 +55,15 @@ export interface SwitchboardDeps {
 
 /** Where the error boundary caught an exception. */
 export type InternalErrorSite = 'upgrade' | 'open' | 'message' | 'close';
+
+/** The cluster's answer to a seat request (relay/cluster/cluster-seats.ts). */
+type SeatVerdict = 'ok' | 'full' | 'barred' | 'locked';
+
+const SEAT_REFUSALS: Record<Exclude<SeatVerdict, 'ok'>, ErrorCode> = {
+  full: 'RELAY_ERR_MEETING_FULL',
+  barred: 'RELAY_ERR_BARRED',
+  locked: 'RELAY_ERR_MEETING_LOCKED',
+};
 
 /** What admission concludes: the verified claims of a join admitted now, or the refusal code. */
 type Admission = JoinClaims | ErrorCode;
@@ -300,9 +311,9 @@ export class Switchboard implements TransportHandlers<Session> {
     const meeting = this.meetings.get(claims.meetingId);
     if (meeting?.sessions.has(claims.participantId) === true) return claims;
     const cap = meeting?.maxParticipants ?? Math.min(this.deps.options.maxParticipants, claims.policy?.maxParticipants ?? Infinity);
-    const seat = this.deps.seats.claim(claims.meetingId, claims.participantId, cap, meeting?.rosterCount);
-    if (!isPromise(seat)) return seat ? claims : 'RELAY_ERR_MEETING_FULL';
-    return seat.then((ok) => (ok ? this.checkMeetingRules(claims) ?? claims : 'RELAY_ERR_MEETING_FULL'));
+    const seat = this.deps.seats.claim(claims.meetingId, claims.participantId, cap, meeting?.rosterCount, claims.role === 'host');
+    if (!isPromise(seat)) return seat === 'ok' ? claims : SEAT_REFUSALS[seat];
+    return seat.then((v) => (v === 'ok' ? this.checkMeetingRules(claims) ?? claims : SEAT_REFUSALS[v]));
   }
 
   /** The meeting's own rules for a join; checked at the upgrade and again when the socket opens. */

@@ -48,7 +48,7 @@ export class ClusterNode {
   /** The participant cap across relays: seats asked of (and granted by) each meeting's owner. */
   readonly seats: ClusterSeats;
   /** Control subjects this relay is always subscribed to. */
-  readonly controlSubjects = 3;
+  readonly controlSubjects = 4;
   private readonly meetingPrefix: string;
   private readonly ctlPrefix: string;
   private readonly tailTimer: NodeJS.Timeout;
@@ -95,7 +95,8 @@ export class ClusterNode {
       log,
       () => this.link.ready,
     );
-    this.seats = new ClusterSeats(this.id, this.prefix, this.presence, this.cdr.ledger, (subject, body) => this.link.publish(subject, body));
+    this.seats = new ClusterSeats(this.id, this.prefix, this.presence, this.cdr.ledger, (subject, body) => this.link.publish(subject, body),
+      (m, locked, barred) => this.meetings.get(m)?.port.ownerDecision(locked, barred));
     this.presence.on('down', (node, why) => {
       log.warn({ event: 'cluster_relay_down', node, why }, 'cluster: a relay left the cluster');
       for (const m of this.meetings.values()) m.nodeDied(node);
@@ -114,6 +115,7 @@ export class ClusterNode {
     this.link.subscribe(this.presence.subject);
     this.link.subscribe(this.cdr.ownSubject);
     this.link.subscribe(this.cdr.recSubject);
+    this.link.subscribe(this.seats.rulesSubject);
     this.link.onConnected(() => this.presence.start());
     this.link.onDisconnected(() => this.presence.disconnected());
     this.link.onReconnected((downMs) => this.presence.cutOff(downMs));

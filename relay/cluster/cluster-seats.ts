@@ -15,6 +15,12 @@
  * so a relay that holds no member of the meeting (and so hears none of its notices) refuses a barred id or a
  * newcomer of a locked meeting. Relays holding members apply the host's notice as before.
  *
+ * The owner applies those decisions in the order it receives them, numbers each change of the lock, and broadcasts
+ * them on `<prefix>.ctl.rules` (`{t:'sdec',from,m,v?,lock?,bar?}`): every relay holding the meeting sets its lock
+ * to the owner's latest (so two hosts acting at once on two relays end with one answer everywhere) and removes a
+ * barred id's session (one that rejoined through it before the host's notice arrived); every relay keeps a copy,
+ * so the successor continues the numbering when the owner dies.
+ *
  * Messages are JSON of ids and numbers on `<prefix>.ctl.n.<node>`: `{t:'seat',from,q,m,p,cap,known,h}` to the
  * owner, `{t:'seated',from,q,v}` back, `{t:'srule',from,m,lock?,bar?}` to the owner and successor.
  */
@@ -58,6 +64,8 @@ interface RuleNotice {
   from: string;
   m: string;
   lock?: boolean;
+  /** The sending relay's number of this lock action (its hosts' lock actions in the meeting, counted from 1). */
+  n?: number;
   bar?: string;
 }
 
@@ -69,8 +77,30 @@ interface Pending {
 
 interface Rules {
   locked: boolean;
+  /** The owner's number of the lock's last change (0: none ordered yet). */
+  lockV: number;
   barred: Set<string>;
   at: number;
+  /** Per origin relay: the highest of its lock actions (numbered by it) that an owner ordered, as known here. */
+  decided: Map<string, number>;
+  /** Per origin relay: its lock notices (HOST_CONTROL) this relay received since it holds the meeting. */
+  noticed: Map<string, number>;
+  /** This relay's own hosts' lock actions in the meeting (their number). */
+  own: number;
+}
+
+/** The owner's decision, broadcast on `<prefix>.ctl.rules` to every relay. */
+interface Decision {
+  t: 'sdec';
+  from: string;
+  m: string;
+  /** The lock's version (present with `lock`). */
+  v?: number;
+  lock?: boolean;
+  /** The relay whose host acted, and its number of that lock action. */
+  o?: string;
+  n?: number;
+  bar?: string;
 }
 
 const encoder = new TextEncoder();
@@ -83,19 +113,79 @@ export class SeatBook {
 
   constructor(private readonly ledger: Pick<CdrLedger, 'openParticipants'>) {}
 
-  /** A host's decision (from any relay; applied in the order this relay receives them). */
-  decide(meetingId: string, d: { readonly lock?: boolean; readonly bar?: string }, now: number): void {
+  /**
+   * The owner orders a host's decision (in the order it receives them): bars add, a lock change gets the next
+   * version. `origin`/`n`: the host's relay and its number of that lock action. Returns the lock's version.
+   */
+  order(meetingId: string, d: { readonly lock?: boolean; readonly bar?: string }, origin: string, n: number | undefined, now: number): number {
+    const r = this.rulesOf(meetingId, now);
+    if (typeof d.bar === 'string' && d.bar !== '') r.barred.add(d.bar);
+    if (typeof d.lock !== 'boolean') return r.lockV;
+    r.locked = d.lock;
+    if (typeof n === 'number' && n > (r.decided.get(origin) ?? 0)) r.decided.set(origin, n);
+    return ++r.lockV;
+  }
+
+  /** A bar as the successor hears it from the host's relay (the lock it learns from the owner's broadcast). */
+  addBar(meetingId: string, bar: string, now: number): void {
+    if (bar !== '') this.rulesOf(meetingId, now).barred.add(bar);
+  }
+
+  /** The number of this relay's next own lock action in the meeting. */
+  nextOwn(meetingId: string, now: number): number {
+    return ++this.rulesOf(meetingId, now).own;
+  }
+
+  /**
+   * A host's lock notice from relay `origin` reached this relay: true when an owner's decision for that very
+   * action was applied here already (the notice then changes nothing: the owner's order stands).
+   */
+  noticeStale(meetingId: string, origin: string, now: number): boolean {
+    const r = this.rulesOf(meetingId, now);
+    const k = (r.noticed.get(origin) ?? 0) + 1;
+    r.noticed.set(origin, k);
+    return (r.decided.get(origin) ?? 0) >= k;
+  }
+
+  /**
+   * This relay now holds the meeting: notices it missed before are counted as seen, and what it knows of the
+   * owner's decisions is returned to be applied (the lock only when an owner ordered one).
+   */
+  attached(meetingId: string, now: number): { locked: boolean | undefined; barred: string[] } {
+    const r = this.rulesOf(meetingId, now);
+    r.noticed = new Map(r.decided);
+    return { locked: r.lockV > 0 ? r.locked : undefined, barred: [...r.barred] };
+  }
+
+  /**
+   * The owner's decision as broadcast: a newer lock version replaces the lock (so every relay ends with the
+   * owner's order of the hosts' actions); bars only add. Returns the lock to apply now (the owner's latest as
+   * known here, also when this decision is older than one applied already: a notice may have changed the lock
+   * in between), undefined when the decision is about no lock.
+   */
+  adopt(meetingId: string, v: number | undefined, lock: boolean | undefined, bar: string | undefined, origin: string | undefined, n: number | undefined, now: number): boolean | undefined {
+    const r = this.rulesOf(meetingId, now);
+    if (typeof bar === 'string' && bar !== '') r.barred.add(bar);
+    if (typeof lock !== 'boolean' || typeof v !== 'number') return undefined;
+    if (v > r.lockV) {
+      r.lockV = v;
+      r.locked = lock;
+    }
+    if (typeof origin === 'string' && typeof n === 'number' && n > (r.decided.get(origin) ?? 0)) r.decided.set(origin, n);
+    return r.locked;
+  }
+
+  private rulesOf(meetingId: string, now: number): Rules {
     let r = this.rules.get(meetingId);
     if (r === undefined) {
-      r = { locked: false, barred: new Set(), at: now };
+      r = { locked: false, lockV: 0, barred: new Set(), at: now, decided: new Map(), noticed: new Map(), own: 0 };
       this.rules.set(meetingId, r);
       for (const [m, v] of this.rules) {
         if (this.rules.size <= MAX_RULES && now - v.at < RULES_TTL_MS) break;
         this.rules.delete(m);
       }
     }
-    if (typeof d.lock === 'boolean') r.locked = d.lock;
-    if (typeof d.bar === 'string' && d.bar !== '') r.barred.add(d.bar);
+    return r;
   }
 
   /** One seat for `participantId` in `meetingId` under `cap`: granted (held until seen or SEAT_HOLD_MS) or why not. */
@@ -133,6 +223,8 @@ export class SeatBook {
 /** The joining side (asks the owner when it must) and the owner side (answers) of seats and host decisions. */
 export class ClusterSeats {
   readonly book: SeatBook;
+  /** Where owners broadcast their decisions (every relay subscribes). */
+  readonly rulesSubject: string;
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
   private readonly timer: NodeJS.Timeout;
@@ -148,8 +240,11 @@ export class ClusterSeats {
     private readonly presence: RelayPresence,
     ledger: Pick<CdrLedger, 'openParticipants'>,
     private readonly publish: (subject: string, body: Uint8Array) => void,
+    /** Applies an owner's decision to this relay's meeting, if it holds it. */
+    private readonly apply: (meetingId: string, locked: boolean | undefined, barred: string | undefined) => void = () => {},
   ) {
     this.book = new SeatBook(ledger);
+    this.rulesSubject = `${prefix}.ctl.rules`;
     this.timer = setInterval(() => this.book.sweep(Date.now()), SEAT_HOLD_MS);
     this.timer.unref();
   }
@@ -190,13 +285,49 @@ export class ClusterSeats {
     if (this.closed) return;
     const targets = this.presence.orderOf(meetingId).slice(0, 2);
     const n: RuleNotice = { t: 'srule', from: this.selfId, m: meetingId };
-    if (typeof d.lock === 'boolean') n.lock = d.lock;
+    if (typeof d.lock === 'boolean') {
+      n.lock = d.lock;
+      n.n = this.book.nextOwn(meetingId, Date.now());
+    }
     if (typeof d.bar === 'string') n.bar = d.bar;
     let body: Uint8Array | null = null;
     for (const t of targets) {
-      if (t === this.selfId) this.book.decide(meetingId, d, Date.now());
+      if (t === this.selfId) this.ownDecision(meetingId, d, this.selfId, n.n);
       else this.publish(`${this.prefix}.ctl.n.${t}`, (body ??= encoder.encode(JSON.stringify(n))));
     }
+  }
+
+  /** A host's lock notice from another relay reached this relay's meeting: true when it must change nothing. */
+  noticeStale(meetingId: string, origin: string): boolean {
+    return this.book.noticeStale(meetingId, origin, Date.now());
+  }
+
+  /** This relay now holds members of the meeting (its delivery attached): the owner's decisions known here. */
+  attached(meetingId: string): { locked: boolean | undefined; barred: string[] } {
+    return this.book.attached(meetingId, Date.now());
+  }
+
+  /**
+   * A host's decision reached this relay as owner or successor: the owner orders it and tells every relay; the
+   * successor keeps the bar (the lock comes to it in the owner's broadcast, with its version).
+   */
+  private ownDecision(meetingId: string, d: { readonly lock?: boolean; readonly bar?: string }, origin: string, n: number | undefined): void {
+    const now = Date.now();
+    if (!this.presence.settled || this.presence.ownerOf(meetingId) !== this.selfId) {
+      if (typeof d.bar === 'string') this.book.addBar(meetingId, d.bar, now);
+      return;
+    }
+    const v = this.book.order(meetingId, d, origin, n, now);
+    const dec: Decision = { t: 'sdec', from: this.selfId, m: meetingId };
+    if (typeof d.lock === 'boolean') {
+      dec.v = v;
+      dec.lock = d.lock;
+      dec.o = origin;
+      if (typeof n === 'number') dec.n = n;
+    }
+    if (typeof d.bar === 'string') dec.bar = d.bar;
+    this.publish(this.rulesSubject, encoder.encode(JSON.stringify(dec)));
+    this.apply(meetingId, dec.lock, dec.bar);
   }
 
   private verdict(v: SeatVerdict): SeatVerdict {
@@ -238,7 +369,16 @@ export class ClusterSeats {
     if (msg.t === 'srule') {
       const n = msg as Partial<RuleNotice>;
       if (typeof n.m !== 'string') return true;
-      this.book.decide(n.m, { ...(typeof n.lock === 'boolean' ? { lock: n.lock } : {}), ...(typeof n.bar === 'string' ? { bar: n.bar } : {}) }, Date.now());
+      if (typeof n.from !== 'string') return true;
+      this.ownDecision(n.m, { ...(typeof n.lock === 'boolean' ? { lock: n.lock } : {}), ...(typeof n.bar === 'string' ? { bar: n.bar } : {}) }, n.from, typeof n.n === 'number' ? n.n : undefined);
+      return true;
+    }
+    if (msg.t === 'sdec') {
+      const d = msg as Partial<Decision>;
+      if (typeof d.m !== 'string') return true;
+      const bar = typeof d.bar === 'string' && d.bar !== '' ? d.bar : undefined;
+      const lock = this.book.adopt(d.m, d.v, d.lock, bar, typeof d.o === 'string' ? d.o : undefined, typeof d.n === 'number' ? d.n : undefined, Date.now());
+      if (lock !== undefined || bar !== undefined) this.apply(d.m, lock, bar);
       return true;
     }
     return false;

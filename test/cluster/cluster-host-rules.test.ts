@@ -1,7 +1,9 @@
 /**
  * Lock and bars across relays (issue 13, single state): a participant barred by a host on relay A cannot rejoin
  * through relay B (which holds members of the meeting) nor relay C (which holds none), right after the bar; a
- * lock made on A refuses a newcomer on C; and when the meeting's owner relay stops, its successor still refuses.
+ * lock made on A refuses a newcomer on C; two hosts on two relays locking and unlocking at the same moment leave
+ * every relay with the same answer (the owner's order); and when the meeting's owner relay stops, its successor
+ * still refuses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meetingId, TRANSPORTS, waitFor } from '../helpers/relay-harness.js';
@@ -79,6 +81,45 @@ describe.each(TRANSPORTS)('lock and bars across relays over %s', (transport) => 
     cohost.close();
     for (const c of clients) c.close();
   }, 60_000);
+
+  /** The admission pre-check of a newcomer on relay i: 'ok' or the refusal's code. */
+  async function precheck(i: number, mid: string, pid: string): Promise<string> {
+    const res = await fetch(`http://127.0.0.1:${h.relays[i]!.port}/v1/meetings/${mid}/admission`, { headers: { authorization: `Bearer ${h.token(mid, pid)}` } });
+    if (res.status === 200) return 'ok';
+    return String(((await res.json()) as { error?: unknown }).error);
+  }
+
+  it('two hosts on relays 0 and 1 lock and unlock at the same moment: every relay ends with the same answer (5 rounds)', async () => {
+    for (let round = 0; round < 5; round++) {
+      const mid = meetingOwnedBy(NODES[round % 4]!);
+      const clients = [await h.join(0, mid, 'h0', { role: 'host' }), await h.join(1, mid, 'h1', { role: 'host' }), await h.join(2, mid, 'p2')];
+      await waitFor(() => clients.every((c) => c.roster.size === 3), 10_000, 'everyone sees everyone');
+      const notices: string[] = [];
+      clients[2]!.on('hostControl', (e: { action: string }) => notices.push(e.action));
+      clients[0]!.lock();
+      clients[1]!.unlock();
+      await waitFor(() => notices.length === 2, 5_000, 'both notices on relay 2');
+      // Each relay applied its own host's action first and the other's notice next: only the owner's order
+      // makes them agree. Wait (bounded) until the pre-checks of relays 0, 1, 2 agree.
+      let answers: string[] = [];
+      const until = Date.now() + 5_000;
+      for (;;) {
+        answers = await Promise.all([0, 1, 2].map((i) => precheck(i, mid, `x${round}`)));
+        if (answers.every((a) => a === answers[0])) break;
+        if (Date.now() > until) throw new Error(`relays disagree on the lock: ${answers.join(' ')}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(['ok', 'RELAY_ERR_MEETING_LOCKED']).toContain(answers[0]);
+      // And a real join agrees with the pre-check on every relay, including relay 3 (which holds none of it).
+      const joins = await Promise.allSettled([0, 1, 2, 3].map((i) => h.join(i, mid, `y${round}-${i}`)));
+      for (const j of joins) {
+        if (answers[0] === 'ok') expect(j.status).toBe('fulfilled');
+        else expect(j.status === 'rejected' && (j.reason as { code?: string }).code).toBe('RELAY_ERR_MEETING_LOCKED');
+      }
+      for (const j of joins) if (j.status === 'fulfilled') j.value.close();
+      for (const c of clients) c.close();
+    }
+  }, 90_000);
 
   it('the owner relay stops: its successor still refuses the barred id and the locked meeting', async () => {
     const mid = meetingOwnedBy('r3');

@@ -154,7 +154,7 @@ export async function startRelay(input: Partial<RelayOptions> = {}, logger?: Log
     audit,
     onInternalError: (where: InternalErrorSite) => metrics.internalError(where),
     ...(testHooks.frameFaultHook !== undefined ? { frameFaultHook: testHooks.frameFaultHook } : {}),
-    ...(cluster !== null ? { createDelivery: cluster.createDelivery } : {}),
+    ...(cluster !== null ? { createDelivery: cluster.createDelivery, seats: cluster.seats } : {}),
     ...(cluster !== null && resumeSecret !== null ? { clusterResume: { secret: resumeSecret, node: cluster.id } } : {}),
   });
   if (cluster !== null && resumeSecret === null && o.resumeGraceMs > 0) {

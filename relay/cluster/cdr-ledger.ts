@@ -210,6 +210,18 @@ export class CdrLedger {
     return { t: 'a', from: this.host.selfId, part: r.part, v: r.v, c: id.id, cs: id.at, cf: l.told !== null, recorded: false };
   }
 
+  /** Participants with a session open in the meeting's parts held here (the owner's seat count; cluster-seats.ts). */
+  openParticipants(meetingId: string): Set<string> {
+    const out = new Set<string>();
+    const l = this.ledgers.get(meetingId);
+    if (l === undefined) return out;
+    for (const p of l.parts.values()) {
+      if (p.done) continue;
+      for (const q of p.record.participants) if (q.sessions.some((s) => s.leftAt === null)) out.add(q.id);
+    }
+    return out;
+  }
+
   /** A relay died: its open parts end relay_failure, as of when it was last heard from. */
   nodeDown(node: string, now: number): void {
     const at = Date.now() - this.host.deadAfterMs;

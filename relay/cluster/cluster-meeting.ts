@@ -3,7 +3,7 @@
  * for the other relays that hold members. It is the MeetingDelivery the meeting core sees; it drives the meeting
  * back through MeetingPort when frames and state arrive. See DESIGN.md for subjects, streams and gap recovery.
  */
-import { decodeEnvelope, encodeEnvelope, Kind, peekKind, RosterChange, type Envelope } from '../../protocol/index.js';
+import { decodeEnvelope, encodeEnvelope, HostAction, Kind, peekKind, RosterChange, type Envelope } from '../../protocol/index.js';
 import type { LaneName } from '../../protocol/kind-lanes.js';
 import type { InboundRecorder, MeetingDelivery, Member, TrackRoute } from '../meeting/delivery.types.js';
 import { LocalDelivery, LocalTrackRoute } from '../meeting/local-delivery.js';
@@ -94,6 +94,11 @@ export class ClusterMeeting implements MeetingDelivery {
   private closed = false;
   /** The resume window's ear for frames from other relays (null: resume off, nothing recorded). */
   private inbound: InboundRecorder | null = null;
+
+  /** A local host's lock, unlock or bar: told to the meeting's owner (and successor), cluster-seats.ts. */
+  hostDecision(decision: { readonly lock?: boolean; readonly bar?: string }): void {
+    this.node.seats.decided(this.port.meetingId, decision);
+  }
 
   constructor(private readonly node: ClusterNode, readonly port: MeetingPort, local: LocalDelivery) {
     this.local = local;
@@ -373,6 +378,10 @@ export class ClusterMeeting implements MeetingDelivery {
     this.attached = true;
     this.attachedAt = performance.now();
     this.node.attached(this);
+    // What this relay heard of the owner's decisions for the meeting (every relay hears them all).
+    const known = this.node.seats.attached(this.port.meetingId);
+    if (known.locked !== undefined) this.port.ownerDecision(known.locked, undefined);
+    for (const id of known.barred) this.port.ownerDecision(undefined, id);
     this.node.link.subscribe(this.allSubject);
     this.node.link.subscribe(this.mySubject);
     if (this.localHosts > 0 && !this.hostsSubscribed) {
@@ -723,11 +732,16 @@ export class ClusterMeeting implements MeetingDelivery {
         this.port.remoteTrackUnpublished(pub, id);
         return true;
       }
-      case Kind.HOST_CONTROL:
+      case Kind.HOST_CONTROL: {
         // The notice first, then its effect (as on one relay: announced, then the meeting ends or the target goes).
         this.inLocal(frame, lane);
+        // A lock or unlock the owner relay already ordered (its decision came first) changes nothing: the owner's
+        // order stands (cluster-seats.ts).
+        const action = env.hostControl?.action;
+        if ((action === HostAction.LOCK || action === HostAction.UNLOCK) && this.node.seats.noticeStale(this.port.meetingId, origin)) return false;
         this.port.remoteHostControl(env);
         return false;
+      }
       case Kind.POLL_OPEN:
         if (env.pollOpen?.pollId) this.owners.set(`p:${env.pollOpen.pollId}`, origin);
         return true;

@@ -63,5 +63,12 @@ export function registerClusterMetrics(registry: Registry, node: ClusterNode): v
   new Gauge({ name: 'ephemera_cluster_cdr_ledgers', help: 'Meetings whose record this relay holds as owner or successor (not written yet).', registers, collect() { this.set(node.cdr.ledger.size); } });
   new Gauge({ name: 'ephemera_cluster_cdr_parts_pending', help: 'This relay\'s parts of meetings whose record the owner relay has not written yet.', registers, collect() { this.set(node.cdr.pendingParts); } });
   new Gauge({ name: 'ephemera_cluster_cdr_records_total', help: 'Final records this relay wrote as a meeting\'s owner relay.', registers, collect() { this.set(node.cdr.ledger.recordsWritten); } });
+  new Gauge({ name: 'ephemera_cluster_seat_requests_total', help: 'Seats near a meeting\'s cap: asked of another relay (asked), refused by this relay as the meeting\'s owner (refused), decided on this relay\'s own count because the owner did not answer (timeout).', labelNames: ['outcome'], registers,
+    collect() {
+      this.set({ outcome: 'asked' }, node.seats.asked);
+      this.set({ outcome: 'refused' }, node.seats.refused);
+      this.set({ outcome: 'timeout' }, node.seats.timeouts);
+    },
+  });
   new Gauge({ name: 'ephemera_cluster_cdr_late_parts_total', help: 'Parts that reached an owner after their meeting\'s record was written (not in it; logged).', registers, collect() { this.set(node.cdr.ledger.lateParts); } });
 }

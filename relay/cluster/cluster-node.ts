@@ -16,6 +16,7 @@ import { bucketName, ClusterIdSet } from './cluster-id-store.js';
 import { ENDED_MEETING_TTL_MS } from '../meeting/admission.js';
 import { RelayPresence } from './relay-presence.js';
 import { ClusterCdr, type PartRecorder } from './cluster-cdr.js';
+import { ClusterSeats } from './cluster-seats.js';
 
 /** How often a meeting's relays announce the last sequence numbers they sent (when they sent any since). */
 const TAIL_INTERVAL_MS = 500;
@@ -44,8 +45,10 @@ export class ClusterNode {
   readonly presence: RelayPresence;
   /** The meeting records: this relay's parts, and the ledgers of the meetings it owns (or would take over). */
   readonly cdr: ClusterCdr;
+  /** The participant cap across relays: seats asked of (and granted by) each meeting's owner. */
+  readonly seats: ClusterSeats;
   /** Control subjects this relay is always subscribed to. */
-  readonly controlSubjects = 3;
+  readonly controlSubjects = 4;
   private readonly meetingPrefix: string;
   private readonly ctlPrefix: string;
   private readonly tailTimer: NodeJS.Timeout;
@@ -92,6 +95,8 @@ export class ClusterNode {
       log,
       () => this.link.ready,
     );
+    this.seats = new ClusterSeats(this.id, this.prefix, this.presence, this.cdr.ledger, (subject, body) => this.link.publish(subject, body),
+      (m, locked, barred) => this.meetings.get(m)?.port.ownerDecision(locked, barred));
     this.presence.on('down', (node, why) => {
       log.warn({ event: 'cluster_relay_down', node, why }, 'cluster: a relay left the cluster');
       for (const m of this.meetings.values()) m.nodeDied(node);
@@ -110,6 +115,7 @@ export class ClusterNode {
     this.link.subscribe(this.presence.subject);
     this.link.subscribe(this.cdr.ownSubject);
     this.link.subscribe(this.cdr.recSubject);
+    this.link.subscribe(this.seats.rulesSubject);
     this.link.onConnected(() => this.presence.start());
     this.link.onDisconnected(() => this.presence.disconnected());
     this.link.onReconnected((downMs) => this.presence.cutOff(downMs));
@@ -172,7 +178,7 @@ export class ClusterNode {
   private onControl(subject: string, data: Uint8Array): void {
     try {
       if (subject === this.presence.subject) this.presence.receive(data);
-      else if (!this.deadNotice(data)) this.cdr.receive(subject, data);
+      else if (!this.deadNotice(data) && !this.seatMessage(data)) this.cdr.receive(subject, data);
     } catch (err) {
       this.stats.errors++;
       this.log.error({ event: 'cluster_error', err: describeError(err) }, 'cluster: control message handling failed');
@@ -194,6 +200,19 @@ export class ClusterNode {
     return true;
   }
 
+  /** A seat request or answer (JSON `{"t":"seat...`; cluster-seats.ts): true when it was one. */
+  private seatMessage(data: Uint8Array): boolean {
+    if (data.length > 1_000 || data[0] !== 0x7b /* { */ || data[2] !== 0x74 /* t */ || data[6] !== 0x73 /* s */) return false;
+    let m: { t?: unknown; from?: unknown };
+    try {
+      m = JSON.parse(new TextDecoder().decode(data)) as { t?: unknown; from?: unknown };
+    } catch {
+      return true;
+    }
+    if (m === null || typeof m !== 'object' || m.from === this.id) return true;
+    return this.seats.receive(m);
+  }
+
   /** Meetings that span relays now, and the remote participants they hold. */
   spanning(): { meetings: number; remoteParticipants: number; windowBytes: number } {
     let meetings = 0;
@@ -211,6 +230,7 @@ export class ClusterNode {
     clearInterval(this.tailTimer);
     this.usedTokens.close();
     this.endedMeetings.close();
+    this.seats.close();
     this.cdr.close();
     this.presence.close();
     await this.link.close();

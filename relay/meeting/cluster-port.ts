@@ -73,4 +73,9 @@ export interface MeetingPort {
   closeLocal(code: import('../../protocol/index.js').ErrorCode, reason?: import('./meeting.types.js').LeaveReason): void;
   /** The meeting's lock and bars, as another relay reports them. */
   applyState(locked: boolean, barred: readonly string[]): void;
+  /**
+   * The owner relay's decision (cluster-seats.ts): the lock as the owner ordered the hosts' actions, and an id
+   * barred (its session here, if any, is removed: it may have rejoined here before the host's notice arrived).
+   */
+  ownerDecision(locked: boolean | undefined, barred: string | undefined): void;
 }

@@ -70,6 +70,11 @@ export interface MeetingDelivery {
    * frame was forwarded there; the meeting then does nothing more with it. Absent on a single relay.
    */
   claim?(sender: Member, env: import('../../protocol/index.js').Envelope): boolean;
+  /**
+   * Cluster mode: a local host locked, unlocked or barred: the meeting's owner relay records the decision (it
+   * answers admission for relays that hold none of the meeting). Absent on a single relay.
+   */
+  hostDecision?(decision: { readonly lock?: boolean; readonly bar?: string }): void;
   /** The meeting ended: unsubscribe and forget. Idempotent. */
   close?(): void;
   /**

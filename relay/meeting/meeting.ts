@@ -362,14 +362,25 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     for (const id of barred) this.barred.add(id);
   }
 
+  ownerDecision(locked: boolean | undefined, barred: string | undefined): void {
+    if (this.ended) return;
+    if (locked !== undefined) this.locked = locked;
+    if (barred === undefined) return;
+    this.barred.add(barred);
+    const session = this.sessions.get(barred);
+    if (session !== undefined) this.remove(session, true);
+  }
+
   // --- MeetingControl: what host controls and LEAVE may ask for ---
 
   bar(participantId: string): void {
     this.barred.add(participantId);
+    this.delivery.hostDecision?.({ bar: participantId });
   }
 
   setLocked(locked: boolean): void {
     this.locked = locked;
+    this.delivery.hostDecision?.({ lock: locked });
   }
 
   remove(member: Member, barred: boolean): void {

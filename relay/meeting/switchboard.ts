@@ -35,6 +35,13 @@ export interface SwitchboardDeps {
   readonly isReady: () => boolean;
   /** Ended meeting ids (the relay passes a durable store). Default: in memory, 24 h, 100 000 ids. */
   readonly endedMeetings?: EndedMeetings;
+  /**
+   * Cluster mode: the participant cap across relays (relay/cluster/cluster-seats.ts). `known`: the meeting's roster
+   * on this relay (local and remote members), undefined when this relay holds none of it. Absent: one relay's count.
+   */
+  readonly seats?: {
+    claim(meetingId: string, participantId: string, cap: number, known: number | undefined, host: boolean): SeatVerdict | Promise<SeatVerdict>;
+  };
   /** Audit lines for refused joins. Default: none. */
   readonly audit?: JoinAudit;
   /** Counts an exception caught by the error boundary (`where`: upgrade, open, message, close). */
@@ -48,6 +55,15 @@ export interface SwitchboardDeps {
 
 /** Where the error boundary caught an exception. */
 export type InternalErrorSite = 'upgrade' | 'open' | 'message' | 'close';
+
+/** The cluster's answer to a seat request (relay/cluster/cluster-seats.ts). */
+type SeatVerdict = 'ok' | 'full' | 'barred' | 'locked';
+
+const SEAT_REFUSALS: Record<Exclude<SeatVerdict, 'ok'>, ErrorCode> = {
+  full: 'RELAY_ERR_MEETING_FULL',
+  barred: 'RELAY_ERR_BARRED',
+  locked: 'RELAY_ERR_MEETING_LOCKED',
+};
 
 /** What admission concludes: the verified claims of a join admitted now, or the refusal code. */
 type Admission = JoinClaims | ErrorCode;
@@ -277,18 +293,27 @@ export class Switchboard implements TransportHandlers<Session> {
     }
     if (!isPromise(result)) {
       this.verifyGate.release(ip);
-      return this.judge(result);
+      return this.judge(result, claim);
     }
     return result.then(
-      (r) => this.judge(r),
+      (r) => this.judge(r, claim),
       (): Admission => 'RELAY_ERR_TOKEN_INVALID',
     ).finally(() => this.verifyGate.release(ip));
   }
 
   /** The meeting's rules for a verified token: its claims when a join is admitted now, else the refusal. */
-  private judge(result: VerifyResult): Admission {
+  private judge(result: VerifyResult, claim: boolean): Admission | Promise<Admission> {
     if (!result.ok) return result.code;
-    return this.checkMeetingRules(result.claims) ?? result.claims;
+    const claims = result.claims;
+    const refused = this.checkMeetingRules(claims);
+    if (refused !== null || !claim || this.deps.seats === undefined) return refused ?? claims;
+    // Cluster mode: the cap counts every relay's participants; near it, the meeting's owner relay decides.
+    const meeting = this.meetings.get(claims.meetingId);
+    if (meeting?.sessions.has(claims.participantId) === true) return claims;
+    const cap = meeting?.maxParticipants ?? Math.min(this.deps.options.maxParticipants, claims.policy?.maxParticipants ?? Infinity);
+    const seat = this.deps.seats.claim(claims.meetingId, claims.participantId, cap, meeting?.rosterCount, claims.role === 'host');
+    if (!isPromise(seat)) return seat === 'ok' ? claims : SEAT_REFUSALS[seat];
+    return seat.then((v) => (v === 'ok' ? this.checkMeetingRules(claims) ?? claims : SEAT_REFUSALS[v]));
   }
 
   /** The meeting's own rules for a join; checked at the upgrade and again when the socket opens. */
@@ -302,7 +327,7 @@ export class Switchboard implements TransportHandlers<Session> {
     if (meeting.locked && !present && claims.role !== 'host') return 'RELAY_ERR_MEETING_LOCKED';
     if (present) {
       if (this.deps.options.duplicateIdentity === 'refuse') return 'RELAY_ERR_DUPLICATE_IDENTITY';
-    } else if (meeting.present >= meeting.maxParticipants) return 'RELAY_ERR_MEETING_FULL';
+    } else if ((this.deps.seats !== undefined ? meeting.rosterCount : meeting.present) >= meeting.maxParticipants) return 'RELAY_ERR_MEETING_FULL';
     return null;
   }
 

@@ -20,7 +20,18 @@ export interface ForwardFields {
 }
 
 const SCRATCH_BYTES = 256 * 1024;
-let scratch = new Uint8Array(SCRATCH_BYTES);
+const scratch = new Uint8Array(SCRATCH_BYTES);
+/**
+ * Views of the scratch buffer's first n bytes, made once per length up to VIEW_CACHE_MAX: a forwarded media or
+ * chat frame of a length seen before costs no view allocation (frames of one stream are mostly one size).
+ */
+const VIEW_CACHE_MAX = 2048;
+const views: (Uint8Array | undefined)[] = [];
+
+function scratchView(n: number): Uint8Array {
+  if (n > VIEW_CACHE_MAX) return scratch.subarray(0, n);
+  return views[n] ?? (views[n] = scratch.subarray(0, n));
+}
 
 function varintSize(v: number): number {
   if (v < 0x80) return 1;
@@ -109,7 +120,7 @@ export function encodeForwardFrame(f: ForwardFields): Uint8Array {
     pos = writeVarint(buf, pos, f.audioLevel);
   }
   if (f.payload.length > 0) pos = writeBytesField(buf, pos, 0x7a, f.payload);
-  return buf.subarray(0, pos);
+  return buf === scratch ? scratchView(pos) : buf.subarray(0, pos);
 }
 
 /** Zeroes a frame returned by encodeForwardFrame once the transports have taken their copies. */

@@ -35,6 +35,12 @@ export interface TrackRoute {
  * the caller encodes once and may zero its buffer when the call returns (every implementation copies).
  */
 export interface MeetingDelivery {
+  /**
+   * The delivery media frames take (toTrack, toTrackElsewhere, backlog, and toOne for per-receiver sends), when a
+   * decorator has nothing to do for them: the resume window keeps no media, so it hands lanes its base and a
+   * media frame pays no call through the window. Absent: this delivery itself.
+   */
+  readonly lossy?: MeetingDelivery;
   /** To every participant of the meeting except `except` (normally the sender). Returns the receivers. */
   toEveryone(frame: Uint8Array, lane: LaneName | null, except: Member | null): number;
   /** To every host except `except`. Returns the receivers. */

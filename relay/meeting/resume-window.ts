@@ -313,9 +313,12 @@ export class WindowedDelivery implements MeetingDelivery {
   readonly window: ResumeWindow;
   /** Cluster mode: passed on (another relay may own the poll or transfer a client frame acts on). */
   readonly claim?: (sender: Member, env: Envelope) => boolean;
+  /** Media frames go straight to the base delivery: the window never keeps them (keepable()). */
+  readonly lossy: MeetingDelivery;
 
   constructor(readonly base: MeetingDelivery, limits: WindowLimits) {
     const window = (this.window = new ResumeWindow(limits));
+    this.lossy = base.lossy ?? base;
     if (base.claim !== undefined) this.claim = base.claim.bind(base);
     // Cluster mode: frames from other relays reach this relay's participants inside the cluster delivery, with
     // this relay's seq stamped; the window keeps them in the same order and numbering as the local ones.

@@ -91,6 +91,45 @@ describe.each(TRANSPORTS)('media over %s', (transport) => {
     for (const c of [a, b, late]) c.close();
   });
 
+  it('a track everyone subscribes to reaches exactly its subscribers as people join and unsubscribe', async () => {
+    const mid = meetingId();
+    const pub = await h.join(mid, 'pub', { role: 'presenter' });
+    const a = await h.join(mid, 'a');
+    const b = await h.join(mid, 'b');
+    await fullRoster([pub, a, b]);
+    pub.publishTrack({ id: 1, source: 'audio', codec: 'opus' });
+    await waitFor(() => a.tracks.size === 1 && b.tracks.size === 1);
+    const gotA = collect(a);
+    const gotB = collect(b);
+    a.subscribe('pub', 1);
+    b.subscribe('pub', 1);
+    await Promise.all([roundTrip(a), roundTrip(b)]);
+    // Everyone but the publisher subscribes (the relay may take the meeting topic for it).
+    for (let i = 0; i < 3; i++) pub.sendMedia(1, new Uint8Array([1, i]));
+    await waitFor(() => gotA.length === 3 && gotB.length === 3);
+    // Someone joins without subscribing: it gets none of the track's frames.
+    const c = await h.join(mid, 'c');
+    const gotC = collect(c);
+    await roundTrip(pub);
+    for (let i = 3; i < 6; i++) pub.sendMedia(1, new Uint8Array([1, i]));
+    await waitFor(() => gotA.length === 6 && gotB.length === 6);
+    await roundTrip(c);
+    expect(gotC).toEqual([]);
+    // c subscribes: everyone is subscribed again; then a unsubscribes and gets nothing more.
+    c.subscribe('pub', 1);
+    await roundTrip(c);
+    pub.sendMedia(1, new Uint8Array([1, 6]));
+    await waitFor(() => gotA.length === 7 && gotB.length === 7 && gotC.length === 1);
+    a.unsubscribe('pub', 1);
+    await roundTrip(a);
+    pub.sendMedia(1, new Uint8Array([1, 7]));
+    await waitFor(() => gotB.length === 8 && gotC.length === 2);
+    await roundTrip(a);
+    expect(gotA.length).toBe(7);
+    expect(gotB.map((e) => e.payload[1])).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    for (const x of [pub, a, b, c]) x.close();
+  });
+
   it('asks the publisher for a keyframe when a video subscriber arrives, and starts it at a keyframe', async () => {
     const mid = meetingId();
     const pub = await h.join(mid, 'pub', { role: 'presenter' });

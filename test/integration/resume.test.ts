@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meetingId, startHarness, TRANSPORTS, waitFor, type Harness } from '../helpers/relay-harness.js';
 import { waitForCdr } from '../helpers/cdr-file.js';
 import { validateCdrRecord } from '../../relay/cdr/validate-cdr.js';
-import type { ChatEvent, EphemeraClient, ResumedEvent, RosterEvent } from '../../client/index.js';
+import type { ChatEvent, EphemeraClient, MediaEvent, ResumedEvent, RosterEvent } from '../../client/index.js';
 import { joinVia, once, startCutProxy, type CutProxy } from './resume-helpers.js';
+import { roundTrip } from './lanes-helpers.js';
 
 const SENDERS = 5;
 const PER_SENDER = 500;
@@ -86,4 +87,38 @@ describe.each(TRANSPORTS)('resume over %s', (transport) => {
     expect(lengths.every((ms) => ms > 0)).toBe(true);
     expect(lengths[1]!).toBeGreaterThan(lengths[0]!);
   }, 60_000);
+
+  it('a track subscriber away in its grace still counts: a participant who never subscribed gets none of the track', async () => {
+    const mid = meetingId();
+    const pub = await h.join(mid, 'pub', { role: 'presenter' });
+    const away = await joinVia(h, proxy, mid, 'away', { reconnect: { initialDelayMs: 100, maxDelayMs: 500 } });
+    const b = await h.join(mid, 'b');
+    await waitFor(() => pub.roster.size === 3 && b.roster.size === 3, 5_000, 'everyone present');
+    pub.publishTrack({ id: 1, source: 'audio', codec: 'opus' });
+    await waitFor(() => away.tracks.size === 1 && b.tracks.size === 1, 5_000, 'the track announced');
+    away.subscribe('pub', 1);
+    b.subscribe('pub', 1);
+    await Promise.all([roundTrip(away), roundTrip(b)]);
+    const gotB: MediaEvent[] = [];
+    b.on('media', (e) => gotB.push(e));
+    const seen: RosterEvent[] = [];
+    pub.on('roster', (e) => e.participant.id === 'away' && seen.push(e));
+    proxy.cut(3_000);
+    await waitFor(() => seen.some((e) => e.change === 'reconnecting'), 10_000, 'the relay saw the drop');
+    // Now: pub and b and c on the meeting topic, b and the away session on the track: c must get nothing.
+    const c = await h.join(mid, 'c');
+    const gotC: MediaEvent[] = [];
+    c.on('media', (e) => gotC.push(e));
+    await waitFor(() => pub.roster.has('c'), 5_000, 'c present');
+    for (let i = 0; i < 3; i++) pub.sendMedia(1, new Uint8Array([1, i]));
+    await waitFor(() => gotB.length === 3, 5_000, 'b got the frames');
+    // pub's chat is queued to c after any of pub's media frames: once c has it, c has all it would get.
+    const atC: ChatEvent[] = [];
+    c.on('chat', (e) => atC.push(e));
+    pub.sendChat('after');
+    await waitFor(() => atC.some((e) => e.text === 'after'), 5_000, 'c got the chat sent after the frames');
+    expect(gotC).toEqual([]);
+    await once(away, 'resumed');
+    for (const x of [pub, away, b, c]) x.close();
+  });
 });

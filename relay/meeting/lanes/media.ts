@@ -9,12 +9,13 @@
  */
 import { encodeEnvelope, Kind, TrackSource, type Envelope } from '../../../protocol/index.js';
 import type { LaneName } from '../../../protocol/kind-lanes.js';
-import type { Member, TrackRoute } from '../delivery.types.js';
+import type { MeetingDelivery, Member, TrackRoute } from '../delivery.types.js';
 import { CAP_AUDIO, CAP_SCREEN, CAP_VIDEO } from '../permissions.js';
 import { refuse } from './refuse.js';
 import { encodeForwardFrame, releaseForwardFrame, type ForwardFields } from '../../../protocol/forward-frame.js';
 import type { MediaEnvelope } from '../../../protocol/media-scan.js';
 import type { LaneContext, LaneHandler } from './lane.types.js';
+import type { LaneStats } from '../meeting.types.js';
 import { ActiveSpeakers } from './active-speakers.js';
 
 /** Keyframe requests to one publisher for one track at most this often. */
@@ -38,6 +39,8 @@ export interface TrackInfo {
 export class MediaTrack {
   readonly lane: LaneName;
   readonly needsKeyframes: boolean;
+  /** The lane's counters (set by the media lane: one property read per frame instead of a keyed lookup). */
+  stats: LaneStats | null = null;
   readonly subscribers = new Set<Member>();
   /**
    * Receivers that wait for the next keyframe: true after a drop (what they miss meanwhile counts as dropped),
@@ -73,8 +76,12 @@ export class MediaLane implements LaneHandler {
   private readonly tracks = new Map<Member, Map<number, MediaTrack>>();
   readonly speakers: ActiveSpeakers;
 
+  /** Where media frames go (the meeting's delivery, minus decorators that do nothing for media). */
+  private readonly lossy: MeetingDelivery;
+
   constructor(private readonly ctx: LaneContext) {
     this.speakers = new ActiveSpeakers(ctx);
+    this.lossy = ctx.delivery.lossy ?? ctx.delivery;
   }
 
   /** The tracks a participant publishes, or undefined (no allocation: used on the media hot path). */
@@ -238,7 +245,7 @@ export class MediaLane implements LaneHandler {
     const ctx = this.ctx;
     const track = this.tracks.get(sender)?.get(env.track);
     if (track === undefined) return refuse(ctx.delivery, sender, 'RELAY_ERR_UNKNOWN_TRACK', env.ref);
-    const stats = ctx.stats[track.lane];
+    const stats = track.stats ?? (track.stats = ctx.stats[track.lane]);
     stats.framesIn++;
     stats.bytesIn += size;
     if (env.audioLevel > 0 && track.lane === 'audio') this.speakers.observe(sender, env.audioLevel);
@@ -254,7 +261,7 @@ export class MediaLane implements LaneHandler {
     const frame = encodeForwardFrame(FWD);
     FWD.from = EMPTY;
     FWD.payload = EMPTY;
-    const delivery = ctx.delivery;
+    const delivery = this.lossy;
     const limit = ctx.lossyDropBytes;
     let congested = track.waitingForKeyframe.size > 0;
     // Receivers' backlogs are read per frame only while the periodic check found one past the limit: until then a
@@ -278,7 +285,7 @@ export class MediaLane implements LaneHandler {
   /** Cluster mode: a frame of a remote track, fanned out to this relay's subscribers as a local one would be. */
   remoteFrame(track: MediaTrack, frame: Uint8Array, keyframe: boolean): void {
     if (track.subscribers.size === 0) return;
-    const delivery = this.ctx.delivery;
+    const delivery = this.lossy;
     let congested = track.waitingForKeyframe.size > 0;
     if (!congested && this.ctx.congestedReceivers > 0) {
       for (const sub of track.subscribers) {
@@ -294,7 +301,7 @@ export class MediaLane implements LaneHandler {
 
   /** Sends per receiver: drops for congested ones, waits for a keyframe after a drop. */
   private perReceiver(track: MediaTrack, frame: Uint8Array, keyframe: boolean): void {
-    const delivery = this.ctx.delivery;
+    const delivery = this.lossy;
     const limit = this.ctx.lossyDropBytes;
     const waiting = track.waitingForKeyframe;
     const stats = this.ctx.stats[track.lane];

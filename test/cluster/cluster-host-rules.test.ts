@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meetingId, TRANSPORTS, waitFor } from '../helpers/relay-harness.js';
 import { startCluster, type ClusterHarness } from '../helpers/cluster-harness.js';
 import { rendezvousOrder } from '../../relay/cluster/relay-presence.js';
-import type { EphemeraClient } from '../../client/index.js';
+import { JoinRefusedError, type EphemeraClient } from '../../client/index.js';
 
 const NODES = ['r0', 'r1', 'r2', 'r3'];
 
@@ -23,10 +23,26 @@ function meetingOwnedBy(owner: string): string {
 
 describe.each(TRANSPORTS)('lock and bars across relays over %s', (transport) => {
   let h: ClusterHarness;
+  let transportRetries = 0;
   beforeAll(async () => {
     h = await startCluster(4, transport);
+    // Four uWS apps share this one process and event loop here (not so in production, one relay per process):
+    // an upgrade that completes asynchronously (a seat request to the owner relay) is, rarely, cut by uWS before the
+    // WELCOME (1006, no HTTP answer). That is a transport fault outside what this file tests (which answers the
+    // relays give): such a join is tried once more and counted; a refusal (an HTTP status) never is.
+    const join = h.join.bind(h);
+    h.join = async (...args: Parameters<ClusterHarness['join']>) => {
+      try {
+        return await join(...args);
+      } catch (err) {
+        if (!(err instanceof JoinRefusedError) || err.status !== 0) throw err;
+        transportRetries++;
+        return join(...args);
+      }
+    };
   }, 30_000);
   afterAll(async () => {
+    if (transportRetries > 0) console.warn(`cluster-host-rules over ${transport}: ${transportRetries} join(s) cut before WELCOME (1006) retried`);
     await h?.close();
   });
 

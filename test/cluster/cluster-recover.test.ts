@@ -22,16 +22,7 @@ import { loadOrCreateDevKeys, mintJoinToken, DEFAULT_CAPABILITIES } from '../../
 import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
 import { meetingId, TRANSPORTS, waitFor } from '../helpers/relay-harness.js';
-
-function once<T>(client: EphemeraClient, event: 'resumed' | 'rejoined' | 'failed' | 'close', timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${event}`)), timeoutMs);
-    client.once(event, ((e: T) => {
-      clearTimeout(timer);
-      resolve(e);
-    }) as never);
-  });
-}
+import { once } from '../integration/resume-helpers.js';
 
 describe.each(TRANSPORTS)('the SDK recovers a cluster close over %s', (transport) => {
   const relays: RelayProcess[] = [];

@@ -82,7 +82,7 @@ export function joinVia(h: Harness, proxy: CutProxy, meetingId: string, particip
 }
 
 /** Resolves with the first event of that name. */
-export function once<T>(client: EphemeraClient, event: 'resumed' | 'failed' | 'reconnecting' | 'close', timeoutMs = 20_000): Promise<T> {
+export function once<T>(client: EphemeraClient, event: 'resumed' | 'rejoined' | 'failed' | 'reconnecting' | 'close', timeoutMs = 20_000): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${event}`)), timeoutMs);
     client.once(event, ((e: T) => {

@@ -176,7 +176,15 @@ export class RelayPresence extends EventEmitter<RelayPresenceEvents> {
    */
   cutOff(ms: number): void {
     this.connected = true;
-    if (ms > this.o.deadAfterMs) this.stall(ms);
+    if (ms > this.o.deadAfterMs) {
+      this.stall(ms);
+      return;
+    }
+    // Back within the dead-after time: the others' silence while this relay could not hear them says nothing of
+    // them. Without this, an outage of a little less than the dead-after time made this relay declare live relays
+    // dead on its next tick (and drop their streams: a later message then started a new stream past the hole).
+    const now = performance.now();
+    for (const p of this.peers.values()) p.lastSeen = now;
   }
 
   /** The NATS connection dropped: no relay is declared dead until it is back (cutOff() then). */

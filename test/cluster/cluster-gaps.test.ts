@@ -76,18 +76,23 @@ describe('gaps between relays', () => {
     // What each participant of relay 2 is told: its session closed with 4013, or (the SDK comes back by itself
     // after a cluster close) it resumed with the gap frame, or it rejoined as a new session. Never silence.
     const told = new Map<number, string>();
+    const seen: string[] = [];
     for (const i of [2, 5]) {
       const c = clients[i]!;
       let dropped = 0;
       c.on('reconnecting', (e) => {
         if (dropped === 0) dropped = e.code;
+        seen.push(`p${i} reconnecting ${e.code} ${e.mode}`);
       });
+      c.on('failed', (e) => seen.push(`p${i} failed ${e.reason}`));
       c.on('close', (e: { code: number }) => told.set(i, told.get(i) ?? `close ${e.code}`));
       c.on('resumed', (e) => told.set(i, `resumed after ${dropped} ${e.gap === null ? 'without a gap' : 'with the gap frame'}`));
       c.on('rejoined', (e) => told.set(i, `rejoined after ${e.code}`));
     }
     const got1: ChatEvent[] = [];
     clients[1]!.on('chat', (e) => got1.push(e));
+    const got2: ChatEvent[] = [];
+    clients[2]!.on('chat', (e) => got2.push(e));
     cut.cut(400);
     await connected(h, 2, 0);
     // Far more than the 64 KiB window holds.
@@ -95,7 +100,13 @@ describe('gaps between relays', () => {
     for (let n = 0; n < 200; n++) clients[0]!.sendChat(`${n}:${text}`);
     await connected(h, 2, 1);
     clients[0]!.sendChat('after');
-    await waitFor(() => told.size === 2, 15_000, 'relay 2 sessions told of the gap');
+    try {
+      await waitFor(() => told.size === 2, 15_000, 'relay 2 sessions told of the gap');
+    } catch (err) {
+      const m = await h.metrics(2);
+      const gaps = ['detected', 'recovered', 'failed'].map((o) => `${o} ${metricValue(m, 'ephemera_cluster_gaps_total', `{outcome="${o}"}`)}`);
+      throw new Error(`${(err as Error).message}; told: ${JSON.stringify([...told])}; events: ${seen.join(', ')}; relay 2 gaps: ${gaps.join(', ')}; relay 1 got ${got1.length}; p2 got ${got2.length} (last ${got2.at(-1)?.text.slice(0, 8) ?? '-'}); relay 2 subscriptions ${metricValue(m, 'ephemera_cluster_subscriptions')}, connected ${metricValue(m, 'ephemera_cluster_connected')}, reconnects ${metricValue(m, 'ephemera_cluster_reconnects_total')}`);
+    }
     for (const outcome of told.values()) expect(outcome).toMatch(/^(close 4013|resumed after 4013 with the gap frame|rejoined after 4013)$/);
     console.log(`relay 2's participants: ${[...told.values()].join('; ')}`);
     await waitFor(() => got1.some((e) => e.text === 'after'), 5_000, 'the meeting goes on at relay 1');

@@ -166,6 +166,41 @@ describe('RelayPresence', () => {
     expect(downs).toEqual([]);
   });
 
+  it('back from an outage shorter than dead-after, declares nobody dead for the silence it could not hear', async () => {
+    const bus = new Bus();
+    const a = bus.add('a');
+    const b = bus.add('b');
+    open.push(a, b);
+    await waitUntil(a, () => a.isLive('b'));
+    const downs: string[] = [];
+    a.on('down', (n) => downs.push(n));
+    a.disconnected();
+    bus.cut.add('a');
+    const outage = performance.now();
+    // Most of the dead-after time without hearing b (b's last beat is older still).
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (performance.now() - outage < DEAD_AFTER * 0.8) return;
+        clearInterval(t);
+        resolve();
+      }, INTERVAL);
+    });
+    a.cutOff(performance.now() - outage);
+    // Its next ticks run before b's next beat reaches it (here: a few intervals later): the silence was a's own.
+    await new Promise((r) => setTimeout(r, INTERVAL * 3));
+    bus.cut.delete('a');
+    const until = performance.now() + DEAD_AFTER;
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (performance.now() < until) return;
+        clearInterval(t);
+        resolve();
+      }, INTERVAL);
+    });
+    expect(downs).toEqual([]);
+    expect(a.isLive('b')).toBe(true);
+  });
+
   it('tells a relay it declared dead that comes back with the same incarnation (revived), which then stalls', async () => {
     const bus = new Bus();
     const a = bus.add('a');

@@ -31,6 +31,20 @@ afterEach(() => {
   for (const p of open.splice(0)) p.close();
 });
 
+/**
+ * Resolves once the clock passes `at` (checked every interval): these tests are about time passing (a relay's
+ * silence), so the wait is the scenario, not a wait for an outcome.
+ */
+function until(at: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setInterval(() => {
+      if (performance.now() < at) return;
+      clearInterval(t);
+      resolve();
+    }, INTERVAL);
+  });
+}
+
 function waitUntil(p: RelayPresence, test: () => boolean): Promise<void> {
   return new Promise((resolve) => {
     const check = (): void => {
@@ -148,13 +162,7 @@ describe('RelayPresence', () => {
     a.disconnected();
     bus.cut.add('a');
     const outage = performance.now();
-    await new Promise<void>((resolve) => {
-      const t = setInterval(() => {
-        if (performance.now() - outage < DEAD_AFTER * 2) return;
-        clearInterval(t);
-        resolve();
-      }, INTERVAL);
-    });
+    await until(outage + DEAD_AFTER * 2);
     expect(downs).toEqual([]);
     expect(a.isLive('b')).toBe(true);
     bus.cut.delete('a');
@@ -178,25 +186,13 @@ describe('RelayPresence', () => {
     bus.cut.add('a');
     const outage = performance.now();
     // Most of the dead-after time without hearing b (b's last beat is older still).
-    await new Promise<void>((resolve) => {
-      const t = setInterval(() => {
-        if (performance.now() - outage < DEAD_AFTER * 0.8) return;
-        clearInterval(t);
-        resolve();
-      }, INTERVAL);
-    });
+    await until(outage + DEAD_AFTER * 0.8);
     a.cutOff(performance.now() - outage);
     // Its next ticks run before b's next beat reaches it (here: a few intervals later): the silence was a's own.
-    await new Promise((r) => setTimeout(r, INTERVAL * 3));
+    await until(performance.now() + INTERVAL * 3);
     bus.cut.delete('a');
-    const until = performance.now() + DEAD_AFTER;
-    await new Promise<void>((resolve) => {
-      const t = setInterval(() => {
-        if (performance.now() < until) return;
-        clearInterval(t);
-        resolve();
-      }, INTERVAL);
-    });
+    const end = performance.now() + DEAD_AFTER;
+    await until(end);
     expect(downs).toEqual([]);
     expect(a.isLive('b')).toBe(true);
   });

@@ -21,6 +21,8 @@ export class LocalTrackRoute implements TrackRoute {
   readonly members = new Set<Member>();
   /** Subscribers not subscribed to the meeting topic now (away during a resume grace, or not joined). */
   foreign = 0;
+  /** The counters of the lane this track's frames count on, looked up at its first frame (no keyed load per frame). */
+  stats: LaneStats | null = null;
   constructor(readonly topic: string) {}
 }
 
@@ -118,8 +120,13 @@ export class LocalDelivery implements MeetingDelivery {
     const topic = r.foreign === 0 && r.receivers === (conn !== null && isMember(this, except!) ? this.present - 1 : except === null ? this.present : -1) ? this.topic : r.topic;
     if (conn !== null) conn.publish(topic, frame);
     else this.transport.publish(topic, frame);
-    this.count(lane, r.receivers, frame.length);
-    return r.receivers;
+    const receivers = r.receivers;
+    if (receivers > 0) {
+      const s = r.stats ?? (r.stats = this.stats[lane]);
+      s.framesOut += receivers;
+      s.bytesOut += receivers * frame.length;
+    }
+    return receivers;
   }
 
   toTrackElsewhere(): void {}

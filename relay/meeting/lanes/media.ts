@@ -16,7 +16,7 @@ import { encodeForwardFrame, releaseForwardFrame, type ForwardFields } from '../
 import type { MediaEnvelope } from '../../../protocol/media-scan.js';
 import type { LaneContext, LaneHandler } from './lane.types.js';
 import type { LaneStats } from '../meeting.types.js';
-import { ActiveSpeakers } from './active-speakers.js';
+import { ActiveSpeakers, type SpeakerLevel } from './active-speakers.js';
 
 /** Keyframe requests to one publisher for one track at most this often. */
 export const KEYFRAME_REQUEST_INTERVAL_MS = 500;
@@ -41,6 +41,8 @@ export class MediaTrack {
   readonly needsKeyframes: boolean;
   /** The lane's counters (set by the media lane: one property read per frame instead of a keyed lookup). */
   stats: LaneStats | null = null;
+  /** The publisher's active-speaker entry, once an audio frame carried a level (kept to skip a lookup per frame). */
+  speaker: SpeakerLevel | null = null;
   readonly subscribers = new Set<Member>();
   /**
    * Receivers that wait for the next keyframe: true after a drop (what they miss meanwhile counts as dropped),
@@ -248,7 +250,7 @@ export class MediaLane implements LaneHandler {
     const stats = track.stats ?? (track.stats = ctx.stats[track.lane]);
     stats.framesIn++;
     stats.bytesIn += size;
-    if (env.audioLevel > 0 && track.lane === 'audio') this.speakers.observe(sender, env.audioLevel);
+    if (env.audioLevel > 0 && track.lane === 'audio') track.speaker = this.speakers.observe(sender, env.audioLevel, track.speaker);
     const subscribers = track.subscribers;
     if (subscribers.size === 0 && track.route.elsewhere === 0) return;
     FWD.from = sender.idBytes;

@@ -247,8 +247,11 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     if (this.ended) return;
     const known = this.remote.get(member.participantId);
     if (known !== undefined && known.node === member.node) {
+      // Listed already (a STATE after its JOINED): no notice; the batcher's map of remote staff follows the role.
+      const previous = known.role;
       known.role = member.role;
       known.capabilities = member.capabilities;
+      if (previous !== known.role) this.rosterBatcher.remoteRoleChanged(known, this.remoteInfo(known), previous, false);
       return;
     }
     if (known !== undefined) this.laneSet.participantLeft(known);

@@ -109,8 +109,8 @@ export class RosterBatcher {
   }
 
   /**
-   * A member of another relay joined (`info`: its roster entry): queued like a local JOINED, unless `announce` is
-   * false (the meeting is closing; only the staff map follows).
+   * A member of another relay joined (`info`: its roster entry): queued like a local JOINED (with `announce` false,
+   * only the map of remote staff follows).
    */
   remoteJoined(member: RemoteMember, info: Participant, announce: boolean): void {
     const staff = isStaff(member.role);

@@ -680,6 +680,8 @@ export class ClusterMeeting implements MeetingDelivery {
     if (st === null) return;
     this.port.applyState(st.locked === true, Array.isArray(st.barred) ? st.barred : []);
     for (const m of st.members ?? []) this.port.remoteJoined(new RemoteMember(m.id, origin, m.role, capabilityMask(m.role, m.caps), m.name, m.at), true);
+    // The publishers' JOINED (in the roster batch) before their tracks are announced here.
+    if (st.tracks !== undefined && st.tracks.length > 0) this.port.beforeRemoteFrame();
     for (const t of st.tracks ?? []) this.addRemoteTrack(origin, t, true);
     for (const id of st.polls ?? []) this.owners.set(`p:${id}`, origin);
     for (const id of st.transfers ?? []) this.owners.set(`d:${id}`, origin);

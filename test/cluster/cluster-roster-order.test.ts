@@ -40,4 +40,18 @@ describe.each(TRANSPORTS)('roster before frames across relays over %s', (transpo
     expect(host.roster.get('newcomer-a')?.displayName).toBe('A');
     for (const x of [host, attendee, first, a, b, c]) x.close();
   });
+
+  it("a relay that joins a meeting late lists a publisher of another relay before announcing its track (STATE)", async () => {
+    const mid = meetingId();
+    const presenter = await h.join(1, mid, 'presenter', { role: 'presenter' });
+    presenter.publishTrack({ id: 3, source: 'video', codec: 'vp8' });
+    // Relay 0's first member of the meeting: relay 1's STATE brings the presenter and its track.
+    const viewer = await h.join(0, mid, 'viewer');
+    const seenAtTrack: boolean[] = [];
+    if (viewer.roster.has('presenter') && viewer.welcome.tracks?.length) seenAtTrack.push(true);
+    viewer.on('trackPublished', (t: { publisher: string }) => seenAtTrack.push(viewer.roster.has(t.publisher)));
+    await waitFor(() => seenAtTrack.length >= 1, 4_000, 'the track at the viewer');
+    expect(seenAtTrack.every((x) => x)).toBe(true);
+    for (const x of [presenter, viewer]) x.close();
+  });
 });

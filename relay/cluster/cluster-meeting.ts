@@ -118,17 +118,20 @@ export class ClusterMeeting implements MeetingDelivery {
   // seq says where it is in this relay's delivery order: what a same-relay resume needs (protocol/README.md).
 
   private inLocal(frame: Uint8Array, lane: LaneName | null): void {
+    this.port.beforeRemoteFrame();
     const f = restampSeq(frame, this.port);
     this.inbound?.everyone(f, lane);
     this.local.toLocal(f, lane);
   }
 
   private inHosts(frame: Uint8Array, lane: LaneName | null): void {
+    this.port.beforeRemoteFrame();
     const f = restampSeq(frame, this.port);
     this.inbound?.hosts(f, lane);
     this.local.toHosts(f, lane, null);
   }
 
+  /** `frame` carries this relay's seq already (the caller flushed the roster batch first: beforeRemoteFrame). */
   private inOne(target: Member, frame: Uint8Array, lane: LaneName | null): void {
     this.inbound?.one(target, frame, lane);
     this.local.toOne(target, frame, lane);
@@ -595,8 +598,8 @@ export class ClusterMeeting implements MeetingDelivery {
     switch (msg.type) {
       case MsgType.ALL:
         this.nodes.add(msg.origin);
-        // Another relay's roster changes reach this relay's participants as that relay's ROSTER frames, one per
-        // change (this relay's own changes go through its roster batcher).
+        // Another relay's roster changes are mirrored, then reach this relay's participants through its roster
+        // batcher, as its own do (mirror() returns false for them).
         if (this.mirror(msg.origin, msg.body, msg.lane)) this.inLocal(msg.body, msg.lane);
         return;
       case MsgType.HOSTS:
@@ -610,7 +613,9 @@ export class ClusterMeeting implements MeetingDelivery {
         // One participant id, or several separated by newlines (toMembers): one seq for all of them.
         if (msg.id.indexOf('\n') < 0) {
           const target = this.port.localMember(msg.id);
-          if (target !== undefined) this.inOne(target, restampSeq(msg.body, this.port), msg.lane);
+          if (target === undefined) return;
+          this.port.beforeRemoteFrame();
+          this.inOne(target, restampSeq(msg.body, this.port), msg.lane);
           return;
         }
         const targets: Member[] = [];
@@ -619,6 +624,7 @@ export class ClusterMeeting implements MeetingDelivery {
           if (target !== undefined) targets.push(target);
         }
         if (targets.length === 0) return;
+        this.port.beforeRemoteFrame();
         const frame = restampSeq(msg.body, this.port);
         // One copy in the window for all of them (as toMembers on one relay).
         this.inbound?.list(targets, frame, msg.lane);
@@ -674,6 +680,8 @@ export class ClusterMeeting implements MeetingDelivery {
     if (st === null) return;
     this.port.applyState(st.locked === true, Array.isArray(st.barred) ? st.barred : []);
     for (const m of st.members ?? []) this.port.remoteJoined(new RemoteMember(m.id, origin, m.role, capabilityMask(m.role, m.caps), m.name, m.at), true);
+    // The publishers' JOINED (in the roster batch) before their tracks are announced here.
+    if (st.tracks !== undefined && st.tracks.length > 0) this.port.beforeRemoteFrame();
     for (const t of st.tracks ?? []) this.addRemoteTrack(origin, t, true);
     for (const id of st.polls ?? []) this.owners.set(`p:${id}`, origin);
     for (const id of st.transfers ?? []) this.owners.set(`d:${id}`, origin);
@@ -707,19 +715,31 @@ export class ClusterMeeting implements MeetingDelivery {
         if (r == null || p == null || !p.id) return true;
         const role = (p.role ?? 'attendee') as Role;
         const caps = capabilityMask(role === 'host' ? 'host' : 'attendee', (p.capabilities ?? []) as Capability[]);
-        if (r.change === RosterChange.JOINED) this.port.remoteJoined(new RemoteMember(p.id, origin, role, caps, p.displayName ?? '', Number(p.joinedAt ?? 0)), false);
-        else if (r.change === RosterChange.LEFT) {
-          const remote = this.port.remoteMember(p.id);
-          if (remote?.node === origin) this.port.remoteLeft(p.id, r.reason ?? '', false);
-          else if (remote !== undefined || this.port.localMember(p.id) !== undefined) return false;
-        } else {
-          this.port.remoteRoleChanged(p.id, role, caps);
-          // Held on its relay, or resumed there: the transfers this relay owns follow (documents lane).
-          if ((r.change === RosterChange.RECONNECTING || r.change === RosterChange.RESUMED) && this.port.remoteMember(p.id)?.node === origin) {
-            this.port.remoteAway(p.id, r.change === RosterChange.RECONNECTING);
-          }
+        // JOINED, LEFT, UPDATED: mirrored here and told to this relay's participants by its roster batcher (batched,
+        // the large-meeting rule, the cluster-wide count), never as the origin's frame one per change.
+        if (r.change === RosterChange.JOINED) {
+          this.port.remoteJoined(new RemoteMember(p.id, origin, role, caps, p.displayName ?? '', Number(p.joinedAt ?? 0)), true);
+          return false;
         }
-        return true;
+        if (r.change === RosterChange.LEFT) {
+          // A LEFT of a participant that is back elsewhere, or that this relay never listed, tells nobody here anything.
+          if (this.port.remoteMember(p.id)?.node === origin) this.port.remoteLeft(p.id, r.reason ?? '', true);
+          return false;
+        }
+        if (r.change === RosterChange.UPDATED) {
+          if (this.port.remoteMember(p.id)?.node === origin) this.port.remoteRoleChanged(p.id, role, caps, true);
+          return false;
+        }
+        // RECONNECTING, RESUMED: not batched (as on one relay), to everyone or, for an attendee of a large meeting,
+        // to the staff only. Held on its relay, or resumed there: the transfers this relay owns follow.
+        if (this.port.remoteMember(p.id)?.node !== origin) return false;
+        this.port.remoteRoleChanged(p.id, role, caps);
+        this.port.remoteAway(p.id, r.change === RosterChange.RECONNECTING);
+        if (!this.port.noticeToStaffOnly(p.id)) return true;
+        this.port.beforeRemoteFrame();
+        const f = restampSeq(frame, this.port);
+        this.port.toLocalStaff(f);
+        return false;
       }
       case Kind.TRACK_PUBLISH:
         if (env.trackInfo != null) this.addRemoteTrack(origin, { id: env.trackInfo.id ?? 0, source: env.trackInfo.source ?? 0, codec: env.trackInfo.codec ?? '', publisher: env.trackInfo.publisher ?? env.from }, false);

@@ -47,7 +47,10 @@ export interface MeetingPort {
   readonly remoteCount: number;
   /** Ids of the remote members connected to one relay. */
   remoteIdsOn(node: string): string[];
-  /** Adds or updates a remote member; `announce`: tell the local participants with a ROSTER frame. */
+  /**
+   * Adds or updates a remote member; `announce`: tell the local participants, through this relay's roster batcher
+   * (batched, and in a large meeting only to the staff unless it is staff), as a local join.
+   */
   remoteJoined(member: RemoteMember, announce: boolean): void;
   /** A remote member left (or its relay went away); `announce` as above. */
   remoteLeft(participantId: string, reason: string, announce: boolean): void;
@@ -56,8 +59,17 @@ export interface MeetingPort {
    * this relay owns treat it as on one relay (nothing forwarded while away; a rewind to its last ack when back).
    */
   remoteAway(participantId: string, away: boolean): void;
-  /** A remote member's role changed. */
-  remoteRoleChanged(participantId: string, role: 'host' | 'presenter' | 'attendee', capabilities: number): void;
+  /** A remote member's role changed; `announce` as above (an UPDATED). */
+  remoteRoleChanged(participantId: string, role: 'host' | 'presenter' | 'attendee', capabilities: number, announce?: boolean): void;
+  /**
+   * A frame from another relay is about to reach this relay's participants: a remote JOINED still in the roster
+   * batch goes out first (its sender may be that member: a participant's JOINED comes before what it sends).
+   */
+  beforeRemoteFrame(): void;
+  /** Whether a remote member's RECONNECTING/RESUMED reaches only this relay's staff (an attendee, large meeting). */
+  noticeToStaffOnly(participantId: string): boolean;
+  /** A roster notice from another relay (this relay's seq stamped) to this relay's staff only. */
+  toLocalStaff(frame: Uint8Array): void;
   /** A host on another relay acted: apply its effect here (lock, bar, remove a local member, promote, end). */
   remoteHostControl(env: Envelope): void;
   /** A remote member published a track (route: how its frames arrive here); `announce` as above. */

@@ -22,7 +22,7 @@ import {
 } from './meeting.types.js';
 import type { Session, SessionMeeting } from './session.js';
 import { RosterBatcher } from './roster-batcher.js';
-import { largeMeetingThreshold } from './roster-visibility.js';
+import { isStaff, largeMeetingThreshold } from './roster-visibility.js';
 import type { MeetingDelivery, Member, Roster } from './delivery.types.js';
 import { errorFrame, meetingEndedFrame, participantInfo, rosterFrame, RosterChange } from './relay-frames.js';
 import { LaneSet } from './lanes/lane-set.js';
@@ -247,8 +247,11 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     if (this.ended) return;
     const known = this.remote.get(member.participantId);
     if (known !== undefined && known.node === member.node) {
+      // Listed already (a STATE after its JOINED): no notice; the batcher's map of remote staff follows the role.
+      const previous = known.role;
       known.role = member.role;
       known.capabilities = member.capabilities;
+      if (previous !== known.role) this.rosterBatcher.remoteRoleChanged(known, this.remoteInfo(known), previous, false);
       return;
     }
     if (known !== undefined) this.laneSet.participantLeft(known);
@@ -256,8 +259,8 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     this.sessions.get(member.participantId)?.end('replaced', CloseCode.REPLACED, 'replaced by a newer session');
     this.remote.set(member.participantId, member);
     this.remoteSeen.add(member.participantId);
-    // A participant that moved here from another relay, or the other way: the newer session wins, as locally.
-    if (announce) this.delivery.toLocal(rosterFrame(RosterChange.JOINED, this.remoteInfo(member), '', this.nextSeq()), null);
+    // This relay's participants hear it as they hear a local join: batched, and filtered in a large meeting.
+    this.rosterBatcher.remoteJoined(member, this.remoteInfo(member), announce);
   }
 
   remoteLeft(participantId: string, reason: string, announce: boolean): void {
@@ -267,7 +270,7 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     // Resume in a cluster: a member of a relay that died may resume here within the grace (resume-manager.ts).
     if (reason === 'relay_failure') this.failedRemote.set(participantId, { node: member.node, at: Date.now() });
     this.laneSet.participantLeft(member);
-    if (announce && !this.ended) this.delivery.toLocal(rosterFrame(RosterChange.LEFT, this.remoteInfo(member), reason, this.nextSeq()), null);
+    this.rosterBatcher.remoteLeft(member, this.remoteInfo(member), reason, announce && !this.ended);
   }
 
   remoteAway(participantId: string, away: boolean): void {
@@ -277,12 +280,34 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     else this.laneSet.participantBack(member);
   }
 
-  remoteRoleChanged(participantId: string, role: 'host' | 'presenter' | 'attendee', capabilities: number): void {
+  remoteRoleChanged(participantId: string, role: 'host' | 'presenter' | 'attendee', capabilities: number, announce = false): void {
     const member = this.remote.get(participantId);
     if (member === undefined) return;
+    const previous = member.role;
     member.role = role;
     member.capabilities = capabilities;
+    this.rosterBatcher.remoteRoleChanged(member, this.remoteInfo(member), previous, announce && !this.ended);
     this.laneSet.memberChanged(member);
+  }
+
+  beforeRemoteFrame(): void {
+    if (this.rosterBatcher.remoteJoinPending) this.rosterBatcher.flush();
+  }
+
+  noticeToStaffOnly(participantId: string): boolean {
+    const member = this.remote.get(participantId);
+    return this.rosterBatcher.large && member !== undefined && !isStaff(member.role);
+  }
+
+  toLocalStaff(frame: Uint8Array): void {
+    this.rosterBatcher.toStaff(frame);
+  }
+
+  /** Roster entries of the staff present on other relays (an attendee's WELCOME in a large meeting). */
+  remoteStaffInfos(): Participant[] {
+    const out: Participant[] = [];
+    for (const m of this.rosterBatcher.remoteStaff.values()) if (!this.sessions.has(m.participantId)) out.push(this.remoteInfo(m));
+    return out;
   }
 
   private remoteInfo(member: RemoteMember): Participant {
@@ -437,6 +462,7 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     const elsewhere = this.remote.get(session.participantId);
     if (elsewhere !== undefined) {
       this.remote.delete(session.participantId);
+      this.rosterBatcher.remoteGone(elsewhere);
       this.laneSet.participantLeft(elsewhere);
     }
     this.sessions.set(session.participantId, session);

@@ -331,8 +331,11 @@ export class ResumeManager {
  */
 function announce(meeting: Meeting, session: Session, frame: Uint8Array): void {
   const batcher = meeting.rosterBatcher;
-  if (batcher.large && !isStaff(session.role)) meeting.transport.publish(batcher.staffTopic, frame);
-  else meeting.delivery.toEveryone(frame, null, session);
+  if (batcher.large && !isStaff(session.role)) {
+    // Cluster mode: the other relays too (their staff see it; the transfers they own follow its absence).
+    batcher.toStaff(frame);
+    meeting.delivery.toRelays(frame, null);
+  } else meeting.delivery.toEveryone(frame, null, session);
 }
 
 /** The RESUME_GAP frame: what the window no longer held, counts per lane, never content. */

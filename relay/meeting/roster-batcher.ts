@@ -3,6 +3,9 @@
  * window go out as one ROSTER_BATCH to the staff (hosts and presenters: every change) and one to the attendees
  * (every change while the meeting is small; in a large meeting only staff changes and a count that moves in 10 % steps). Each batch
  * frame is encoded once and published to a topic, so a batch costs one encode per audience whatever its size.
+ * In cluster mode the changes of members on other relays (mirrored from their ROSTER frames, relay/cluster) are
+ * queued here too, so this relay's participants get them batched and filtered exactly like local ones, with the
+ * cluster-wide count.
  */
 import { RosterChange, type Participant, type RosterUpdate } from '../../protocol/index.js';
 import type { Role } from '../auth/claims.types.js';
@@ -10,6 +13,7 @@ import type { Transport } from '../transport/transport.types.js';
 import type { ParticipantView } from './meeting.types.js';
 import type { Session } from './session.js';
 import type { MeetingDelivery, Member } from './delivery.types.js';
+import type { RemoteMember } from './cluster-port.js';
 import { WindowedDelivery } from './resume-window.js';
 import type { Connection } from '../transport/transport.types.js';
 import { participantInfo, rosterBatchFrame } from './relay-frames.js';
@@ -60,6 +64,8 @@ export class RosterBatcher {
   readonly audienceTopic: string;
   /** Staff present now, by participant id (attendees' WELCOME lists these without walking the audience). */
   readonly staff = new Map<string, Session>();
+  /** Staff present on other relays (cluster mode), by participant id: listed in attendees' WELCOME. */
+  readonly remoteStaff = new Map<string, RemoteMember>();
   /** True once the meeting has been large; it stays large. */
   large = false;
   private pending: PendingChange[] = [];
@@ -73,6 +79,8 @@ export class RosterBatcher {
   private announcedAt = 0;
   /** When the last roster change was queued. */
   private changedAt = 0;
+  /** A remote member's JOINED is queued: a frame from another relay flushes first (its sender may be that member). */
+  remoteJoinPending = false;
   /** Attendees have not yet been told the meeting is large. */
   private largeUntold = false;
   private closed = false;
@@ -98,6 +106,49 @@ export class RosterBatcher {
   /** A session went without leaving the meeting (cluster mode: it is back through another relay): no notice. */
   forget(session: Session): void {
     if (this.staff.get(session.participantId) === session) this.staff.delete(session.participantId);
+  }
+
+  /**
+   * A member of another relay joined (`info`: its roster entry): queued like a local JOINED (with `announce` false,
+   * only the map of remote staff follows).
+   */
+  remoteJoined(member: RemoteMember, info: Participant, announce: boolean): void {
+    const staff = isStaff(member.role);
+    if (staff) this.remoteStaff.set(member.participantId, member);
+    else this.remoteStaff.delete(member.participantId);
+    if (!announce) return;
+    this.remoteJoinPending = true;
+    this.checkLarge();
+    this.queue(RosterChange.JOINED, info, '', staff);
+  }
+
+  /** A member of another relay left (or its relay went away): queued like a local LEFT. */
+  remoteLeft(member: RemoteMember, info: Participant, reason: string, announce: boolean): void {
+    const staff = this.remoteStaff.delete(member.participantId) || isStaff(member.role);
+    if (announce) this.queue(RosterChange.LEFT, info, reason, staff);
+  }
+
+  /** A member of another relay changed role (its new entry in `info`): queued like a local UPDATED. */
+  remoteRoleChanged(member: RemoteMember, info: Participant, previous: Role, announce: boolean): void {
+    // Staff before as this relay listed it (a host here may have set the role already: host-controls.ts).
+    const was = this.remoteStaff.has(member.participantId) || isStaff(previous);
+    const now = isStaff(member.role);
+    if (now) this.remoteStaff.set(member.participantId, member);
+    else this.remoteStaff.delete(member.participantId);
+    if (announce) this.queue(RosterChange.UPDATED, info, '', now || was);
+  }
+
+  /** A member of another relay is now a session of this relay (it reconnected here): no notice, its JOINED follows. */
+  remoteGone(member: RemoteMember): void {
+    if (this.remoteStaff.get(member.participantId) === member) this.remoteStaff.delete(member.participantId);
+  }
+
+  /**
+   * A roster notice that is not batched (RECONNECTING, RESUMED of an attendee of a large meeting) to this relay's
+   * staff only; the resume window keeps it for them.
+   */
+  toStaff(frame: Uint8Array): void {
+    this.publish(this.staffTopic, frame);
   }
 
   private checkLarge(): void {
@@ -149,6 +200,8 @@ export class RosterBatcher {
   close(): void {
     this.closed = true;
     this.pending = [];
+    this.remoteJoinPending = false;
+    this.remoteStaff.clear();
     for (const s of this.pendingJoiners) s.rosterPending = false;
     this.pendingJoiners = [];
     if (this.timer !== null) clearTimeout(this.timer);
@@ -183,6 +236,7 @@ export class RosterBatcher {
     if (this.closed || this.meeting.ended) return;
     const changes = this.pending;
     this.pending = [];
+    this.remoteJoinPending = false;
     if (this.pendingJoiners.length > 0) {
       for (const s of this.pendingJoiners) s.rosterPending = false;
       this.pendingJoiners = [];
@@ -215,7 +269,7 @@ export class RosterBatcher {
     }
   }
 
-  /** Publishes a batch to one of the two topics; the resume window keeps it for a participant that is away. */
+  /** Publishes a frame to one of the two topics; the resume window keeps it for a participant that is away. */
   private publish(topic: string, frame: Uint8Array): void {
     this.meeting.transport.publish(topic, frame);
     const d = this.meeting.delivery;

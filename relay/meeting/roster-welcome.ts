@@ -20,6 +20,8 @@ export interface WelcomeRosterMeeting {
   readonly rosterCount: number;
   /** Roster entries of the members on other relays (cluster mode). */
   remoteInfos(): Participant[];
+  /** ... of the staff among them only (an attendee's WELCOME of a large meeting does not walk the audience). */
+  remoteStaffInfos(): Participant[];
   nextSeq(): number;
 }
 
@@ -47,7 +49,7 @@ export function buildWelcomeRoster(meeting: WelcomeRosterMeeting, joiner: Sessio
   if (staffOnly) {
     add(joiner);
     for (const s of meeting.rosterBatcher.staff.values()) if (s !== joiner) add(s);
-    for (const p of meeting.remoteInfos()) if (isStaff((p.role ?? 'attendee') as Session['role'])) list.push(p);
+    for (const p of meeting.remoteStaffInfos()) list.push(p);
   } else {
     // The joiner first, so that it is in the WELCOME even when the roster spills into pages.
     add(joiner);

@@ -70,6 +70,8 @@ export async function startCluster(
       capabilities: opts.capabilities ?? [...DEFAULT_CAPABILITIES[role]],
       ttlSeconds: opts.ttlSeconds ?? 600,
       ...(opts.singleUse !== undefined ? { singleUse: opts.singleUse } : {}),
+      ...(opts.displayName !== undefined ? { displayName: opts.displayName } : {}),
+      ...(opts.policy !== undefined ? { policy: opts.policy } : {}),
     });
   };
   const h: ClusterHarness = {

@@ -5,49 +5,14 @@
  * presenters must see every attendee, a host who joins last through the pages that follow its WELCOME.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { BEARER_PREFIX, decodeEnvelope, Kind, SUBPROTOCOL } from '../../protocol/index.js';
-import { joinUrl, type EphemeraClient, type RosterBatchEvent } from '../../client/index.js';
+import type { EphemeraClient, RosterBatchEvent } from '../../client/index.js';
 import { meetingId, startHarness, TRANSPORTS, waitFor, type Harness } from '../helpers/relay-harness.js';
+import { bareJoin, type RosterCounter } from '../helpers/roster-counter.js';
 
 const ATTENDEES = 2_000;
 const LARGE = 50;
 const WINDOW = 100;
 const CONCURRENCY = 20;
-
-/** A bare socket that counts the roster bytes it receives (the SDK would cost the test process too much). */
-interface Counter {
-  rosterBytes: number;
-  welcomeBytes: number;
-  socket: WebSocket;
-}
-
-function rosterBytesOf(data: Buffer): { roster: number; welcome: number } {
-  const env = decodeEnvelope(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  if (!env.ok) return { roster: 0, welcome: 0 };
-  if (env.value.kind === Kind.WELCOME) return { roster: data.byteLength, welcome: data.byteLength };
-  if (env.value.kind === Kind.ROSTER_BATCH || env.value.kind === Kind.ROSTER) return { roster: data.byteLength, welcome: 0 };
-  return { roster: 0, welcome: 0 };
-}
-
-function bareJoin(h: Harness, mid: string, pid: string, total: { bytes: number }): Promise<Counter> {
-  return new Promise((resolve, reject) => {
-    const token = h.token(mid, pid, { policy: { largeMeetingThreshold: LARGE } });
-    const socket = new WebSocket(joinUrl(h.relay.url, mid), [SUBPROTOCOL, BEARER_PREFIX + token]);
-    const counter: Counter = { rosterBytes: 0, welcomeBytes: 0, socket };
-    socket.on('message', (data: Buffer) => {
-      const b = rosterBytesOf(data);
-      counter.rosterBytes += b.roster;
-      total.bytes += b.roster;
-      if (b.welcome > 0) {
-        counter.welcomeBytes = b.welcome;
-        resolve(counter);
-      }
-    });
-    socket.on('error', reject);
-    socket.on('close', (code) => reject(new Error(`${pid} closed with ${code} before its WELCOME`)));
-  });
-}
 
 for (const transport of TRANSPORTS) {
   describe(`large-meeting roster over ${transport}`, () => {
@@ -77,14 +42,14 @@ for (const transport of TRANSPORTS) {
       watcher.on('participantCount', (e) => counts.push(e.count));
       const sdkClients: EphemeraClient[] = [host, presenter, watcher];
       const received = { bytes: 0 };
-      const counters: Counter[] = [];
+      const counters: RosterCounter[] = [];
       const perJoin: number[] = [];
       const welcomeSizes: number[] = [];
       try {
         let windowStart = received.bytes;
         for (let joined = 0; joined < ATTENDEES; ) {
           const wave = Math.min(CONCURRENCY, ATTENDEES - joined);
-          const batch = await Promise.all(Array.from({ length: wave }, (_, i) => bareJoin(h, mid, `a${joined + i}`, received)));
+          const batch = await Promise.all(Array.from({ length: wave }, (_, i) => bareJoin(h.relay.url, mid, h.token(mid, `a${joined + i}`, { policy }), `a${joined + i}`, received)));
           counters.push(...batch);
           joined += wave;
           if (joined % WINDOW === 0) {

@@ -345,7 +345,9 @@ export class ClusterMeeting implements MeetingDelivery {
   }
 
   private publishBatch(subject: string, entries: readonly Uint8Array[], size: number): void {
-    if (this.node.link.publish(subject, encodeMediaBatch(this.node.idBytes, entries, size), true)) this.node.stats.mediaBatches++;
+    const batch = encodeMediaBatch(this.node.idBytes, entries, size);
+    if (this.node.link.publish(subject, batch, true)) this.node.stats.mediaBatches++;
+    else batch.fill(0);
   }
 
   backlog(member: Member): number {

@@ -37,6 +37,12 @@ export const MsgType = {
   BYE: 12,
   /** The last sequence numbers an origin sent (periodic, unsequenced): a lost tail is noticed too. */
   TAIL: 13,
+  /**
+   * Several MEDIA messages of one meeting for one relay (subject .n.<node>), unsequenced: the media frames of one
+   * event-loop turn that this relay is interested in, one NATS message instead of one per frame. Body: repeated
+   * (u32 length | MEDIA message, its id the track's subject suffix `<publisher token>.<track>`).
+   */
+  MEDIA_BATCH: 14,
 } as const;
 
 export const FLAG_KEYFRAME = 1;
@@ -47,7 +53,7 @@ export const Stream = { ALL: 0, HOSTS: 1, DIRECT: 2 } as const;
 export function streamOf(type: number): number {
   if (type === MsgType.ALL || type === MsgType.HELLO || type === MsgType.BYE) return Stream.ALL;
   if (type === MsgType.HOSTS) return Stream.HOSTS;
-  if (type === MsgType.MEDIA || type === MsgType.NACK || type === MsgType.LOST || type === MsgType.REPLAY || type === MsgType.TAIL) return -1;
+  if (type === MsgType.MEDIA || type === MsgType.MEDIA_BATCH || type === MsgType.NACK || type === MsgType.LOST || type === MsgType.REPLAY || type === MsgType.TAIL) return -1;
   return Stream.DIRECT;
 }
 
@@ -121,6 +127,47 @@ export function decodeMessage(data: Uint8Array): ClusterMessage | null {
     id: idLen === 0 ? '' : text.decode(data.subarray(pos, pos + idLen)),
     body: data.subarray(pos + idLen),
   };
+}
+
+/** The header a MEDIA_BATCH message starts with (type, origin, no id), before its entries. */
+export function mediaBatchHeaderLength(origin: Uint8Array): number {
+  return 10 + origin.length;
+}
+
+/**
+ * Writes a MEDIA_BATCH message of `entries` (encoded MEDIA messages) into a fresh buffer of `size` bytes
+ * (mediaBatchHeaderLength + 4 + length of each entry).
+ */
+export function encodeMediaBatch(origin: Uint8Array, entries: readonly Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  out[0] = MsgType.MEDIA_BATCH;
+  out[1] = 255;
+  out[7] = origin.length;
+  out.set(origin, 8);
+  let pos = 10 + origin.length;
+  for (const e of entries) {
+    const n = e.length;
+    out[pos] = n >>> 24;
+    out[pos + 1] = (n >>> 16) & 0xff;
+    out[pos + 2] = (n >>> 8) & 0xff;
+    out[pos + 3] = n & 0xff;
+    out.set(e, pos + 4);
+    pos += 4 + n;
+  }
+  return out;
+}
+
+/**
+ * The next entry of a MEDIA_BATCH body at `pos`: sets `entry` to a view of it and returns the position after it,
+ * or -1 at the end (or on a truncated entry).
+ */
+export function nextMediaEntry(body: Uint8Array, pos: number, entry: { view: Uint8Array }): number {
+  if (pos + 4 > body.length) return -1;
+  const n = ((body[pos]! << 24) >>> 0) + (body[pos + 1]! << 16) + (body[pos + 2]! << 8) + body[pos + 3]!;
+  const end = pos + 4 + n;
+  if (end > body.length) return -1;
+  entry.view = body.subarray(pos + 4, end);
+  return end;
 }
 
 export function utf8Of(s: string): Uint8Array {

@@ -33,6 +33,10 @@ export function registerClusterMetrics(registry: Registry, node: ClusterNode): v
       this.set({ outcome: 'failed' }, node.stats.gapsFailed);
     },
   });
+  new Gauge({
+    name: 'ephemera_cluster_media_batches_total', help: 'NATS messages this relay sent that carried several media frames (one meeting\'s frames of one event-loop turn for one relay; the frames are counted in ephemera_cluster_frames_total).',
+    registers, collect() { this.set(node.stats.mediaBatches); },
+  });
   new Gauge({ name: 'ephemera_cluster_resent_total', help: 'Reliable messages this relay resent from its retransmit window.', registers, collect() { this.set(node.stats.messagesResent); } });
   new Gauge({ name: 'ephemera_cluster_retransmit_window_bytes', help: 'Bytes held in the retransmit windows of this relay\'s meetings.', registers, collect() { this.set(node.spanning().windowBytes); } });
   new Gauge({ name: 'ephemera_cluster_nats_rtt_seconds', help: 'Round trip to the NATS server (last measurement; -1 until measured).', registers, collect() { this.set(node.link.rttMs < 0 ? -1 : node.link.rttMs / 1000); } });

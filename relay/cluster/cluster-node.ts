@@ -119,6 +119,7 @@ export class ClusterNode {
     this.link.onConnected(() => this.presence.start());
     this.link.onDisconnected(() => this.presence.disconnected());
     this.link.onReconnected((downMs) => this.presence.cutOff(downMs));
+    this.link.onFlush(this.flushMedia);
     this.tailTimer = setInterval(() => {
       for (const m of this.meetings.values()) m.sendTail();
     }, TAIL_INTERVAL_MS);
@@ -147,6 +148,29 @@ export class ClusterNode {
     const t = this.stats.traffic[lane ?? 'cluster'];
     t.framesOut++;
     t.bytesOut += msg.length;
+  }
+
+  /** Meetings holding media frames of this turn for other relays (ClusterMeeting.flushMedia). */
+  private mediaQueue: ClusterMeeting[] = [];
+
+  /** `m` has media for other relays this turn: flushed once, at the end of the turn, with the turn's batch. */
+  queueMedia(m: ClusterMeeting): void {
+    this.mediaQueue.push(m);
+    this.link.requestFlush();
+  }
+
+  private readonly flushMedia = (): void => {
+    if (this.mediaQueue.length === 0) return;
+    const q = this.mediaQueue;
+    this.mediaQueue = [];
+    for (const m of q) m.flushMedia();
+  };
+
+  /** Counts a frame sent to the cluster inside a message published directly on the link (a media batch). */
+  countOut(lane: LaneName | null, bytes: number): void {
+    const t = this.stats.traffic[lane ?? 'cluster'];
+    t.framesOut++;
+    t.bytesOut += bytes;
   }
 
   countIn(lane: LaneName | null, bytes: number): void {

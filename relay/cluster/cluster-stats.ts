@@ -20,6 +20,8 @@ export interface ClusterStats {
   errors: number;
   /** Media frames of other relays dropped because no local subscriber wanted them any more. */
   lossyDropped: number;
+  /** MEDIA_BATCH messages sent: several media frames of one meeting and turn for one relay in one NATS message. */
+  mediaBatches: number;
   /** Times this relay found it had been cut off longer than the dead-after time (its sessions closed, 4014). */
   stalls: number;
 }
@@ -27,5 +29,5 @@ export interface ClusterStats {
 export function createClusterStats(): ClusterStats {
   const traffic = {} as Record<LaneName | 'cluster', LaneTraffic>;
   for (const l of [...LANES, 'cluster' as const]) traffic[l] = { framesOut: 0, bytesOut: 0, framesIn: 0, bytesIn: 0 };
-  return { traffic, gapsDetected: 0, gapsRecovered: 0, gapsFailed: 0, messagesResent: 0, lossyDropped: 0, errors: 0, stalls: 0 };
+  return { traffic, gapsDetected: 0, gapsRecovered: 0, gapsFailed: 0, messagesResent: 0, lossyDropped: 0, mediaBatches: 0, errors: 0, stalls: 0 };
 }

@@ -196,7 +196,27 @@ export class NatsLink {
   private outData: Uint8Array[] = [];
   private batchScheduled = false;
 
+  private beforeFlush: (() => void) | null = null;
+
+  /**
+   * Runs `f` at the start of every batch, before it is written: what `f` publishes goes out in the same write
+   * (the cluster's media of the turn, coalesced per meeting and relay once the turn's frames are all in).
+   */
+  onFlush(f: () => void): void {
+    this.beforeFlush = f;
+  }
+
+  /** Makes sure a batch runs at the end of this turn (for work queued for onFlush). */
+  requestFlush(): void {
+    if (!this.batchScheduled) {
+      this.batchScheduled = true;
+      setImmediate(this.flushBatch);
+    }
+  }
+
   private readonly flushBatch = (): void => {
+    // Still "scheduled" while the hook runs: what it publishes joins this batch instead of scheduling another.
+    if (this.beforeFlush !== null && !this.closed) this.beforeFlush();
     this.batchScheduled = false;
     const subjects = this.outSubjects;
     const data = this.outData;
@@ -246,7 +266,7 @@ export class NatsLink {
   async close(): Promise<void> {
     if (this.closed) return;
     // What is batched (a goodbye heartbeat, a last report) goes out before the drain.
-    if (this.outSubjects.length > 0) this.flushBatch();
+    if (this.outSubjects.length > 0 || this.batchScheduled) this.flushBatch();
     this.closed = true;
     if (this.rttTimer !== null) clearInterval(this.rttTimer);
     const nc = this.nc;

@@ -29,12 +29,14 @@ const AUD_STAFF = 4;
 const AUD_ATTENDEES = 5;
 
 /**
- * Frames are copied into chunks (no allocation per frame): 4 KiB first, doubling up to 64 KiB, so that a small
- * meeting holds a few KiB and a busy one a few large chunks. Frames leave in the order they came, so a chunk
- * whose frames all left is dropped (its bytes were zeroed frame by frame) or, if it is the one being written,
- * rewound. A frame above a quarter of the largest chunk gets a chunk of its own.
+ * Frames are copied into chunks (no allocation per frame): 1 KiB first, doubling up to 64 KiB, so that a small
+ * meeting holds one small chunk and a busy one a few large ones (a 4 KiB first chunk was ~400 B of every idle
+ * participant's memory in 10-person meetings). Frames leave in the order they came, so a chunk whose frames all
+ * left is dropped (its bytes were zeroed frame by frame) or, if it is the one being written, rewound; the timer
+ * lets go of that one too once the window is empty (a quiet meeting holds no chunk). A frame above a quarter of
+ * the largest chunk gets a chunk of its own.
  */
-const FIRST_CHUNK = 4 * 1024;
+const FIRST_CHUNK = 1024;
 const MAX_CHUNK = 64 * 1024;
 
 class Chunk {
@@ -166,7 +168,7 @@ export class ResumeWindow {
   private nextChunkSize = FIRST_CHUNK;
 
   constructor(private readonly limits: WindowLimits) {
-    this.timer = setInterval(() => this.slide(performance.now()), Math.max(250, Math.min(5_000, limits.maxAgeMs / 4)));
+    this.timer = setInterval(() => this.tick(performance.now()), Math.max(250, Math.min(5_000, limits.maxAgeMs / 4)));
     this.timer.unref();
   }
 
@@ -228,6 +230,15 @@ export class ResumeWindow {
     e.chunk = null;
     this.bytes -= e.len;
     if (--c.live === 0 && c === this.current) c.used = 0;
+  }
+
+  /** The timer: slides, and lets go of the chunk being written once nothing is left in the window. */
+  private tick(now: number): void {
+    this.slide(now);
+    if (this.entries.length === 0 && this.current !== null) {
+      this.current = null;
+      this.nextChunkSize = FIRST_CHUNK;
+    }
   }
 
   /** Moves frames past the byte or age bound out of the window, zeroing them. */

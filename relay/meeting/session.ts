@@ -5,6 +5,7 @@ import type { LeaveReason } from './meeting.types.js';
 import { capabilityMask } from './permissions.js';
 import { utf8Bytes } from '../../protocol/forward-frame.js';
 import type { Member } from './delivery.types.js';
+import type { ResumeHold } from './resume-manager.js';
 
 /** The meeting a session is in, as the switchboard drives it (meeting.ts implements it). */
 export interface SessionMeeting {
@@ -46,6 +47,14 @@ export class Session implements Member {
   lastRefill: number;
   lastReceivedAt: number;
   joinedAt = 0;
+  /**
+   * Resume (resume-manager.ts): the number of this session's resume id once its WELCOME registered it (0 before
+   * and after), the seq of that WELCOME (a resume never gets frames from before it), and the hold (pending offers,
+   * the dropped socket's grace), made only when needed: fields here, not a record and two map entries per session.
+   */
+  resumeId = 0;
+  resumeFloorSeq = 0;
+  resumeHold: ResumeHold | null = null;
 
   constructor(claims: JoinClaims, remoteAddress: string, burst: number, now: number) {
     this.participantId = claims.participantId;

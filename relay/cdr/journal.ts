@@ -32,11 +32,25 @@ interface OpenMeeting {
   interimSeq: number;
   /** JSON of the counters last journaled. */
   counters: string;
+  /**
+   * The role last journaled for each participant that is not an attendee (no entry: `attendee`). Sparse because
+   * most of a large meeting are attendees: an entry per participant was ~50 B of every connection's memory.
+   */
   roles: Map<string, Role>;
   /** Bytes of this meeting's lines a snapshot would replace. */
   liveBytes: number;
   /** Cluster mode: the id of the meeting's record (the owner relay's), once known. */
   recordId?: string;
+}
+
+/** The role last journaled for a participant (OpenMeeting.roles). */
+function journaledRole(m: OpenMeeting, id: string): Role {
+  return m.roles.get(id) ?? 'attendee';
+}
+
+function noteRole(roles: Map<string, Role>, id: string, role: Role): void {
+  if (role === 'attendee') roles.delete(id);
+  else roles.set(id, role);
 }
 
 /** Lines kept in memory while the file cannot be written; past this the oldest are dropped (logged). */
@@ -193,7 +207,7 @@ export class Journal implements MeetingObserver {
     const line: JournalLine = { t: 'join', c: String(view.cdrId), p: String(p.id), role: p.role, at };
     if (this.#opts.includeDisplayNames && typeof p.displayName === 'string' && p.displayName !== '') line.name = p.displayName;
     if (this.#opts.includeIpAddresses && typeof p.remoteAddress === 'string' && p.remoteAddress !== '') line.ip = p.remoteAddress;
-    m.roles.set(String(p.id), p.role);
+    noteRole(m.roles, String(p.id), p.role);
     this.#event(m, line);
   }
 
@@ -258,7 +272,7 @@ export class Journal implements MeetingObserver {
       const json = JSON.stringify(counters);
       const roles: Array<[string, Role]> = [];
       for (const p of m.view.participants.values()) {
-        if (m.roles.get(String(p.id)) !== p.role) roles.push([String(p.id), p.role]);
+        if (journaledRole(m, String(p.id)) !== p.role) roles.push([String(p.id), p.role]);
       }
       if (json === m.counters && roles.length === 0) continue;
       const entry: JournalCounters = counters;
@@ -270,7 +284,7 @@ export class Journal implements MeetingObserver {
     if (ok) {
       for (const [m, json, roles] of updates) {
         m.counters = json;
-        for (const [id, role] of roles) m.roles.set(id, role);
+        for (const [id, role] of roles) noteRole(m.roles, id, role);
       }
       this.#maybeCompact();
     }
@@ -337,7 +351,8 @@ export class Journal implements MeetingObserver {
     for (const [m, bytes, counters] of sizes) {
       m.liveBytes = bytes;
       m.counters = counters;
-      m.roles = new Map([...m.view.participants.values()].map((p) => [String(p.id), p.role]));
+      m.roles = new Map();
+      for (const p of m.view.participants.values()) noteRole(m.roles, String(p.id), p.role);
     }
     this.#opts.logger.info({ path: this.path, before, after: this.#file.size, open: this.#open.size }, 'cdr journal compacted');
     return true;

@@ -416,6 +416,9 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     }
     session.meeting = this;
     session.joinedAt = now;
+    // One meeting id string per meeting, not one per session; the token's policy was applied (or not) by now.
+    session.meetingId = this.meetingId;
+    session.policy = undefined;
     let view = this.participants.get(session.participantId);
     if (view === undefined) {
       view = {

@@ -103,12 +103,12 @@ export class ResumeManager {
    * Decides a resume upgrade: the credential must verify for a session whose place is still held (or still
    * connected: the resume then takes it over). The join token is not looked at (it may be single-use or expired).
    */
-  decide(p: ParsedResume, meetings: ReadonlyMap<string, Meeting>, now: number, ip = ''): ErrorCode | UpgradeDecision<Session> {
+  decide(p: ParsedResume, meetings: ReadonlyMap<string, Meeting>, now: number): ErrorCode | UpgradeDecision<Session> {
     if (p.meetingId === '') return 'RELAY_ERR_NOT_FOUND';
     if (!p.version) return 'RELAY_ERR_UNSUPPORTED_VERSION';
     if (p.offer === null) return 'RELAY_ERR_RESUME_INVALID';
     const s = this.byId.get(this.ids.parse(p.offer.sessionId));
-    if (s === undefined) return this.cluster !== null && p.offer.identity !== undefined ? this.decideForeign(p.meetingId, p.offer, meetings, now, ip) : 'RELAY_ERR_RESUME_REFUSED';
+    if (s === undefined) return this.cluster !== null && p.offer.identity !== undefined ? this.decideForeign(p.meetingId, p.offer, meetings, now) : 'RELAY_ERR_RESUME_REFUSED';
     if (s.meetingId !== p.meetingId || !this.key.verify(p.offer, s.meetingId, s.participantId, now)) return 'RELAY_ERR_RESUME_INVALID';
     const meeting = meetings.get(s.meetingId);
     if (!this.placeHeld(meeting, s)) return 'RELAY_ERR_RESUME_REFUSED';
@@ -123,7 +123,7 @@ export class ResumeManager {
    * shared key, it seats the participant here as a new session of this relay, if the meeting here still lists it
    * as present on the issuing relay (so a participant that left, was removed or was barred cannot come back).
    */
-  private decideForeign(meetingId: string, offer: ResumeOffer, meetings: ReadonlyMap<string, Meeting>, now: number, ip: string): ErrorCode | UpgradeDecision<Session> {
+  private decideForeign(meetingId: string, offer: ResumeOffer, meetings: ReadonlyMap<string, Meeting>, now: number): ErrorCode | UpgradeDecision<Session> {
     const id = decodeIdentity(offer.identity!);
     if (id === null || !this.key.verify(offer, meetingId, id.participantId, now)) return 'RELAY_ERR_RESUME_INVALID';
     if (id.node === this.cluster!.node) return 'RELAY_ERR_RESUME_REFUSED';
@@ -141,7 +141,7 @@ export class ResumeManager {
       expiresAt: Math.floor(offer.expiresAt / 1000), tokenId: '', singleUse: false,
       ...(id.displayName !== undefined ? { displayName: id.displayName } : {}),
     };
-    const session = new SessionClass(claims, ip, this.options.frameBurst, performance.now());
+    const session = new SessionClass(claims, performance.now());
     this.foreign.set(session, offer.lastSeq);
     return { accept: true, protocol: SUBPROTOCOL, context: session };
   }
@@ -230,8 +230,7 @@ export class ResumeManager {
     session.conn = conn;
     session.leaveReason = null;
     session.lastReceivedAt = performance.now();
-    session.lastRefill = session.lastReceivedAt;
-    session.tokens = this.options.frameBurst;
+    session.resetFrameRate(session.lastReceivedAt);
     const view = meeting.participants.get(session.participantId);
     const span = view?.spans[view.spans.length - 1];
     if (span !== undefined) (span.gaps ??= []).push({ from, to: now });

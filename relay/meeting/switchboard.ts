@@ -205,15 +205,15 @@ export class Switchboard implements TransportHandlers<Session> {
     if (resume !== null) return this.admitResume(req, resume);
     const ip = req.remoteAddress;
     const admitted = this.admission(parseJoin(req), req.headers.origin, ip, true);
-    if (!isPromise(admitted)) return this.joinDecision(admitted, ip);
-    return admitted.then((a) => this.joinDecision(a, ip));
+    if (!isPromise(admitted)) return this.joinDecision(admitted);
+    return admitted.then((a) => this.joinDecision(a));
   }
 
   /** The upgrade's answer to an admission: the refusal (counted), or the session the join opens. */
-  private joinDecision(a: Admission, ip: string): UpgradeDecision<Session> {
+  private joinDecision(a: Admission): UpgradeDecision<Session> {
     if (typeof a === 'string') return this.refuse(a);
     bump(this.deps.stats.joins, 'accepted');
-    return { accept: true, protocol: 'ephemera.v1', context: new Session(a, ip, this.deps.options.frameBurst, performance.now()) };
+    return { accept: true, protocol: 'ephemera.v1', context: new Session(a, performance.now()) };
   }
 
   /**
@@ -268,7 +268,7 @@ export class Switchboard implements TransportHandlers<Session> {
     try {
       if (this.closed || !this.deps.isReady()) return this.refuse('RELAY_ERR_NOT_READY');
       if (this.ended.has(resume.meetingId, now)) return this.refuse('RELAY_ERR_MEETING_ENDED');
-      const d = this.resume!.decide(resume, this.meetings, now, ip);
+      const d = this.resume!.decide(resume, this.meetings, now);
       if (typeof d === 'string') return this.refuse(d);
       bump(this.deps.stats.joins, 'resumed');
       return d;

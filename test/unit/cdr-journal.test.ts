@@ -185,6 +185,16 @@ describe('Journal writer', () => {
     expect(j.heartbeat(T0 + 2000)).toBe(true);
     roles.push(last());
     expect(j.heartbeat(T0 + 3000)).toBe(true);
+    const lastEntries = (): Record<string, unknown> => {
+      const lines = readFileSync(join(dir, 'journal.jsonl'), 'utf8').trim().split('\n');
+      return (JSON.parse(lines[lines.length - 1]!) as { m: Record<string, unknown> }).m;
+    };
+    // Nothing changed: the meeting is left out; a counter changed: it is written again (without roles).
+    expect(lastEntries()).toEqual({});
+    m.lanes.chat.framesIn++;
+    expect(j.heartbeat(T0 + 3500)).toBe(true);
+    expect(Object.keys(lastEntries())).toEqual(['roles-2']);
+    expect(last()).toBeUndefined();
     setRole('bob', 'attendee');
     expect(j.heartbeat(T0 + 4000)).toBe(true);
     roles.push(last());

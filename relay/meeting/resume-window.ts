@@ -140,6 +140,34 @@ export function peekKindAndSeq(b: Uint8Array, out: { kind: number; seq: number }
   return true;
 }
 
+/**
+ * One timer per period for all the windows that slide at that period (one Timeout and a closure per meeting
+ * before); a window joins at its start and leaves when it closes, and the timer stops with the last one.
+ */
+const tickers = new Map<number, { readonly timer: NodeJS.Timeout; readonly windows: Set<ResumeWindow> }>();
+
+function startTicking(window: ResumeWindow, period: number): void {
+  let t = tickers.get(period);
+  if (t === undefined) {
+    const windows = new Set<ResumeWindow>();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      for (const w of windows) w.tick(now);
+    }, period);
+    timer.unref();
+    t = { timer, windows };
+    tickers.set(period, t);
+  }
+  t.windows.add(window);
+}
+
+function stopTicking(window: ResumeWindow, period: number): void {
+  const t = tickers.get(period);
+  if (t === undefined || !t.windows.delete(window) || t.windows.size > 0) return;
+  clearInterval(t.timer);
+  tickers.delete(period);
+}
+
 /** What a resuming participant is owed: the gap (if the window no longer reaches back) and the frames. */
 export interface ResumePlan {
   /** Frames to send now, in seq order. */
@@ -161,15 +189,16 @@ export class ResumeWindow {
   private evictedThrough = 0;
   /** Highest seq whose tombstone was dropped too (counts unknown at or below it). */
   private forgottenThrough = 0;
-  private readonly timer: NodeJS.Timeout;
+  /** How often the shared timer slides this window (ms). */
+  private readonly period: number;
   private closed = false;
   private readonly peek = { kind: 0, seq: 0 };
   private current: Chunk | null = null;
   private nextChunkSize = FIRST_CHUNK;
 
   constructor(private readonly limits: WindowLimits) {
-    this.timer = setInterval(() => this.tick(performance.now()), Math.max(250, Math.min(5_000, limits.maxAgeMs / 4)));
-    this.timer.unref();
+    this.period = Math.max(250, Math.min(5_000, limits.maxAgeMs / 4));
+    startTicking(this, this.period);
   }
 
   /** Bytes of frame content held now (the bound is limits.maxBytes). */
@@ -233,7 +262,7 @@ export class ResumeWindow {
   }
 
   /** The timer: slides, and lets go of the chunk being written once nothing is left in the window. */
-  private tick(now: number): void {
+  tick(now: number): void {
     this.slide(now);
     if (this.entries.length === 0 && this.current !== null) {
       this.current = null;
@@ -276,7 +305,7 @@ export class ResumeWindow {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.timer);
+    stopTicking(this, this.period);
     for (const e of this.entries.values()) this.wipe(e);
     this.entries.clear();
     this.current = null;

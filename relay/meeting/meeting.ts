@@ -415,7 +415,6 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
       this.emptyTimer = null;
     }
     session.meeting = this;
-    session.joinedAt = now;
     // One meeting id string per meeting, not one per session; the token's policy was applied (or not) by now.
     session.meetingId = this.meetingId;
     session.policy = undefined;
@@ -428,13 +427,15 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
         // participant that never rejoins).
         spans: [{ joinedAt: now }],
         ...(session.displayName !== undefined ? { displayName: session.displayName } : {}),
-        remoteAddress: session.remoteAddress,
+        // Only the CDR reads it, and only when the operator turned addresses on.
+        ...(this.ctx.options.cdrIncludeIpAddresses ? { remoteAddress: session.remoteAddress } : {}),
       };
       this.participants.set(session.participantId, view);
     } else {
       view.role = session.role;
       view.spans.push({ joinedAt: now });
     }
+    session.view = view;
     // Cluster: it was on another relay until now (a reconnect here): this session replaces that entry.
     this.failedRemote.delete(session.participantId);
     const elsewhere = this.remote.get(session.participantId);

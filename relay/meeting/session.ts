@@ -5,7 +5,7 @@
  */
 import type { Connection } from '../transport/transport.types.js';
 import { ROLES, type JoinClaims, type MeetingPolicyClaims, type Role } from '../auth/claims.types.js';
-import type { LeaveReason } from './meeting.types.js';
+import type { LeaveReason, ParticipantView } from './meeting.types.js';
 import { capabilityMask } from './permissions.js';
 import { utf8Bytes } from '../../protocol/forward-frame.js';
 import type { Member } from './delivery.types.js';
@@ -55,7 +55,8 @@ export class Session implements Member {
    */
   rateFullAt: number;
   lastReceivedAt: number;
-  joinedAt = 0;
+  /** The participant's record in its meeting (set at admission): its last span began with this session. */
+  view: ParticipantView | null = null;
   /**
    * Resume (resume-manager.ts): the number of this session's resume id once its WELCOME registered it (0 before
    * and after), the seq of that WELCOME (a resume never gets frames from before it), and the hold (pending offers,
@@ -85,6 +86,12 @@ export class Session implements Member {
 
   get tokenCapabilities(): number {
     return this.granted & 0xff;
+  }
+
+  /** When this session joined its meeting, unix ms (0 before): read from its span, not a boxed number of its own. */
+  get joinedAt(): number {
+    const spans = this.view?.spans;
+    return spans === undefined || spans.length === 0 ? 0 : spans[spans.length - 1]!.joinedAt;
   }
 
   /** The socket's remote address ('' once it is gone). */

@@ -26,7 +26,7 @@ import { largeMeetingThreshold } from './roster-visibility.js';
 import type { MeetingDelivery, Member, Roster } from './delivery.types.js';
 import { errorFrame, meetingEndedFrame, participantInfo, rosterFrame, RosterChange } from './relay-frames.js';
 import { LaneSet } from './lanes/lane-set.js';
-import { resolveLaneOptions, type LaneOptions } from './lanes/lane-options.js';
+import { resolveLaneOptions, type LaneOptions, type ResolvedLaneOptions } from './lanes/lane-options.js';
 import type { LaneContext, MeetingControl } from './lanes/lane.types.js';
 import { refuse } from './lanes/refuse.js';
 import { LocalDelivery } from './local-delivery.js';
@@ -60,6 +60,18 @@ export interface MeetingContext {
   readonly createDelivery?: DeliveryFactory;
   /** True when deliveries may cross to other relays (cluster mode): only then are roster frames built for them. */
   readonly clustered?: boolean;
+}
+
+/** Lane limits resolved once per context the meetings share (an object and its own shape per meeting before). */
+const laneOptionsOf = new WeakMap<MeetingContext, ResolvedLaneOptions>();
+
+function laneOptions(ctx: MeetingContext): ResolvedLaneOptions {
+  let o = laneOptionsOf.get(ctx);
+  if (o === undefined) {
+    o = resolveLaneOptions(ctx.options, ctx.lanes);
+    laneOptionsOf.set(ctx, o);
+  }
+  return o;
 }
 
 function emptyLanes(): Record<Lane, LaneStats> {
@@ -117,7 +129,7 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     this.lossyDropBytes = ctx.options.lossyDropBytes;
     const host: DeliveryHost = { meetingId, transport: ctx.transport, stats: this.lanes, port: this };
     this.delivery = ctx.createDelivery !== undefined ? ctx.createDelivery(host) : new LocalDelivery(ctx.transport, this.lanes);
-    this.laneSet = new LaneSet(this, resolveLaneOptions(ctx.options, ctx.lanes));
+    this.laneSet = new LaneSet(this, laneOptions(ctx));
     this.rosterBatcher = new RosterBatcher(this, {
       largeThreshold: largeMeetingThreshold(ctx.options.largeMeetingThreshold, policy.largeMeetingThreshold),
       batchMs: ctx.options.rosterBatchMs,

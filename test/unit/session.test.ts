@@ -10,22 +10,23 @@ import type { JoinClaims } from '../../relay/auth/claims.types.js';
 const claims = (over: Partial<JoinClaims> = {}): JoinClaims =>
   ({ issuer: 'i', participantId: 'p1', meetingId: 'm1', role: 'attendee', capabilities: ['chat'], expiresAt: 2_000_000_000, tokenId: 't', singleUse: false, ...over }) as JoinClaims;
 
-/** The token bucket the Session used before (tokens and a refill time). */
+/**
+ * The token bucket the Session used before (a token count and a refill time), in exact arithmetic: thousandths of
+ * a token, so that with whole milliseconds and rates nothing is rounded (the float version it replaces could refuse
+ * a frame at the exact boundary where the bucket held 0.999... tokens; the new one, exact for these rates, does not).
+ */
 class ReferenceBucket {
-  tokens: number;
+  milliTokens: number;
   last: number;
   constructor(burst: number, now: number) {
-    this.tokens = burst;
+    this.milliTokens = burst * 1000;
     this.last = now;
   }
   take(now: number, perSecond: number, burst: number): boolean {
-    const refill = ((now - this.last) * perSecond) / 1000;
-    if (refill > 0) {
-      this.tokens = Math.min(burst, this.tokens + refill);
-      this.last = now;
-    }
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    this.milliTokens = Math.min(burst * 1000, this.milliTokens + (now - this.last) * perSecond);
+    this.last = now;
+    if (this.milliTokens < 1000) return false;
+    this.milliTokens -= 1000;
     return true;
   }
 }
@@ -47,7 +48,7 @@ describe('Session', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
   });
 

@@ -15,6 +15,7 @@ import { errorCode } from './cdr-errors.js';
 import { AppendFile, writeFileAtomic } from './durable-file.js';
 import type { JournalCounters, JournalLine, JournalSnapParticipant } from './journal.types.js';
 import { countersOf } from './view-copy.js';
+import { createHash } from 'node:crypto';
 
 export interface JournalOptions {
   readonly path: string;
@@ -30,13 +31,34 @@ export interface JournalOptions {
 interface OpenMeeting {
   view: MeetingView;
   interimSeq: number;
-  /** JSON of the counters last journaled. */
+  /**
+   * SHA-256 of the JSON of the counters last journaled (whether they changed since): 43 characters, where the JSON
+   * itself (a few hundred, kept per open meeting) was ~50 B of every connection's memory in 10-person meetings.
+   */
   counters: string;
+  /**
+   * The role last journaled for each participant that is not an attendee (no entry: `attendee`). Sparse because
+   * most of a large meeting are attendees: an entry per participant was ~50 B of every connection's memory.
+   */
   roles: Map<string, Role>;
   /** Bytes of this meeting's lines a snapshot would replace. */
   liveBytes: number;
   /** Cluster mode: the id of the meeting's record (the owner relay's), once known. */
   recordId?: string;
+}
+
+function digest(json: string): string {
+  return createHash('sha256').update(json).digest('base64url');
+}
+
+/** The role last journaled for a participant (OpenMeeting.roles). */
+function journaledRole(m: OpenMeeting, id: string): Role {
+  return m.roles.get(id) ?? 'attendee';
+}
+
+function noteRole(roles: Map<string, Role>, id: string, role: Role): void {
+  if (role === 'attendee') roles.delete(id);
+  else roles.set(id, role);
 }
 
 /** Lines kept in memory while the file cannot be written; past this the oldest are dropped (logged). */
@@ -193,7 +215,7 @@ export class Journal implements MeetingObserver {
     const line: JournalLine = { t: 'join', c: String(view.cdrId), p: String(p.id), role: p.role, at };
     if (this.#opts.includeDisplayNames && typeof p.displayName === 'string' && p.displayName !== '') line.name = p.displayName;
     if (this.#opts.includeIpAddresses && typeof p.remoteAddress === 'string' && p.remoteAddress !== '') line.ip = p.remoteAddress;
-    m.roles.set(String(p.id), p.role);
+    noteRole(m.roles, String(p.id), p.role);
     this.#event(m, line);
   }
 
@@ -255,22 +277,22 @@ export class Journal implements MeetingObserver {
     const updates: Array<[OpenMeeting, string, Array<[string, Role]>]> = [];
     for (const [cdrId, m] of this.#open) {
       const counters = countersOf(m.view);
-      const json = JSON.stringify(counters);
+      const sum = digest(JSON.stringify(counters));
       const roles: Array<[string, Role]> = [];
       for (const p of m.view.participants.values()) {
-        if (m.roles.get(String(p.id)) !== p.role) roles.push([String(p.id), p.role]);
+        if (journaledRole(m, String(p.id)) !== p.role) roles.push([String(p.id), p.role]);
       }
-      if (json === m.counters && roles.length === 0) continue;
+      if (sum === m.counters && roles.length === 0) continue;
       const entry: JournalCounters = counters;
       if (roles.length > 0) entry.roles = Object.fromEntries(roles);
       delta[cdrId] = entry;
-      updates.push([m, json, roles]);
+      updates.push([m, sum, roles]);
     }
     const ok = this.#write(this.#line({ t: 'hb', at: now, m: delta }), true, false);
     if (ok) {
-      for (const [m, json, roles] of updates) {
-        m.counters = json;
-        for (const [id, role] of roles) m.roles.set(id, role);
+      for (const [m, sum, roles] of updates) {
+        m.counters = sum;
+        for (const [id, role] of roles) noteRole(m.roles, id, role);
       }
       this.#maybeCompact();
     }
@@ -315,7 +337,7 @@ export class Journal implements MeetingObserver {
         seq: m.interimSeq, ...counters, ...(m.recordId !== undefined ? { r: m.recordId } : {}), participants,
       });
       lines.push(line);
-      sizes.push([m, line.length, JSON.stringify(counters)]);
+      sizes.push([m, line.length, digest(JSON.stringify(counters))]);
     }
     const before = this.#file.size;
     try {
@@ -337,7 +359,8 @@ export class Journal implements MeetingObserver {
     for (const [m, bytes, counters] of sizes) {
       m.liveBytes = bytes;
       m.counters = counters;
-      m.roles = new Map([...m.view.participants.values()].map((p) => [String(p.id), p.role]));
+      m.roles = new Map();
+      for (const p of m.view.participants.values()) noteRole(m.roles, String(p.id), p.role);
     }
     this.#opts.logger.info({ path: this.path, before, after: this.#file.size, open: this.#open.size }, 'cdr journal compacted');
     return true;

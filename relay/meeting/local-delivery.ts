@@ -39,8 +39,10 @@ export class LocalDelivery implements MeetingDelivery {
   /** Topic every present participant is subscribed to; hosts also to hostsTopic. */
   readonly topic: string;
   readonly hostsTopic: string;
-  /** Members present on this relay (subscribed to the topic), and hosts among them. */
-  private readonly local = new Set<Member>();
+  /**
+   * Members present on this relay (subscribed to the topic) are the sessions whose deliveryMark is this delivery
+   * (isMember: one field per session, not a set entry); hostSet holds the hosts among them.
+   */
   private readonly hostSet = new Set<Member>();
   private present = 0;
   private hosts = 0;
@@ -148,7 +150,7 @@ export class LocalDelivery implements MeetingDelivery {
     if (conn === null || r.members.has(member)) return;
     r.members.add(member);
     r.receivers++;
-    if (!this.local.has(member)) r.foreign++;
+    if (!isMember(this, member)) r.foreign++;
     conn.subscribe(r.topic);
   }
 
@@ -156,7 +158,7 @@ export class LocalDelivery implements MeetingDelivery {
     const r = route as LocalTrackRoute;
     if (!r.members.delete(member)) return;
     r.receivers--;
-    if (!this.local.has(member)) r.foreign--;
+    if (!isMember(this, member)) r.foreign--;
     connOf(member)?.unsubscribe(r.topic);
   }
 
@@ -171,8 +173,7 @@ export class LocalDelivery implements MeetingDelivery {
 
   joined(member: Member): void {
     const conn = connOf(member);
-    if (conn === null || this.local.has(member)) return;
-    this.local.add(member);
+    if (conn === null || isMember(this, member)) return;
     (member as Session).deliveryMark = this;
     this.present++;
     for (const r of this.routes) if (r.members.has(member)) r.foreign--;
@@ -185,7 +186,7 @@ export class LocalDelivery implements MeetingDelivery {
   }
 
   left(member: Member): void {
-    if (!this.local.delete(member)) return;
+    if (!isMember(this, member)) return;
     (member as Session).deliveryMark = null;
     for (const r of this.routes) if (r.members.has(member)) r.foreign++;
     const conn = connOf(member);
@@ -209,7 +210,7 @@ export class LocalDelivery implements MeetingDelivery {
 
   roleChanged(member: Member): void {
     const conn = connOf(member);
-    if (conn === null || !this.local.has(member)) return;
+    if (conn === null || !isMember(this, member)) return;
     if (member.role === 'host' && !this.hostSet.has(member)) {
       this.hostSet.add(member);
       this.hosts++;

@@ -26,7 +26,7 @@ import { isStaff, largeMeetingThreshold } from './roster-visibility.js';
 import type { MeetingDelivery, Member, Roster } from './delivery.types.js';
 import { errorFrame, meetingEndedFrame, participantInfo, rosterFrame, RosterChange } from './relay-frames.js';
 import { LaneSet } from './lanes/lane-set.js';
-import { resolveLaneOptions, type LaneOptions } from './lanes/lane-options.js';
+import { resolveLaneOptions, type LaneOptions, type ResolvedLaneOptions } from './lanes/lane-options.js';
 import type { LaneContext, MeetingControl } from './lanes/lane.types.js';
 import { refuse } from './lanes/refuse.js';
 import { LocalDelivery } from './local-delivery.js';
@@ -60,6 +60,18 @@ export interface MeetingContext {
   readonly createDelivery?: DeliveryFactory;
   /** True when deliveries may cross to other relays (cluster mode): only then are roster frames built for them. */
   readonly clustered?: boolean;
+}
+
+/** Lane limits resolved once per context the meetings share (an object and its own shape per meeting before). */
+const laneOptionsOf = new WeakMap<MeetingContext, ResolvedLaneOptions>();
+
+function laneOptions(ctx: MeetingContext): ResolvedLaneOptions {
+  let o = laneOptionsOf.get(ctx);
+  if (o === undefined) {
+    o = resolveLaneOptions(ctx.options, ctx.lanes);
+    laneOptionsOf.set(ctx, o);
+  }
+  return o;
 }
 
 function emptyLanes(): Record<Lane, LaneStats> {
@@ -117,7 +129,7 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
     this.lossyDropBytes = ctx.options.lossyDropBytes;
     const host: DeliveryHost = { meetingId, transport: ctx.transport, stats: this.lanes, port: this };
     this.delivery = ctx.createDelivery !== undefined ? ctx.createDelivery(host) : new LocalDelivery(ctx.transport, this.lanes);
-    this.laneSet = new LaneSet(this, resolveLaneOptions(ctx.options, ctx.lanes));
+    this.laneSet = new LaneSet(this, laneOptions(ctx));
     this.rosterBatcher = new RosterBatcher(this, {
       largeThreshold: largeMeetingThreshold(ctx.options.largeMeetingThreshold, policy.largeMeetingThreshold),
       batchMs: ctx.options.rosterBatchMs,
@@ -440,7 +452,9 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
       this.emptyTimer = null;
     }
     session.meeting = this;
-    session.joinedAt = now;
+    // One meeting id string per meeting, not one per session; the token's policy was applied (or not) by now.
+    session.meetingId = this.meetingId;
+    session.policy = undefined;
     let view = this.participants.get(session.participantId);
     if (view === undefined) {
       view = {
@@ -450,13 +464,15 @@ export class Meeting implements MeetingView, LaneContext, MeetingControl, Roster
         // participant that never rejoins).
         spans: [{ joinedAt: now }],
         ...(session.displayName !== undefined ? { displayName: session.displayName } : {}),
-        remoteAddress: session.remoteAddress,
+        // Only the CDR reads it, and only when the operator turned addresses on.
+        ...(this.ctx.options.cdrIncludeIpAddresses ? { remoteAddress: session.remoteAddress } : {}),
       };
       this.participants.set(session.participantId, view);
     } else {
       view.role = session.role;
       view.spans.push({ joinedAt: now });
     }
+    session.view = view;
     // Cluster: it was on another relay until now (a reconnect here): this session replaces that entry.
     this.failedRemote.delete(session.participantId);
     const elsewhere = this.remote.get(session.participantId);

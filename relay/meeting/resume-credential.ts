@@ -9,7 +9,7 @@
  * participant id, role, capabilities, display name and issuing relay; the MAC covers it), so that any relay of the
  * cluster can verify it and seat the participant without asking the issuer (protocol/README.md, "Resume").
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
 import { randomId } from '../../token/random-id.js';
 import { CAPABILITIES, type Capability, type Role } from '../auth/claims.types.js';
 
@@ -85,7 +85,41 @@ export function parseResumeOffer(protocol: string): ResumeOffer | null {
   return { sessionId, expiresAt: parseInt(exp, 36), mac, lastSeq: Number(seq), ...(identity !== undefined ? { identity } : {}) };
 }
 
-const ID_BYTES = 12;
+/** Random numbers for session ids, drawn from a pool refilled 4 KiB at a time (one getrandom per 1,024 ids). */
+const idPool = new Uint32Array(1024);
+let idNext = idPool.length;
+
+/** A random integer from 1 to 2^30 - 1 (a small integer to V8: a Map key without a string, a field without a box). */
+export function randomSessionNumber(): number {
+  if (idNext === idPool.length) {
+    randomFillSync(idPool);
+    idNext = 0;
+  }
+  const n = idPool[idNext]! & 0x3fffffff;
+  idPool[idNext++] = 0;
+  return n === 0 ? 1 : n;
+}
+
+/**
+ * Session ids of one relay process: a random prefix (8 characters, per process) and a random number in base 36,
+ * so that the manager keys its sessions by the number (no string per session) and an id another process issued
+ * (a restarted relay, another relay of the cluster) is never mistaken for one of its own.
+ */
+export class SessionIds {
+  private readonly prefix = randomId(6);
+
+  /** The id's text, as the credential carries it. */
+  text(n: number): string {
+    return this.prefix + n.toString(36);
+  }
+
+  /** The number of an id this process issued, or 0 when it is not one (another prefix, not canonical). */
+  parse(text: string): number {
+    if (!text.startsWith(this.prefix) || text.length > this.prefix.length + 6) return 0;
+    const n = parseInt(text.slice(this.prefix.length), 36);
+    return n > 0 && n < 0x40000000 && this.text(n) === text ? n : 0;
+  }
+}
 
 /** Issues and checks credentials with one per-process key. */
 export class ResumeKey {
@@ -93,11 +127,6 @@ export class ResumeKey {
 
   constructor(key: Buffer = randomBytes(32)) {
     this.key = key;
-  }
-
-  /** A new random session id (base64url, 16 characters), from the pooled random ids (token/random-id.ts). */
-  static sessionId(): string {
-    return randomId(ID_BYTES);
   }
 
   private mac(meetingId: string, participantId: string, sessionId: string, expiresAt: number, identity: string | undefined): string {

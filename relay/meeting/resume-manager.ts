@@ -15,7 +15,7 @@ import type { Session } from './session.js';
 import type { MeetingDelivery } from './delivery.types.js';
 import { LocalDelivery } from './local-delivery.js';
 import { WindowedDelivery } from './resume-window.js';
-import { decodeIdentity, encodeIdentity, parseResumeOffer, RESUME_PREFIX, ResumeKey, sharedResumeKey, type ResumeOffer } from './resume-credential.js';
+import { decodeIdentity, encodeIdentity, parseResumeOffer, randomSessionNumber, RESUME_PREFIX, ResumeKey, SessionIds, sharedResumeKey, type ResumeOffer } from './resume-credential.js';
 import { Session as SessionClass } from './session.js';
 import { capabilityList } from './permissions.js';
 import { errorFrame, participantInfo, rosterFrame } from './relay-frames.js';
@@ -23,11 +23,12 @@ import { isStaff } from './roster-visibility.js';
 
 const JOIN_PATH = /^\/v1\/meetings\/([A-Za-z0-9_-]{1,128})\/?$/;
 
-interface Held {
-  readonly session: Session;
-  readonly sessionId: string;
-  /** The seq of the session's first WELCOME: a resume never gets frames from before it joined. */
-  readonly floorSeq: number;
+/**
+ * A session's resume state beyond its id and floor seq (fields of the Session: resumeId, resumeFloorSeq): made
+ * when an offer is accepted or the socket drops, not per connected session (a record and two map entries per
+ * session were ~270 B of every idle connection), and dropped once the session is connected again.
+ */
+export interface ResumeHold {
   /** Last seqs of accepted resume upgrades whose sockets have not opened yet. */
   offers: number[] | null;
   /** When the connection dropped (0 while connected). */
@@ -35,6 +36,10 @@ interface Held {
   /** Why it dropped: `disconnect`, or `idle_timeout` (a connection that went silent: the relay closed it). */
   heldReason: LeaveReason;
   timer: NodeJS.Timeout | null;
+}
+
+function newHold(): ResumeHold {
+  return { offers: null, heldSince: 0, heldReason: 'disconnect', timer: null };
 }
 
 /** The parts of an accepted resume offer the switchboard passes back to decide(). */
@@ -52,8 +57,9 @@ export interface ClusterResume {
 
 export class ResumeManager {
   private readonly key: ResumeKey;
-  private readonly bySession = new Map<Session, Held>();
-  private readonly byId = new Map<string, Held>();
+  private readonly ids = new SessionIds();
+  /** Welcomed sessions (connected or held) by their resume id (Session.resumeId: 0 for one not registered). */
+  private readonly byId = new Map<number, Session>();
   /** Sessions decide() handed to a resume upgrade (also after the manager forgot them: their sockets are refused). */
   private readonly handedOut = new WeakSet<Session>();
   /** Cluster mode: sessions seated from another relay's credential, with the last seq they offered. */
@@ -65,7 +71,7 @@ export class ResumeManager {
 
   /** Sessions the manager knows (connected or held), for tests and metrics. */
   get size(): number {
-    return this.bySession.size;
+    return this.byId.size;
   }
 
   /** Wraps a meeting's delivery with its resume window. */
@@ -97,17 +103,17 @@ export class ResumeManager {
    * Decides a resume upgrade: the credential must verify for a session whose place is still held (or still
    * connected: the resume then takes it over). The join token is not looked at (it may be single-use or expired).
    */
-  decide(p: ParsedResume, meetings: ReadonlyMap<string, Meeting>, now: number, ip = ''): ErrorCode | UpgradeDecision<Session> {
+  decide(p: ParsedResume, meetings: ReadonlyMap<string, Meeting>, now: number): ErrorCode | UpgradeDecision<Session> {
     if (p.meetingId === '') return 'RELAY_ERR_NOT_FOUND';
     if (!p.version) return 'RELAY_ERR_UNSUPPORTED_VERSION';
     if (p.offer === null) return 'RELAY_ERR_RESUME_INVALID';
-    const held = this.byId.get(p.offer.sessionId);
-    if (held === undefined) return this.cluster !== null && p.offer.identity !== undefined ? this.decideForeign(p.meetingId, p.offer, meetings, now, ip) : 'RELAY_ERR_RESUME_REFUSED';
-    const s = held.session;
+    const s = this.byId.get(this.ids.parse(p.offer.sessionId));
+    if (s === undefined) return this.cluster !== null && p.offer.identity !== undefined ? this.decideForeign(p.meetingId, p.offer, meetings, now) : 'RELAY_ERR_RESUME_REFUSED';
     if (s.meetingId !== p.meetingId || !this.key.verify(p.offer, s.meetingId, s.participantId, now)) return 'RELAY_ERR_RESUME_INVALID';
     const meeting = meetings.get(s.meetingId);
     if (!this.placeHeld(meeting, s)) return 'RELAY_ERR_RESUME_REFUSED';
-    (held.offers ??= []).push(p.offer.lastSeq);
+    const hold = (s.resumeHold ??= newHold());
+    (hold.offers ??= []).push(p.offer.lastSeq);
     this.handedOut.add(s);
     return { accept: true, protocol: SUBPROTOCOL, context: s };
   }
@@ -117,7 +123,7 @@ export class ResumeManager {
    * shared key, it seats the participant here as a new session of this relay, if the meeting here still lists it
    * as present on the issuing relay (so a participant that left, was removed or was barred cannot come back).
    */
-  private decideForeign(meetingId: string, offer: ResumeOffer, meetings: ReadonlyMap<string, Meeting>, now: number, ip: string): ErrorCode | UpgradeDecision<Session> {
+  private decideForeign(meetingId: string, offer: ResumeOffer, meetings: ReadonlyMap<string, Meeting>, now: number): ErrorCode | UpgradeDecision<Session> {
     const id = decodeIdentity(offer.identity!);
     if (id === null || !this.key.verify(offer, meetingId, id.participantId, now)) return 'RELAY_ERR_RESUME_INVALID';
     if (id.node === this.cluster!.node) return 'RELAY_ERR_RESUME_REFUSED';
@@ -135,7 +141,7 @@ export class ResumeManager {
       expiresAt: Math.floor(offer.expiresAt / 1000), tokenId: '', singleUse: false,
       ...(id.displayName !== undefined ? { displayName: id.displayName } : {}),
     };
-    const session = new SessionClass(claims, ip, this.options.frameBurst, performance.now());
+    const session = new SessionClass(claims, performance.now());
     this.foreign.set(session, offer.lastSeq);
     return { accept: true, protocol: SUBPROTOCOL, context: session };
   }
@@ -162,17 +168,17 @@ export class ResumeManager {
 
   /** The credential of a session just welcomed (registers it). */
   credentialFor(session: Session, meeting: Meeting, welcomeSeq: number): string {
-    const known = this.bySession.get(session);
     // Not stored: the same inputs give the same credential again (its string and an offers array were ~120 B of
-    // every idle connection's memory).
+    // every idle connection's memory), and the id's text is made from its number.
     const expiresAt = meeting.startedAt + meeting.maxDurationMs;
-    if (known !== undefined) return this.key.issue(session.meetingId, session.participantId, known.sessionId, expiresAt, this.identityOf(session));
-    const sessionId = ResumeKey.sessionId();
-    const credential = this.key.issue(session.meetingId, session.participantId, sessionId, expiresAt, this.identityOf(session));
-    const held: Held = { session, sessionId, floorSeq: welcomeSeq, offers: null, heldSince: 0, heldReason: 'disconnect', timer: null };
-    this.bySession.set(session, held);
-    this.byId.set(sessionId, held);
-    return credential;
+    if (session.resumeId === 0) {
+      let n = randomSessionNumber();
+      while (this.byId.has(n)) n = randomSessionNumber();
+      session.resumeId = n;
+      session.resumeFloorSeq = welcomeSeq;
+      this.byId.set(n, session);
+    }
+    return this.key.issue(session.meetingId, session.participantId, this.ids.text(session.resumeId), expiresAt, this.identityOf(session));
   }
 
   /**
@@ -180,7 +186,7 @@ export class ResumeManager {
    * registered only at its own WELCOME, after its socket opened), so only decide() can have handed it out.
    */
   isResume(conn: Connection<Session>): boolean {
-    return this.bySession.has(conn.context) || this.handedOut.has(conn.context);
+    return conn.context.resumeId !== 0 || this.handedOut.has(conn.context);
   }
 
   /**
@@ -190,21 +196,25 @@ export class ResumeManager {
    */
   opened(conn: Connection<Session>, meeting: Meeting | undefined, welcome: (m: Meeting, s: Session, gapFollows: boolean) => Uint8Array[]): void {
     const session = conn.context;
-    const held = this.bySession.get(session);
+    const hold = session.resumeId !== 0 ? session.resumeHold : null;
     // The newest accepted offer is this socket's; older ones whose sockets never opened are dropped, and a
     // second resume racing this one finds none and is refused (the first to open wins).
-    const offer = held?.offers?.pop();
-    if (held !== undefined) held.offers = null;
-    if (held === undefined || offer === undefined || !this.placeHeld(meeting, session)) {
+    const offer = hold?.offers?.pop();
+    if (hold !== null) {
+      hold.offers = null;
+      // Only offers, no held place: nothing left to keep.
+      if (hold.heldSince === 0 && hold.timer === null) session.resumeHold = null;
+    }
+    if (hold === null || offer === undefined || !this.placeHeld(meeting, session)) {
       const spec = ErrorCodes.RELAY_ERR_RESUME_REFUSED;
       conn.send(errorFrame('RELAY_ERR_RESUME_REFUSED'));
       conn.close(CloseCode.MEETING_ENDED, spec.message.slice(0, 120));
       return;
     }
-    const lastSeq = Math.max(offer, held.floorSeq);
+    const lastSeq = Math.max(offer, session.resumeFloorSeq);
     const now = Date.now();
     const old = session.conn;
-    let from = held.heldSince;
+    let from = hold.heldSince;
     if (old !== null) {
       // The relay had not noticed the old socket died (or someone else holds it): the resume wins.
       old.send(errorFrame('RELAY_ERR_REPLACED'));
@@ -214,14 +224,13 @@ export class ResumeManager {
       meeting.laneSet.participantAway(session);
       from = now;
     }
-    if (held.timer !== null) clearTimeout(held.timer);
-    held.timer = null;
-    held.heldSince = 0;
+    if (hold.timer !== null) clearTimeout(hold.timer);
+    // Connected again: the hold goes.
+    session.resumeHold = null;
     session.conn = conn;
     session.leaveReason = null;
     session.lastReceivedAt = performance.now();
-    session.lastRefill = session.lastReceivedAt;
-    session.tokens = this.options.frameBurst;
+    session.resetFrameRate(session.lastReceivedAt);
     const view = meeting.participants.get(session.participantId);
     const span = view?.spans[view.spans.length - 1];
     if (span !== undefined) (span.gaps ??= []).push({ from, to: now });
@@ -262,25 +271,26 @@ export class ResumeManager {
    */
   closed(conn: Connection<Session>, reason: LeaveReason): boolean {
     const session = conn.context;
-    const held = this.bySession.get(session);
+    const registered = session.resumeId !== 0;
     // A socket that is not (or no longer) its session's: replaced by a resume, or a resume refused at its open.
-    if (session.conn !== conn && (held !== undefined || this.handedOut.has(session))) return true;
-    if (held === undefined) return false;
+    if (session.conn !== conn && (registered || this.handedOut.has(session))) return true;
+    if (!registered) return false;
     const meeting = session.meeting as Meeting | null;
     // A drop nobody chose: the socket died (`disconnect`), or went silent and the relay closed it (`idle_timeout`:
     // what a closed laptop lid looks like from here). Everything else (leave, removed, slow consumer...) is final.
     const holdable = reason === 'disconnect' || reason === 'idle_timeout';
     if (!holdable || (session.leaveReason !== null && session.leaveReason !== 'idle_timeout') || meeting === null || !this.placeHeld(meeting, session)) {
-      this.forget(held);
+      this.forget(session);
       return false;
     }
-    held.heldSince = Date.now();
-    held.heldReason = reason;
+    const hold = (session.resumeHold ??= newHold());
+    hold.heldSince = Date.now();
+    hold.heldReason = reason;
     session.conn = null;
     meeting.delivery.left(session);
     meeting.laneSet.participantAway(session);
-    held.timer = setTimeout(() => this.expire(held), this.options.resumeGraceMs);
-    held.timer.unref();
+    hold.timer = setTimeout(() => this.expire(session), this.options.resumeGraceMs);
+    hold.timer.unref();
     const view = meeting.participants.get(session.participantId);
     if (view !== undefined) {
       const info = { ...participantInfo(view, session), reconnecting: true };
@@ -299,28 +309,30 @@ export class ResumeManager {
 
   /** True while the session's place is held (its socket dropped, the grace runs). */
   isHeld(session: Session): boolean {
-    return (this.bySession.get(session)?.heldSince ?? 0) > 0;
+    return session.resumeId !== 0 && (session.resumeHold?.heldSince ?? 0) > 0;
   }
 
   /** The grace passed: the participant leaves with the drop's reason (`disconnect`, `idle_timeout`), at the drop. */
-  private expire(held: Held): void {
-    held.timer = null;
-    const s = held.session;
-    this.forget(held);
+  private expire(s: Session): void {
+    const hold = s.resumeHold;
+    if (hold === null) return;
+    hold.timer = null;
+    this.forget(s);
     const meeting = s.meeting as Meeting | null;
-    if (meeting !== null && s.conn === null) meeting.release(s, held.heldReason, held.heldSince);
+    if (meeting !== null && s.conn === null) meeting.release(s, hold.heldReason, hold.heldSince);
   }
 
-  private forget(held: Held): void {
-    if (held.timer !== null) clearTimeout(held.timer);
-    held.timer = null;
-    this.bySession.delete(held.session);
-    this.byId.delete(held.sessionId);
+  private forget(s: Session): void {
+    const hold = s.resumeHold;
+    if (hold !== null && hold.timer !== null) clearTimeout(hold.timer);
+    s.resumeHold = null;
+    if (this.byId.get(s.resumeId) === s) this.byId.delete(s.resumeId);
+    s.resumeId = 0;
   }
 
   /** Stops every grace timer (relay shutdown; the meetings end anyway). */
   close(): void {
-    for (const held of [...this.bySession.values()]) this.forget(held);
+    for (const s of [...this.byId.values()]) this.forget(s);
   }
 }
 

@@ -29,12 +29,14 @@ const AUD_STAFF = 4;
 const AUD_ATTENDEES = 5;
 
 /**
- * Frames are copied into chunks (no allocation per frame): 4 KiB first, doubling up to 64 KiB, so that a small
- * meeting holds a few KiB and a busy one a few large chunks. Frames leave in the order they came, so a chunk
- * whose frames all left is dropped (its bytes were zeroed frame by frame) or, if it is the one being written,
- * rewound. A frame above a quarter of the largest chunk gets a chunk of its own.
+ * Frames are copied into chunks (no allocation per frame): 1 KiB first, doubling up to 64 KiB, so that a small
+ * meeting holds one small chunk and a busy one a few large ones (a 4 KiB first chunk was ~400 B of every idle
+ * participant's memory in 10-person meetings). Frames leave in the order they came, so a chunk whose frames all
+ * left is dropped (its bytes were zeroed frame by frame) or, if it is the one being written, rewound; the timer
+ * lets go of that one too once the window is empty (a quiet meeting holds no chunk). A frame above a quarter of
+ * the largest chunk gets a chunk of its own.
  */
-const FIRST_CHUNK = 4 * 1024;
+const FIRST_CHUNK = 1024;
 const MAX_CHUNK = 64 * 1024;
 
 class Chunk {
@@ -138,6 +140,34 @@ export function peekKindAndSeq(b: Uint8Array, out: { kind: number; seq: number }
   return true;
 }
 
+/**
+ * One timer per period for all the windows that slide at that period (one Timeout and a closure per meeting
+ * before); a window joins at its start and leaves when it closes, and the timer stops with the last one.
+ */
+const tickers = new Map<number, { readonly timer: NodeJS.Timeout; readonly windows: Set<ResumeWindow> }>();
+
+function startTicking(window: ResumeWindow, period: number): void {
+  let t = tickers.get(period);
+  if (t === undefined) {
+    const windows = new Set<ResumeWindow>();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      for (const w of windows) w.tick(now);
+    }, period);
+    timer.unref();
+    t = { timer, windows };
+    tickers.set(period, t);
+  }
+  t.windows.add(window);
+}
+
+function stopTicking(window: ResumeWindow, period: number): void {
+  const t = tickers.get(period);
+  if (t === undefined || !t.windows.delete(window) || t.windows.size > 0) return;
+  clearInterval(t.timer);
+  tickers.delete(period);
+}
+
 /** What a resuming participant is owed: the gap (if the window no longer reaches back) and the frames. */
 export interface ResumePlan {
   /** Frames to send now, in seq order. */
@@ -159,15 +189,16 @@ export class ResumeWindow {
   private evictedThrough = 0;
   /** Highest seq whose tombstone was dropped too (counts unknown at or below it). */
   private forgottenThrough = 0;
-  private readonly timer: NodeJS.Timeout;
+  /** How often the shared timer slides this window (ms). */
+  private readonly period: number;
   private closed = false;
   private readonly peek = { kind: 0, seq: 0 };
   private current: Chunk | null = null;
   private nextChunkSize = FIRST_CHUNK;
 
   constructor(private readonly limits: WindowLimits) {
-    this.timer = setInterval(() => this.slide(performance.now()), Math.max(250, Math.min(5_000, limits.maxAgeMs / 4)));
-    this.timer.unref();
+    this.period = Math.max(250, Math.min(5_000, limits.maxAgeMs / 4));
+    startTicking(this, this.period);
   }
 
   /** Bytes of frame content held now (the bound is limits.maxBytes). */
@@ -230,6 +261,15 @@ export class ResumeWindow {
     if (--c.live === 0 && c === this.current) c.used = 0;
   }
 
+  /** The timer: slides, and lets go of the chunk being written once nothing is left in the window. */
+  tick(now: number): void {
+    this.slide(now);
+    if (this.entries.length === 0 && this.current !== null) {
+      this.current = null;
+      this.nextChunkSize = FIRST_CHUNK;
+    }
+  }
+
   /** Moves frames past the byte or age bound out of the window, zeroing them. */
   slide(now: number): void {
     const oldest = now - this.limits.maxAgeMs;
@@ -265,7 +305,7 @@ export class ResumeWindow {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.timer);
+    stopTicking(this, this.period);
     for (const e of this.entries.values()) this.wipe(e);
     this.entries.clear();
     this.current = null;

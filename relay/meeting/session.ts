@@ -1,10 +1,15 @@
-/** One participant's connection: identity from the token, limits, and the leave reason once it goes. */
+/**
+ * One participant's connection: identity from the token, limits, and the leave reason once it goes. It is kept per
+ * participant for as long as the meeting holds it, so it is lean: small integers and shared strings where it can
+ * (a boxed double or a string of its own is 16 to 40 bytes of every idle connection).
+ */
 import type { Connection } from '../transport/transport.types.js';
-import type { JoinClaims, MeetingPolicyClaims, Role } from '../auth/claims.types.js';
-import type { LeaveReason } from './meeting.types.js';
+import { ROLES, type JoinClaims, type MeetingPolicyClaims, type Role } from '../auth/claims.types.js';
+import type { LeaveReason, ParticipantView } from './meeting.types.js';
 import { capabilityMask } from './permissions.js';
 import { utf8Bytes } from '../../protocol/forward-frame.js';
 import type { Member } from './delivery.types.js';
+import type { ResumeHold } from './resume-manager.js';
 
 /** The meeting a session is in, as the switchboard drives it (meeting.ts implements it). */
 export interface SessionMeeting {
@@ -18,20 +23,22 @@ export class Session implements Member {
   readonly participantId: string;
   /** participantId's UTF-8 bytes once a frame needed them (idBytes): most of a webinar's audience never sends. */
   private idUtf8: Uint8Array | null = null;
-  readonly meetingId: string;
+  /** The token's meeting id; once admitted, the meeting's own string (one per meeting, not one per session). */
+  meetingId: string;
   readonly displayName: string | undefined;
   /** True while this session's JOINED waits in the roster batch (roster-batcher.ts): its first frame flushes it. */
   rosterPending = false;
-  readonly remoteAddress: string;
   /** The token's `exp` in seconds: a small integer, where milliseconds would be a boxed number per session. */
   private readonly tokenExp: number;
-  /** The meeting policy from the token (applied when this join creates the meeting). */
-  readonly policy: MeetingPolicyClaims | undefined;
+  /**
+   * The meeting policy from the token, applied when this join creates the meeting (checked again at the open);
+   * let go of once the session is admitted (meeting.ts).
+   */
+  policy: MeetingPolicyClaims | undefined;
   role: Role;
   capabilities: number;
-  /** The role and capability mask the token granted (promote/demote change `role`/`capabilities`, not these). */
-  readonly tokenRole: Role;
-  readonly tokenCapabilities: number;
+  /** What the token granted: its capability mask, and its role's index in ROLES above bit 8 (tokenRole). */
+  private readonly granted: number;
   conn: Connection<Session> | null = null;
   meeting: SessionMeeting | null = null;
   /**
@@ -41,26 +48,55 @@ export class Session implements Member {
   deliveryMark: object | null = null;
   /** Set when the relay decides why this session ends, before it closes the socket. */
   leaveReason: LeaveReason | null = null;
-  /** Token bucket for the frame-rate limit. */
-  tokens: number;
-  lastRefill: number;
+  /**
+   * The frame-rate limit, as the time (performance.now() ms) at which its token bucket would be full again: a
+   * bucket of `burst` frames refilled at `perSecond` holds burst - (rateFullAt - now) / (1000 / perSecond) tokens
+   * (the generic cell rate algorithm; one number where the token count and the refill time were two).
+   */
+  rateFullAt: number;
   lastReceivedAt: number;
-  joinedAt = 0;
+  /** The participant's record in its meeting (set at admission): its last span began with this session. */
+  view: ParticipantView | null = null;
+  /**
+   * Resume (resume-manager.ts): the number of this session's resume id once its WELCOME registered it (0 before
+   * and after), the seq of that WELCOME (a resume never gets frames from before it), and the hold (pending offers,
+   * the dropped socket's grace), made only when needed: fields here, not a record and two map entries per session.
+   */
+  resumeId = 0;
+  resumeFloorSeq = 0;
+  resumeHold: ResumeHold | null = null;
 
-  constructor(claims: JoinClaims, remoteAddress: string, burst: number, now: number) {
+  constructor(claims: JoinClaims, now: number) {
     this.participantId = claims.participantId;
     this.meetingId = claims.meetingId;
     this.displayName = claims.displayName;
-    this.remoteAddress = remoteAddress;
     this.tokenExp = claims.expiresAt;
     this.policy = claims.policy;
     this.role = claims.role;
     this.capabilities = capabilityMask(claims.role, claims.capabilities);
-    this.tokenRole = claims.role;
-    this.tokenCapabilities = this.capabilities;
-    this.tokens = burst;
-    this.lastRefill = now;
+    this.granted = this.capabilities | (ROLES.indexOf(claims.role) << 8);
+    this.rateFullAt = now;
     this.lastReceivedAt = now;
+  }
+
+  /** The role and capability mask the token granted (promote/demote change `role`/`capabilities`, not these). */
+  get tokenRole(): Role {
+    return ROLES[this.granted >> 8]!;
+  }
+
+  get tokenCapabilities(): number {
+    return this.granted & 0xff;
+  }
+
+  /** When this session joined its meeting, unix ms (0 before): read from its span, not a boxed number of its own. */
+  get joinedAt(): number {
+    const spans = this.view?.spans;
+    return spans === undefined || spans.length === 0 ? 0 : spans[spans.length - 1]!.joinedAt;
+  }
+
+  /** The socket's remote address ('' once it is gone). */
+  get remoteAddress(): string {
+    return this.conn?.remoteAddress ?? '';
   }
 
   /** When the token expires, unix ms. */
@@ -78,14 +114,17 @@ export class Session implements Member {
 
   /** Takes one frame from the token bucket; false when the participant exceeds its rate. */
   takeFrameToken(now: number, perSecond: number, burst: number): boolean {
-    const refill = ((now - this.lastRefill) * perSecond) / 1000;
-    if (refill > 0) {
-      this.tokens = Math.min(burst, this.tokens + refill);
-      this.lastRefill = now;
-    }
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    const interval = 1000 / perSecond;
+    const fullAt = this.rateFullAt > now ? this.rateFullAt : now;
+    // At least one token left: burst - (fullAt - now) / interval >= 1.
+    if (fullAt - now > (burst - 1) * interval) return false;
+    this.rateFullAt = fullAt + interval;
     return true;
+  }
+
+  /** A full bucket again (a resumed session starts afresh). */
+  resetFrameRate(now: number): void {
+    this.rateFullAt = now;
   }
 
   /** Sends one frame unless the socket is gone. */

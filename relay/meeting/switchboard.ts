@@ -7,7 +7,7 @@ import type { Connection, HttpAnswer, HttpRequest, Transport, TransportHandlers,
 import type { JoinClaims, TokenVerifier, VerifyResult } from '../auth/claims.types.js';
 import type { RelayOptions } from '../config/relay-options.js';
 import type { LeaveReason, MeetingObserver } from './meeting.types.js';
-import { Meeting, type DeliveryFactory } from './meeting.js';
+import { Meeting, type DeliveryFactory, type MeetingContext } from './meeting.js';
 import { Session, type SessionMeeting } from './session.js';
 import { cheapTokenCheck, ENDED_MEETING_TTL_MS, IpLimiter, MemoryEndedMeetings, parseJoin, refusal, VerificationGate, type EndedMeetings, type ParsedJoin } from './admission.js';
 import { answerAdmissionCheck, type AdmissionCheckDeps } from './admission-check.js';
@@ -88,6 +88,7 @@ function leaveReasonOfClose(code: number): LeaveReason {
 export class Switchboard implements TransportHandlers<Session> {
   readonly meetings = new Map<string, Meeting>();
   private transport: Transport | null = null;
+  private meetingCtx: MeetingContext | null = null;
   private readonly ipLimiter: IpLimiter;
   private readonly verifyGate: VerificationGate;
   private readonly ended: EndedMeetings;
@@ -126,6 +127,7 @@ export class Switchboard implements TransportHandlers<Session> {
 
   attach(transport: Transport): void {
     this.transport = transport;
+    this.meetingCtx = null;
   }
 
   get participantCount(): number {
@@ -205,15 +207,15 @@ export class Switchboard implements TransportHandlers<Session> {
     if (resume !== null) return this.admitResume(req, resume);
     const ip = req.remoteAddress;
     const admitted = this.admission(parseJoin(req), req.headers.origin, ip, true);
-    if (!isPromise(admitted)) return this.joinDecision(admitted, ip);
-    return admitted.then((a) => this.joinDecision(a, ip));
+    if (!isPromise(admitted)) return this.joinDecision(admitted);
+    return admitted.then((a) => this.joinDecision(a));
   }
 
   /** The upgrade's answer to an admission: the refusal (counted), or the session the join opens. */
-  private joinDecision(a: Admission, ip: string): UpgradeDecision<Session> {
+  private joinDecision(a: Admission): UpgradeDecision<Session> {
     if (typeof a === 'string') return this.refuse(a);
     bump(this.deps.stats.joins, 'accepted');
-    return { accept: true, protocol: 'ephemera.v1', context: new Session(a, ip, this.deps.options.frameBurst, performance.now()) };
+    return { accept: true, protocol: 'ephemera.v1', context: new Session(a, performance.now()) };
   }
 
   /**
@@ -268,7 +270,7 @@ export class Switchboard implements TransportHandlers<Session> {
     try {
       if (this.closed || !this.deps.isReady()) return this.refuse('RELAY_ERR_NOT_READY');
       if (this.ended.has(resume.meetingId, now)) return this.refuse('RELAY_ERR_MEETING_ENDED');
-      const d = this.resume!.decide(resume, this.meetings, now, ip);
+      const d = this.resume!.decide(resume, this.meetings, now);
       if (typeof d === 'string') return this.refuse(d);
       bump(this.deps.stats.joins, 'resumed');
       return d;
@@ -363,15 +365,7 @@ export class Switchboard implements TransportHandlers<Session> {
     }
     let meeting = this.meetings.get(session.meetingId);
     if (meeting === undefined) {
-      meeting = new Meeting(session.meetingId, {
-        options: this.deps.options,
-        transport: this.transport!,
-        observer: this.deps.observer,
-        forget: (m) => this.forget(m),
-        lanes: this.laneOptions,
-        clustered: this.deps.createDelivery !== undefined,
-        ...(this.resume !== null ? { createDelivery: this.resume.wrap(this.deps.createDelivery) } : this.deps.createDelivery !== undefined ? { createDelivery: this.deps.createDelivery } : {}),
-      }, session.policy);
+      meeting = new Meeting(session.meetingId, this.meetingContext(), session.policy);
       this.meetings.set(meeting.meetingId, meeting);
       this.deps.observer.meetingStarted?.(meeting);
     }
@@ -395,6 +389,19 @@ export class Switchboard implements TransportHandlers<Session> {
     conn.send(frames[0]!);
     conn.send(gapFrame({ afterSeq: foreignSeq, throughSeq: seq, countsKnown: false, missed: {} }));
     for (let i = 1; i < frames.length; i++) conn.send(frames[i]!);
+  }
+
+  /** What every meeting shares with the relay: made once (an object and two closures per meeting before). */
+  private meetingContext(): MeetingContext {
+    return (this.meetingCtx ??= {
+      options: this.deps.options,
+      transport: this.transport!,
+      observer: this.deps.observer,
+      forget: (m) => this.forget(m),
+      lanes: this.laneOptions,
+      clustered: this.deps.createDelivery !== undefined,
+      ...(this.resume !== null ? { createDelivery: this.resume.wrap(this.deps.createDelivery) } : this.deps.createDelivery !== undefined ? { createDelivery: this.deps.createDelivery } : {}),
+    });
   }
 
   /** A resume seated from another relay's credential: still in the meeting here, not barred, not ended. */

@@ -65,8 +65,14 @@ function corkedSend(): void {
   corkResult = (corkSocket as UwsSocket).send(corkBytes as Uint8Array, true, false);
 }
 
+/**
+ * Forced-close timers of connections whose close handler did not run inside ws.end() (defensive: uWS 20.30 runs it
+ * there, so this stays empty): here rather than a field of every connection.
+ */
+const closeTimers = new Map<UwsConnection<unknown>, NodeJS.Timeout>();
+
 function forceClose(conn: UwsConnection<unknown>): void {
-  conn.closeTimer = null;
+  closeTimers.delete(conn);
   const ws = conn.ws;
   if (ws === null) return;
   try {
@@ -80,28 +86,59 @@ function emitDeferredClose(conn: UwsConnection<unknown>, code: number): void {
   conn.emitClose(code);
 }
 
-/** A Connection over a uWS WebSocket. Created at the upgrade, attached to its socket in the open handler. */
+/** Bits of UwsConnection.state above the local close code (bits 0-15). */
+const LOCAL_CODE = 0xffff;
+const OVER_LIMIT = 1 << 16;
+const ENDING = 1 << 17;
+const REPORTED = 1 << 18;
+const CORE_OPENED = 1 << 19;
+
+/**
+ * A Connection over a uWS WebSocket. Created at the upgrade, attached to its socket in the open handler. One per
+ * open socket for as long as it is open, so its flags share one small integer (five fields were 40 bytes of every
+ * idle connection).
+ */
 export class UwsConnection<C> implements Connection<C> {
   closed = false;
   /** The uWS socket between open and close; null before open and after close. */
   ws: UwsSocket | null = null;
-  /** Code of the close we started (0 while we did not). */
-  localCode = 0;
-  /** uWS dropped one of our sends at its limit: it closes the socket itself and reports 1006. */
-  overLimit = false;
-  /** True while our own ws.end() runs: its synchronous close handler is then deferred. */
-  ending = false;
-  closeTimer: NodeJS.Timeout | null = null;
-  /** handlers.close was called. */
-  reported = false;
-  /** handlers.open was called (it is deferred after an asynchronous upgrade); close is only reported after it. */
-  coreOpened = false;
+  /** The local close code and the flags below, as bits. */
+  private state = 0;
 
   constructor(
     readonly context: C,
     readonly remoteAddress: string,
     private readonly shared: UwsShared<C>,
   ) {}
+
+  /** Code of the close we started (0 while we did not). */
+  get localCode(): number {
+    return this.state & LOCAL_CODE;
+  }
+
+  /** uWS dropped one of our sends at its limit: it closes the socket itself and reports 1006. */
+  get overLimit(): boolean {
+    return (this.state & OVER_LIMIT) !== 0;
+  }
+
+  /** True while our own ws.end() runs: its synchronous close handler is then deferred. */
+  get ending(): boolean {
+    return (this.state & ENDING) !== 0;
+  }
+
+  /** handlers.close was called. */
+  get reported(): boolean {
+    return (this.state & REPORTED) !== 0;
+  }
+
+  /** handlers.open was called (it is deferred after an asynchronous upgrade); close is only reported after it. */
+  get coreOpened(): boolean {
+    return (this.state & CORE_OPENED) !== 0;
+  }
+
+  set coreOpened(on: boolean) {
+    this.state = on ? this.state | CORE_OPENED : this.state & ~CORE_OPENED;
+  }
 
   send(bytes: Uint8Array): boolean {
     const ws = this.ws;
@@ -135,7 +172,7 @@ export class UwsConnection<C> implements Connection<C> {
       return false;
     }
     if (status === SEND_DROPPED) {
-      this.overLimit = true;
+      this.state |= OVER_LIMIT;
       return false;
     }
     return true;
@@ -155,22 +192,21 @@ export class UwsConnection<C> implements Connection<C> {
     if (this.closed) return;
     this.closed = true;
     const wire = sendableCloseCode(code);
-    this.localCode = wire;
+    this.state = (this.state & ~LOCAL_CODE) | (wire & LOCAL_CODE);
     const ws = this.ws;
     if (ws === null) return;
-    this.ending = true;
+    this.state |= ENDING;
     try {
       ws.end(wire, closeReason(reason));
     } catch {
       // closed natively in the meantime; the close handler reports it
     } finally {
-      this.ending = false;
+      this.state &= ~ENDING;
     }
     // uWS runs the close handler inside end(), so this only arms when it did not (defensive: a later uWS may
     // defer it); the forced close() then bounds the handshake by closeTimeoutMs.
-    if (this.ws !== null && this.closeTimer === null) {
-      this.closeTimer = setTimeout(forceClose, this.shared.closeTimeoutMs, this);
-    }
+    const self = this as UwsConnection<unknown>;
+    if (this.ws !== null && !closeTimers.has(self)) closeTimers.set(self, setTimeout(forceClose, this.shared.closeTimeoutMs, self));
   }
 
   subscribe(topic: string): void {
@@ -210,9 +246,12 @@ export class UwsConnection<C> implements Connection<C> {
   onUwsClose(code: number, message: ArrayBuffer): void {
     this.closed = true;
     this.ws = null;
-    if (this.closeTimer !== null) {
-      clearTimeout(this.closeTimer);
-      this.closeTimer = null;
+    if (closeTimers.size > 0) {
+      const timer = closeTimers.get(this as UwsConnection<unknown>);
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        closeTimers.delete(this as UwsConnection<unknown>);
+      }
     }
     const reported = this.reportedCode(code, message);
     if (this.ending) queueMicrotask(emitDeferredClose.bind(null, this as UwsConnection<unknown>, reported));
@@ -222,7 +261,7 @@ export class UwsConnection<C> implements Connection<C> {
   /** Calls handlers.close once. */
   emitClose(code: number): void {
     if (this.reported) return;
-    this.reported = true;
+    this.state |= REPORTED;
     this.shared.open.delete(this);
     try {
       if (this.coreOpened) this.shared.handlers.close(this, code);

@@ -35,6 +35,21 @@ describe.each(TRANSPORTS)('meeting lifecycle over %s', (transport) => {
     await expect(h.join(mid, 'late')).rejects.toMatchObject({ status: 403, code: 'RELAY_ERR_MEETING_ENDED' });
   });
 
+  it('the CDR carries the participants\' addresses only when the operator turns them on', async () => {
+    for (const on of [true, false]) {
+      h = await startHarness(transport, { cdrIncludeIpAddresses: on });
+      const mid = meetingId();
+      const host = await h.join(mid, 'host', { role: 'host' });
+      await h.join(mid, 'a');
+      host.endMeeting();
+      const cdr = await waitForCdr(h.dataDir, mid);
+      const ips = cdr.participants.map((p) => (p as { ip?: string }).ip);
+      expect(ips).toEqual(on ? ['127.0.0.1', '127.0.0.1'] : [undefined, undefined]);
+      await h.close();
+      h = undefined;
+    }
+  });
+
   it('an attendee cannot end the meeting', async () => {
     h = await startHarness(transport);
     const mid = meetingId();

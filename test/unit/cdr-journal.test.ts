@@ -135,6 +135,73 @@ describe('Journal writer', () => {
     j.close();
   });
 
+  it('heartbeats carry the role changes since the last journaled role, attendees and others alike, also after a compaction', () => {
+    const j = open();
+    const m = new TestMeeting({ cdrId: 'roles-1', startedAt: T0 });
+    j.meetingStarted(m);
+    j.participantJoined(m, m.join('alice', 'host', T0), T0);
+    j.participantJoined(m, m.join('bob', 'attendee', T0), T0);
+    j.participantJoined(m, m.join('carol', 'presenter', T0), T0);
+    const hbRoles = (): Array<Record<string, string> | undefined> =>
+      readFileSync(join(dir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: string; m?: Record<string, { roles?: Record<string, string> }> })
+        .filter((l) => l.t === 'hb').map((l) => l.m?.['roles-1']?.roles);
+    const setRole = (id: string, role: string): void => void ((m.participants.get(id) as { role: string }).role = role);
+    expect(j.heartbeat(T0 + 1000)).toBe(true);
+    setRole('bob', 'presenter');
+    setRole('carol', 'attendee');
+    expect(j.heartbeat(T0 + 2000)).toBe(true);
+    expect(j.heartbeat(T0 + 3000)).toBe(true);
+    setRole('bob', 'attendee');
+    expect(j.heartbeat(T0 + 4000)).toBe(true);
+    expect(j.compact(T0 + 4500)).toBe(true);
+    setRole('carol', 'presenter');
+    expect(j.heartbeat(T0 + 5000)).toBe(true);
+    expect(j.heartbeat(T0 + 6000)).toBe(true);
+    // After the compaction only the last two heartbeats are left in the file (the second one with no change).
+    expect(hbRoles()).toEqual([{ carol: 'presenter' }, undefined]);
+    const outbox = Outbox.open(join(dir, 'outbox.jsonl'), quiet);
+    const { recovered } = recoverJournal({ journalPath: join(dir, 'journal.jsonl'), outbox });
+    expect(recovered[0]!.participants.map((p) => [p.id, p.role])).toEqual([['alice', 'host'], ['bob', 'attendee'], ['carol', 'presenter']]);
+    outbox.close();
+    j.close();
+  });
+
+  it('heartbeats before a compaction: a promoted attendee, a demoted presenter, then the attendee demoted back', () => {
+    const j = open();
+    const m = new TestMeeting({ cdrId: 'roles-2', startedAt: T0 });
+    j.meetingStarted(m);
+    j.participantJoined(m, m.join('bob', 'attendee', T0), T0);
+    j.participantJoined(m, m.join('carol', 'presenter', T0), T0);
+    const setRole = (id: string, role: string): void => void ((m.participants.get(id) as { role: string }).role = role);
+    const roles: Array<Record<string, string> | undefined> = [];
+    const last = (): Record<string, string> | undefined => {
+      const lines = readFileSync(join(dir, 'journal.jsonl'), 'utf8').trim().split('\n');
+      return (JSON.parse(lines[lines.length - 1]!) as { m: Record<string, { roles?: Record<string, string> }> }).m['roles-2']?.roles;
+    };
+    expect(j.heartbeat(T0 + 1000)).toBe(true);
+    roles.push(last());
+    setRole('bob', 'presenter');
+    setRole('carol', 'attendee');
+    expect(j.heartbeat(T0 + 2000)).toBe(true);
+    roles.push(last());
+    expect(j.heartbeat(T0 + 3000)).toBe(true);
+    const lastEntries = (): Record<string, unknown> => {
+      const lines = readFileSync(join(dir, 'journal.jsonl'), 'utf8').trim().split('\n');
+      return (JSON.parse(lines[lines.length - 1]!) as { m: Record<string, unknown> }).m;
+    };
+    // Nothing changed: the meeting is left out; a counter changed: it is written again (without roles).
+    expect(lastEntries()).toEqual({});
+    m.lanes.chat.framesIn++;
+    expect(j.heartbeat(T0 + 3500)).toBe(true);
+    expect(Object.keys(lastEntries())).toEqual(['roles-2']);
+    expect(last()).toBeUndefined();
+    setRole('bob', 'attendee');
+    expect(j.heartbeat(T0 + 4000)).toBe(true);
+    roles.push(last());
+    expect(roles).toEqual([undefined, { bob: 'presenter', carol: 'attendee' }, { bob: 'attendee' }]);
+    j.close();
+  });
+
   it('compacts to one snapshot per open meeting once most of the file is dead, and the snapshot recovers', () => {
     const j = open(4096);
     const keep = new TestMeeting({ cdrId: 'keep', startedAt: T0 });

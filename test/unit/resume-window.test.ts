@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Audience, decodeEnvelope, encodeEnvelope, Kind } from '../../protocol/index.js';
 import { encodeForwardFrame } from '../../protocol/forward-frame.js';
 import { peekKindAndSeq, ResumeWindow } from '../../relay/meeting/resume-window.js';
-import { parseResumeOffer, ResumeKey, sharedResumeKey, encodeIdentity, decodeIdentity } from '../../relay/meeting/resume-credential.js';
+import { parseResumeOffer, randomSessionNumber, ResumeKey, SessionIds, sharedResumeKey, encodeIdentity, decodeIdentity } from '../../relay/meeting/resume-credential.js';
 import { buildCdr, validateCdrRecord } from '../../relay/cdr/index.js';
 import { backoffDelay, isUnexpectedClose, resolveReconnect } from '../../client/reconnect.js';
 import type { Member } from '../../relay/meeting/delivery.types.js';
@@ -118,6 +118,24 @@ describe('resume credential', () => {
     expect(key.verify(offer, 'm1', 'alice', T0 + 1000)).toBe(false);
     expect(new ResumeKey().verify(offer, 'm1', 'alice', T0)).toBe(false);
     for (const bad of ['resume.', `resume.${cred}`, `resume.${cred}.x`, `resume.a.b.c.d.1.2`, `resume.${cred}.-1`]) expect(parseResumeOffer(bad)).toBeNull();
+  });
+
+  it('session ids: a number a credential can carry, read back only by the process that made it', () => {
+    const ids = new SessionIds();
+    const seen = new Set<number>();
+    for (let i = 0; i < 2000; i++) {
+      const n = randomSessionNumber();
+      expect(n >= 1 && n < 2 ** 30 && Number.isInteger(n)).toBe(true);
+      seen.add(n);
+      const text = ids.text(n);
+      expect(parseResumeOffer(`resume.${new ResumeKey().issue('m1', 'alice', text, T0 + 1000)}.1`)?.sessionId).toBe(text);
+      expect(ids.parse(text)).toBe(n);
+      // Another process (a restarted relay, another relay of the cluster) has another prefix.
+      expect(new SessionIds().parse(text)).toBe(0);
+    }
+    expect(seen.size).toBeGreaterThan(1990);
+    const text = ids.text(35);
+    for (const bad of [text.slice(0, -1) + '0z', text.slice(0, -1) + '00', text.slice(0, -1) + 'zzzzzzz', text.slice(0, -1), text.slice(0, -1) + 'Z', '']) expect(ids.parse(bad)).toBe(0);
   });
 
   it('cluster mode: any relay holding the shared secret verifies it, the identity is covered by the MAC', () => {

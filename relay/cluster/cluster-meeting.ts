@@ -73,6 +73,13 @@ interface StateBody {
   barred: string[];
   polls: string[];
   transfers: string[];
+  /**
+   * The last sequence numbers the sender had sent on its stream to everyone (`a`) and to the hosts (`h`) when it
+   * wrote this STATE: the receiver's starting point for those streams, so that the loss of the very next message
+   * is detected (a stream otherwise starts at the first message a relay sees of it).
+   */
+  a?: number;
+  h?: number;
 }
 
 export class ClusterMeeting implements MeetingDelivery {
@@ -605,6 +612,23 @@ export class ClusterMeeting implements MeetingDelivery {
     this.node.link.publish(`${this.base}.n.${origin}`, encodeMessage(MsgType.NACK, null, 0, 0, this.node.idBytes, EMPTY, jsonBody({ s: stream, from, to })));
   }
 
+  /**
+   * An origin's STATE or HELLO says the last sequence number it had sent on `stream`: a stream this relay has not
+   * seen a message of starts right after it; one it has seen misses anything between what it applied and that.
+   */
+  private streamFrom(origin: string, stream: number, last: number | undefined): void {
+    if (typeof last !== 'number' || !Number.isInteger(last) || last < 0) return;
+    const key = `${origin}\n${stream}`;
+    const s = this.inStreams.get(key);
+    if (s === undefined) {
+      this.inStreams.set(key, { next: last + 1, until: last, buffer: new Map(), timer: null });
+      return;
+    }
+    if (last <= s.until) return;
+    this.openGap(key, s, origin, stream, s.until + 1, last);
+    s.until = last;
+  }
+
   /** An origin's TAIL: the last sequence numbers it sent; anything after what this relay applied was lost. */
   private tail(msg: ClusterMessage): void {
     const t = parseJson<{ a: number; h: number; d: Record<string, number> }>(msg.body);
@@ -779,12 +803,17 @@ export class ClusterMeeting implements MeetingDelivery {
       const s = m as Member & { displayName?: string; joinedAt?: number };
       members.push({ id: m.participantId, role: m.role, caps: capabilityList(m.capabilities), name: s.displayName ?? '', at: s.joinedAt ?? 0 });
     }
-    return { members, tracks: this.port.localTracks(), locked: this.port.locked, barred: [...this.port.barred], polls: [...this.ownPolls], transfers: [...this.ownTransfers] };
+    return {
+      members, tracks: this.port.localTracks(), locked: this.port.locked, barred: [...this.port.barred], polls: [...this.ownPolls], transfers: [...this.ownTransfers],
+      a: this.seqAll, h: this.seqHosts,
+    };
   }
 
   private applyStateBody(origin: string, body: Uint8Array): void {
     const st = parseJson<StateBody>(body);
     if (st === null) return;
+    this.streamFrom(origin, Stream.ALL, st.a);
+    if (this.hostsSubscribed) this.streamFrom(origin, Stream.HOSTS, st.h);
     this.port.applyState(st.locked === true, Array.isArray(st.barred) ? st.barred : []);
     for (const m of st.members ?? []) this.port.remoteJoined(new RemoteMember(m.id, origin, m.role, capabilityMask(m.role, m.caps), m.name, m.at), true);
     // The publishers' JOINED (in the roster batch) before their tracks are announced here.

@@ -70,6 +70,31 @@ describe('gaps between relays', () => {
     for (const c of clients) c.close();
   }, 60_000);
 
+  it('a relay that learnt the others from their STATE alone detects the loss of their very next message', async () => {
+    // Relay 2 joins after relay 0's member: it learns it from relay 0's STATE and has seen no message of relay 0's
+    // stream to everyone when the cut comes. The STATE's stream position is its starting point: the chats lost
+    // meanwhile are a gap (recovered here), not the silent start of a stream at the first message after the cut.
+    const { h, cut } = await cluster(16 * 1024 * 1024);
+    const mid = meetingId();
+    const sender = await h.join(0, mid, 'sender');
+    const receiver = await h.join(2, mid, 'receiver');
+    await waitFor(() => sender.roster.size === 2 && receiver.roster.size === 2, 10_000, 'both see each other');
+    const got: ChatEvent[] = [];
+    receiver.on('chat', (e) => got.push(e));
+    cut.cut(400);
+    await connected(h, 2, 0);
+    for (let n = 0; n < 50; n++) sender.sendChat(`m${n}`);
+    await connected(h, 2, 1);
+    sender.sendChat('after');
+    await waitFor(() => got.length >= 51, 15_000, 'every chat at relay 2');
+    expect(got.map((e) => e.text)).toEqual([...Array.from({ length: 50 }, (_, n) => `m${n}`), 'after']);
+    const m = await h.metrics(2);
+    expect(metricValue(m, 'ephemera_cluster_gaps_total', '{outcome="detected"}')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(m, 'ephemera_cluster_gaps_total', '{outcome="failed"}')).toBe(0);
+    sender.close();
+    receiver.close();
+  }, 60_000);
+
   it('a gap the origin can no longer fill closes that relay\'s sessions with 4013; the others go on', async () => {
     const { h, cut } = await cluster(64 * 1024);
     const clients = await meeting(h);

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { writeHeapSnapshot } from 'node:v8';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,36 +33,7 @@ const tokens = Array.from({ length: N }, (_, i) =>
     ttlSeconds: 600,
   }),
 );
-const clientSrc = `
-const WebSocket = require(process.argv[1]);
-const url = process.argv[2];
-const socks = [];
-let tokens = [];
-process.stdin.setEncoding('utf8');
-let buf = '';
-process.stdin.on('data', async (d) => {
-  buf += d;
-  let nl;
-  while ((nl = buf.indexOf('\\n')) >= 0) {
-    const line = buf.slice(0, nl); buf = buf.slice(nl + 1);
-    const msg = JSON.parse(line);
-    if (msg.tokens) { tokens = msg.tokens; continue; }
-    let next = msg.from;
-    await Promise.all(Array.from({ length: 32 }, async () => {
-      while (next < msg.to) {
-        const i = next++;
-        await new Promise((res, rej) => {
-          const ws = new WebSocket(url + '/v1/meetings/m' + Math.floor(i / 10), ['ephemera.v1', 'bearer.' + tokens[i]], { localAddress: '127.0.0.' + (1 + (i % 16)), perMessageDeflate: false });
-          ws.once('message', () => res());
-          ws.once('error', rej);
-          socks.push(ws);
-        });
-      }
-    }));
-    process.stdout.write('ok\\n');
-  }
-});`;
-const clients = spawn(process.execPath, ['-e', clientSrc, createRequire(import.meta.url).resolve('ws'), relay.url], { stdio: ['pipe', 'pipe', 'inherit'] });
+const clients = spawn(process.execPath, [fileURLToPath(new URL('./idle-clients.cjs', import.meta.url)), createRequire(import.meta.url).resolve('ws'), relay.url, 'ephemera'], { stdio: ['pipe', 'pipe', 'inherit'] });
 clients.stdin.write(JSON.stringify({ tokens }) + '\n');
 // The probe's own copy goes (its strings would count against the relay's heap between the two snapshots).
 tokens.length = 0;

@@ -4,6 +4,7 @@
 // Run: node --expose-gc bench/micro/uws-topic-mem.mjs TOPICS [N=10000]
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import uWS from '@trufflesuite/uws-js-unofficial';
 
 const topics = Number(process.argv[2] ?? 1);
@@ -22,33 +23,7 @@ app.ws('/*', {
   },
 });
 const port = await new Promise((resolve) => app.listen('127.0.0.1', 0, (token) => resolve(uWS.us_socket_local_port(token))));
-const clientSrc = `
-const WebSocket = require(process.argv[1]);
-const url = process.argv[2];
-const socks = [];
-process.stdin.setEncoding('utf8');
-let buf = '';
-process.stdin.on('data', async (d) => {
-  buf += d;
-  let nl;
-  while ((nl = buf.indexOf('\\n')) >= 0) {
-    const msg = JSON.parse(buf.slice(0, nl)); buf = buf.slice(nl + 1);
-    let next = msg.from;
-    await Promise.all(Array.from({ length: 32 }, async () => {
-      while (next < msg.to) {
-        const i = next++;
-        await new Promise((res, rej) => {
-          const ws = new WebSocket(url + '/m' + Math.floor(i / 10), { localAddress: '127.0.0.' + (1 + (i % 16)), perMessageDeflate: false });
-          ws.once('message', () => res());
-          ws.once('error', rej);
-          socks.push(ws);
-        });
-      }
-    }));
-    process.stdout.write('ok\\n');
-  }
-});`;
-const clients = spawn(process.execPath, ['-e', clientSrc, createRequire(import.meta.url).resolve('ws'), `ws://127.0.0.1:${port}`], { stdio: ['pipe', 'pipe', 'inherit'] });
+const clients = spawn(process.execPath, [fileURLToPath(new URL('./idle-clients.cjs', import.meta.url)), createRequire(import.meta.url).resolve('ws'), `ws://127.0.0.1:${port}`, 'raw'], { stdio: ['pipe', 'pipe', 'inherit'] });
 const open = (from, to) => new Promise((resolve) => {
   clients.stdout.once('data', () => resolve());
   clients.stdin.write(JSON.stringify({ from, to }) + '\n');

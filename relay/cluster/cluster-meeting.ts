@@ -620,10 +620,12 @@ export class ClusterMeeting implements MeetingDelivery {
     if (typeof last !== 'number' || !Number.isInteger(last) || last < 0) return;
     const key = `${origin}\n${stream}`;
     const s = this.inStreams.get(key);
-    if (s === undefined) {
-      this.inStreams.set(key, { next: last + 1, until: last, buffer: new Map(), timer: null });
-      return;
-    }
+    if (s === undefined) this.inStreams.set(key, { next: last + 1, until: last, buffer: new Map(), timer: null });
+    else this.sentUpTo(key, s, origin, stream, last);
+  }
+
+  /** The origin says it sent up to `last` on a stream this relay follows: whatever this relay has not seen is a gap. */
+  private sentUpTo(key: string, s: InStream, origin: string, stream: number, last: number): void {
     if (last <= s.until) return;
     this.openGap(key, s, origin, stream, s.until + 1, last);
     s.until = last;
@@ -637,9 +639,7 @@ export class ClusterMeeting implements MeetingDelivery {
       if (typeof last !== 'number') return;
       const key = `${msg.origin}\n${stream}`;
       const s = this.inStreams.get(key);
-      if (s === undefined || last <= s.until) return;
-      this.openGap(key, s, msg.origin, stream, s.until + 1, last);
-      s.until = last;
+      if (s !== undefined) this.sentUpTo(key, s, msg.origin, stream, last);
     };
     check(Stream.ALL, t.a);
     if (this.hostsSubscribed) check(Stream.HOSTS, t.h);

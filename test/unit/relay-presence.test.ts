@@ -150,7 +150,8 @@ describe('RelayPresence', () => {
     expect(ms).toBeGreaterThan(DEAD_AFTER);
   });
 
-  it('declares nobody dead while it has no connection, and reports a stall when the outage outlasted dead-after', async () => {
+  /** Relays a and b on one bus, each live for the other; `downs` collects whom a declares dead. */
+  async function twoLive(): Promise<{ bus: Bus; a: RelayPresence; b: RelayPresence; downs: string[] }> {
     const bus = new Bus();
     const a = bus.add('a');
     const b = bus.add('b');
@@ -158,6 +159,11 @@ describe('RelayPresence', () => {
     await waitUntil(a, () => a.isLive('b'));
     const downs: string[] = [];
     a.on('down', (n) => downs.push(n));
+    return { bus, a, b, downs };
+  }
+
+  it('declares nobody dead while it has no connection, and reports a stall when the outage outlasted dead-after', async () => {
+    const { bus, a, b, downs } = await twoLive();
     // a loses NATS: it hears nobody for longer than dead-after, and must not blame the others.
     a.disconnected();
     bus.cut.add('a');
@@ -175,13 +181,7 @@ describe('RelayPresence', () => {
   });
 
   it('back from an outage shorter than dead-after, declares nobody dead for the silence it could not hear', async () => {
-    const bus = new Bus();
-    const a = bus.add('a');
-    const b = bus.add('b');
-    open.push(a, b);
-    await waitUntil(a, () => a.isLive('b'));
-    const downs: string[] = [];
-    a.on('down', (n) => downs.push(n));
+    const { bus, a, b, downs } = await twoLive();
     a.disconnected();
     bus.cut.add('a');
     const outage = performance.now();
